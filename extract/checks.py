@@ -1,0 +1,71 @@
+"""Self-checks of one extracted report: nothing lost, every percentage consistent.
+
+The marker count comes straight from the text layer with a tolerant pattern, not from the
+parser, so that a parser bug that skips a table shows up as a mismatch.
+"""
+from __future__ import annotations
+
+import re
+
+from .lines import Line
+from .parser import ParseResult
+from .tables import Issue, check_percentages
+
+# Tolerant: misspellings, markup remnants and a leading space all still count.
+TABLE_MARKER_ANYWHERE = re.compile(r"^\W*(budgettaire\s+onderbouw|onderbouw\w*\s+personeel)", re.I)
+
+
+ROW_LABEL = re.compile(r"^\W*(exploitatie|investe\w*|financiering|uitgaven|ontvangsten|vte)\b", re.I)
+ROWS_PER_TABLE = {"budget": 6, "staffing": 1}
+NUMBER = re.compile(r"(?<![\w.,])-?\d[\d.]*(,\d+)?%?(?![\w])")
+
+
+def count_table_markers(lines: list[Line]) -> int:
+    """Table markers in the text layer, a header repeated over a page break counted once.
+
+    A simple scan of its own: markers, and the number of row-like lines (by their label)
+    after the last one. A marker of the same kind on a later page while that table still
+    misses rows is the same table's header printed again.
+    """
+    count, kind, rows, page = 0, None, 0, None
+    for line in lines:
+        marker = TABLE_MARKER_ANYWHERE.match(line.text)
+        if marker:
+            this_kind = "staffing" if "personeel" in marker.group(1).lower() else "budget"
+            continued = this_kind == kind and 0 < rows < ROWS_PER_TABLE[kind] and line.page not in (None, page)
+            if not continued:
+                count, kind, rows = count + 1, this_kind, 0
+        elif kind and ROW_LABEL.match(line.text) and NUMBER.search(line.text):
+            rows += 1
+            page = line.page
+    return count
+
+
+def completeness_issues(result: ParseResult, markers: int, layout: str) -> list[Issue]:
+    issues: list[Issue] = []
+    tables = [t for b in result.blocks for t in b.tables]
+    orphan_tables = sum(1 for i in result.issues if i.kind == "completeness" and "table" in i.detail)
+    if len(tables) != markers:
+        issues.append(Issue("completeness", f"{len(tables)} tables extracted, {markers} table markers in the text ({orphan_tables} orphaned)", None))
+    for block in result.blocks:
+        if block.level in ("action", "project") and (block.parent is None or block.parent.level != "action_plan"):
+            issues.append(Issue("completeness", f"{block.node_id} has no action plan", block.line, block.node_id))
+        if block.level == "action_plan" and (block.parent is None or block.parent.level != "goal"):
+            issues.append(Issue("completeness", f"{block.node_id} has no goal", block.line, block.node_id))
+        kinds = [t.kind for t in block.tables]
+        needs_budget = block.level != "goal" or layout != "district09"
+        if needs_budget and "budget" not in kinds:
+            issues.append(Issue("completeness", f"{block.node_id} has no budget table", block.line, block.node_id))
+        if layout == "stad_ocmw" and "staffing" not in kinds:
+            issues.append(Issue("completeness", f"{block.node_id} has no staffing table", block.line, block.node_id))
+    return issues
+
+
+def percentage_issues(result: ParseResult) -> list[Issue]:
+    issues = []
+    for block in result.blocks:
+        for table in block.tables:
+            for issue in check_percentages(table):
+                issue.node_id = block.node_id
+                issues.append(issue)
+    return issues

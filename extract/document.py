@@ -1,0 +1,161 @@
+"""One report file in, all its raw tables out: the pure core behind the CLI and the assets."""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import EXTRACTOR_VERSION, grammar
+from .checks import completeness_issues, count_table_markers, percentage_issues
+from .errors import ExtractionError
+from .lines import Line, dump_lines
+from .parser import Block, LayoutError, ParseResult, ReportParser
+from .records import Anomaly, BudgetLine, Document, Node, Responsible, StaffingLine, Text
+from .tables import Issue, values
+
+TEXT_SUFFIXES = {".txt", ".text"}
+
+
+@dataclass
+class Extraction:
+    document: Document
+    tables: dict[str, list]  # table name -> rows (dataclass instances)
+
+
+@dataclass
+class Source:
+    lines: list[Line]
+    pages: int | None
+    format: str  # 'pdf' or 'text'
+    furniture: list[tuple[str, int]]  # running headers/footers removed: (text, times)
+
+
+def read_source(path: Path, data: bytes) -> Source:
+    """Lines of a PDF or a text dump; the source kind is told by content, not by name."""
+    if not data:
+        raise ExtractionError(path, "empty file")
+    if data.startswith(b"%PDF-"):
+        from .pdf_lines import pdf_lines  # pdfplumber is imported only when a PDF comes
+
+        lines, pages, furniture = pdf_lines(path, data)
+        return Source(lines, pages, "pdf", furniture)
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ExtractionError(path, f"text dump is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+        return Source(list(dump_lines(text.splitlines())), None, "text", [])
+    raise ExtractionError(path, "not a PDF (no %PDF- signature) and not a .txt text dump")
+
+
+def extract_file(path: Path | str) -> Extraction:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ExtractionError(path, f"cannot read: {exc.strerror}") from None
+    source = read_source(path, data)
+    return extract_source(source, path, hashlib.sha256(data).hexdigest())
+
+
+def extract_source(source: Source, path: Path, document_id: str) -> Extraction:
+    lines = source.lines
+    if not any(grammar.marker_kind(l.text) == "goal" for l in lines):
+        raise ExtractionError(path, "not an annual-account report: no 'Beleidsdoelstelling SD…' block found")
+    try:
+        result = ReportParser(lines).parse()
+    except LayoutError as exc:
+        raise ExtractionError(path, f"layout not recognised: {exc}") from None
+    layout = detect_layout(result)
+    _check_codes(result, layout, path)
+    markers = count_table_markers(lines)
+    furniture = [Issue("page_furniture_removed", f"running header/footer removed from {times} pages: {text!r}", None) for text, times in source.furniture]
+    issues = furniture + result.issues + completeness_issues(result, markers, layout) + percentage_issues(result)
+    years = Counter((t.year, t.previous_year) for b in result.blocks for t in b.tables if t.year)
+    year, previous = years.most_common(1)[0][0] if years else (None, None)
+    document = Document(
+        document_id=document_id,
+        file_name=path.name,
+        source_format=source.format,
+        title=result.front.title,
+        theme=result.front.theme,
+        report_year=year,
+        previous_year=previous,
+        layout=layout,
+        entities="; ".join(f"{name} ({number})" for name, number in result.front.entities),
+        page_count=source.pages,
+        line_count=len(lines),
+        table_markers=markers,
+        extractor_version=EXTRACTOR_VERSION,
+    )
+    return Extraction(document, build_rows(document_id, result, layout, issues))
+
+
+def detect_layout(result: ParseResult) -> str:
+    names = {name for name, _ in result.front.entities}
+    if names & {"Stad Gent", "OCMW Gent"}:
+        return "stad_ocmw"
+    if "District09" in names:
+        return "district09"
+    codes = [b.code for b in result.blocks if b.code and b.level in ("action", "project")]
+    if codes and any(grammar.DISTRICT09_CODE.match(c) and c.startswith("AC") for c in codes):
+        return "district09"
+    return "stad_ocmw"
+
+
+def _check_codes(result: ParseResult, layout: str, path: Path) -> None:
+    for block in result.blocks:
+        if block.code and block.level in ("action", "project") and grammar.leaf_entity(block.code, layout) is None:
+            where = f"line {block.line.line}" + (f", page {block.line.page}" if block.line.page else "")
+            raise ExtractionError(path, f"layout not recognised: leaf code {block.code!r} ({where}) has an unknown shape for a {layout} report")
+
+
+def build_rows(document_id: str, result: ParseResult, layout: str, issues: list[Issue]) -> dict[str, list]:
+    rows: dict[str, list] = {name: [] for name in ("nodes", "responsibles", "budget_lines", "staffing_lines", "texts", "anomalies")}
+    table_no = 0
+    for block in result.blocks:
+        rows["nodes"].append(_node(document_id, block, layout))
+        if block.responsible:
+            rows["responsibles"].append(Responsible(document_id, block.node_id, block.responsible, block.line.page, block.line.line))
+        for table in block.tables:
+            table_no += 1
+            for row_no, row in enumerate(table.rows, start=1):
+                v = values(row, table.template)
+                common = dict(document_id=document_id, node_id=block.node_id, table_no=table_no)
+                lineage = dict(year=table.year, previous_year=table.previous_year, page=row.line.page, line=row.line.line, raw_text=row.line.text)
+                if table.kind == "budget":
+                    rows["budget_lines"].append(BudgetLine(
+                        **common, row_no=row_no, category=row.category, direction=row.direction,
+                        label_printed=row.label_printed,
+                        budget_raw=row.raw_cells[0], actual_raw=row.raw_cells[1], execution_pct_raw=row.raw_cells[2],
+                        actual_prev_raw=row.raw_cells[3], change_pct_raw=row.raw_cells[4],
+                        budget=v[0], actual=v[1], execution_pct=v[2], actual_prev=v[3], change_pct=v[4], **lineage))
+                else:
+                    rows["staffing_lines"].append(StaffingLine(
+                        **common,
+                        plan_raw=row.raw_cells[0], paid_raw=row.raw_cells[1], paid_pct_raw=row.raw_cells[2],
+                        paid_prev_raw=row.raw_cells[3], change_pct_raw=row.raw_cells[4],
+                        plan_fte=v[0], paid_fte=v[1], paid_pct=v[2], paid_prev_fte=v[3], change_pct=v[4], **lineage))
+        for seq, section in enumerate(block.sections, start=1):
+            text = "\n".join(grammar.collapse(" ".join(p)) for p in section.paragraphs if p)
+            rows["texts"].append(Text(document_id, block.node_id, section.name, seq, text, section.line.page, section.line.line))
+    for issue in issues:
+        line = issue.line
+        rows["anomalies"].append(Anomaly(
+            document_id, issue.node_id, issue.kind, issue.detail,
+            line.page if line else None, line.line if line else None, line.text if line else None))
+    return rows
+
+
+def _node(document_id: str, block: Block, layout: str) -> Node:
+    entity = grammar.leaf_entity(block.code, layout) if block.code and block.level in ("action", "project") else None
+    if block.header_lost and layout == "district09":
+        entity = "district09"
+    return Node(
+        document_id=document_id, node_id=block.node_id, code=block.code, level=block.level,
+        parent_node_id=block.parent.node_id if block.parent else None, title=block.title, service=block.service,
+        entity=entity, status=block.status, phase=block.phase, period_start=block.period_start,
+        period_end=block.period_end, owner=block.owner, header_lost=block.header_lost,
+        position=block.position, page=block.line.page, line=block.line.line,
+    )

@@ -1,0 +1,141 @@
+"""The line grammar shared by every layout: block markers, codes, labels, headers.
+
+Pure functions from printed text to small values. Everything is anchored on words and
+codes printed in the report, never on positions on a page.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Markers are capitalised words of their own; "acties" in lower case is prose.
+GOAL_MARKER = re.compile(r"^(?:Beleidsdoelstelling|BELEIDSDOELSTELLING)\b\s*(?P<code>SD\d{5})?\s*(?P<rest>.*)$")
+PLAN_MARKER = re.compile(r"^(?:Actieplan|ACTIEPLAN)\b\s*(?P<rest>.*)$")
+LEAF_MARKER = re.compile(r"^(?:Acties|ACTIES)\b\s*(?P<rest>.*)$")
+PLAN_CODE = re.compile(r"^(?P<code>(?:OD|PO)\d{5})\b[\s\-–:]*(?P<rest>.*)$")
+GOAL_CODE = re.compile(r"^(?P<code>SD\d{5})\b[\s\-–:]*(?P<rest>.*)$")
+LEAF_CODE = re.compile(r"^(?P<code>(?:AC|PR)[A-Z0-9]{5})\b\s*(?:[-–]\s*)?(?P<rest>.*)$")
+# Tolerant on purpose: the reports misspell these ("onderbouwning", "Onderbouwning").
+TABLE_MARKER = re.compile(
+    r"^(?P<label>Budgettaire\s+onderbouw\w*|Onderbouw\w*\s+personeel)\b\s*(?P<rest>.*)$", re.I
+)
+ACHIEVEMENTS = re.compile(r"^Wat hebben we bereikt\s*\?\s*(?P<rest>.*)$", re.I)
+INDICATOR = re.compile(r"^(?P<label>Wat stellen we vast|Wat valt op)\s*\?\s*:?", re.I)
+PERIOD = re.compile(r"(?<!\d)(?P<start>(?:19|20)\d{2})\s*-\s*(?P<end>(?:19|20)\d{2})(?!\d)")
+PROJECT_STATUS = re.compile(
+    r"\b(?P<status>Lopend|Afgewerkt|Stopgezet|On hold|Nog niet gestart)\s+(?P<phase>Onderzoek|Ontwerp|Uitvoering|Nazorg)"
+    r"\s+(?P<start>(?:19|20)\d{2})\s*-\s*(?P<end>(?:19|20)\d{2})(?!\d)"
+)
+GROUP_OWNER = re.compile(r"^\s*(?P<owner>Groep Gent)\b\s*(?P<rest>.*)$")
+# A page header that survived in the text layer, e.g. "District09 / Jaarrekening 2021 / Overzicht …".
+EMBEDDED_PAGE_HEADER = re.compile(r"^[^/\t]{2,60} / Jaarrekening \d{4} / ", re.I)
+# A table-of-contents entry ends with its page number: "OD10071 - Title<TAB>12".
+TOC_ENTRY_END = re.compile(r"\s(?P<page>\d{1,4})\s*$")
+ENTITY_LINE = re.compile(
+    r"^(?P<name>Stad Gent|OCMW Gent|District09)\s*[-–].*?\b(?P<number>BE\s?\d{4}\s?\d{3}\s?\d{3}|BE\s?\d{3}\s?\d{3}\s?\d{3})\s*$"
+)
+
+# Stad codes are 5 digits, OCMW codes a letter and 4 digits (REPORT_FORMAT §1).
+STAD_CODE = re.compile(r"^(?:AC|PR)\d{5}$")
+OCMW_CODE = re.compile(r"^(?:AC|PR)[A-Z]\d{4}$")
+DISTRICT09_CODE = re.compile(r"^(?:AC[A-Z]{2}\d{3}|PR\d{5})$")
+
+CATEGORIES = ("exploitatie", "investering", "financiering")
+DIRECTIONS = ("uitgaven", "ontvangsten")
+STAFFING_LABEL = "vte"
+TERMINAL = (".", "!", "?", ":", ";")
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance; labels are short, so the quadratic version is fine."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+@dataclass(frozen=True)
+class Label:
+    canonical: str  # e.g. "investering"
+    printed: str  # e.g. "Investing"
+
+    @property
+    def misspelt(self) -> bool:
+        return self.printed.lower() != self.canonical
+
+
+def match_label(word: str, vocabulary: tuple[str, ...], max_distance: int = 2) -> Label | None:
+    """The vocabulary word this printed word stands for, tolerating small misspellings."""
+    lowered = word.lower()
+    if len(lowered) < 3:
+        return None
+    best = min(vocabulary, key=lambda v: edit_distance(lowered, v))
+    if edit_distance(lowered, best) <= max_distance:
+        return Label(best, word)
+    return None
+
+
+def leaf_entity(code: str, layout: str) -> str | None:
+    """Entity that owns a leaf code, or None when the code shape is unknown for the layout."""
+    if layout == "district09":
+        return "district09" if DISTRICT09_CODE.match(code) else None
+    if STAD_CODE.match(code):
+        return "stad"
+    if OCMW_CODE.match(code):
+        return "ocmw"
+    return None
+
+
+def is_block_start(text: str) -> bool:
+    """Lines that always open something new: block markers and table markers."""
+    return bool(
+        GOAL_MARKER.match(text) and _marker_only(GOAL_MARKER, text)
+        or PLAN_MARKER.match(text) and _marker_only(PLAN_MARKER, text)
+        or LEAF_MARKER.match(text) and _marker_only(LEAF_MARKER, text)
+        or TABLE_MARKER.match(text)
+        or ACHIEVEMENTS.match(text)
+    )
+
+
+def _marker_only(pattern: re.Pattern, text: str) -> bool:
+    """A marker word opens a block only when it stands alone or is followed by a code."""
+    rest = pattern.match(text).group("rest")
+    return not rest or bool(GOAL_CODE.match(rest) or PLAN_CODE.match(rest) or LEAF_CODE.match(rest))
+
+
+def marker_kind(text: str) -> str | None:
+    """'goal', 'plan' or 'leaf' for a block marker line, else None."""
+    goal = GOAL_MARKER.match(text)
+    if goal and (goal.group("code") or not goal.group("rest")):
+        return "goal"
+    for kind, pattern in (("plan", PLAN_MARKER), ("leaf", LEAF_MARKER)):
+        if pattern.match(text) and _marker_only(pattern, text):
+            return kind
+    return None
+
+
+def ends_sentence(text: str) -> bool:
+    return text.rstrip().endswith(TERMINAL)
+
+
+def looks_like_service(text: str) -> bool:
+    """A responsible-service line: a short name, not a sentence, not a bullet or table."""
+    words = text.split()
+    return (
+        0 < len(words) <= 8
+        and len(text) <= 70
+        and not ends_sentence(text)
+        and ". " not in text
+        and not text.startswith(("-", "•", "*", "("))
+        and not text[0].isdigit()
+        and not is_block_start(text)
+        and not LEAF_CODE.match(text)
+    )
+
+
+def collapse(text: str) -> str:
+    """One space between words (cell gaps included)."""
+    return " ".join(text.split())

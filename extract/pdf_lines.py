@@ -1,0 +1,152 @@
+"""PDF text layer -> printed `Line`s (pdfplumber at the edge).
+
+Only generic typography is used: words on the same baseline form a line, a gap much wider
+than a space is a cell gap (TAB), a larger vertical gap or a change of font weight starts
+a paragraph, and lines that repeat at the top or bottom of most pages are running headers
+and footers. Nothing depends on where one particular renderer puts things.
+"""
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .errors import ExtractionError
+from .grammar import ends_sentence
+from .lines import Line
+from .markup import is_rule
+
+BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+PAGE_NUMBER = re.compile(r"^(?:pagina|page|p\.)?\s*[-–]?\s*(\d{1,4})\s*[-–]?(?:\s*(?:/|van|of)\s*\d{1,4})?$", re.I)
+CELL_GAP_EM = 1.2  # wider than this (in font sizes) between two words = a cell gap
+PARAGRAPH_GAP_EM = 0.45  # more white than this between two lines = a new paragraph
+FURNITURE_SHARE = 0.4
+SHORT_LINE_SHARE = 0.2  # a line ending this share of the text width before the edge ends its paragraph  # a top/bottom line repeated on this share of pages is a running header/footer
+
+
+@dataclass
+class PhysicalLine:
+    text: str
+    page: int
+    line: int
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    size: float
+    bold: bool
+    right_edge: float = 0.0  # right end of the widest line on the page
+
+
+def pdf_lines(path, data: bytes) -> tuple[list[Line], int, list[tuple[str, int]]]:
+    """Lines of a PDF, its page count, and the running header/footer texts removed (with counts)."""
+    if b"%%EOF" not in data[-2048:]:
+        raise ExtractionError(path, "truncated PDF (no %%EOF trailer at the end of the file)")
+    pages = _read_pages(path, data)
+    if not any(pages):
+        raise ExtractionError(path, "PDF has no text layer (scanned image?): nothing to extract")
+    furniture = _furniture(pages)
+    removed: Counter = Counter()
+    lines: list[Line] = []
+    previous: PhysicalLine | None = None
+    for page_lines in pages:
+        for physical in page_lines:
+            if (physical.page, physical.line) in furniture:
+                removed[physical.text if not PAGE_NUMBER.match(physical.text) else "<page number>"] += 1
+                continue
+            if is_rule(physical.text):  # a rule of dashes is drawing, not text
+                continue
+            lines.append(Line(physical.text, physical.page, physical.line, _starts_paragraph(previous, physical), physical.bold))
+            previous = physical
+    return lines, len(pages), sorted(removed.items())
+
+
+def _read_pages(path, data: bytes) -> list[list[PhysicalLine]]:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except PDFPasswordIncorrect:
+        raise ExtractionError(path, "PDF is encrypted (password required)") from None
+    except Exception as exc:  # pdfminer raises many unrelated types for broken files
+        raise ExtractionError(path, f"unreadable PDF ({type(exc).__name__}: {exc})") from None
+    pages = []
+    try:
+        with pdf:
+            for number, page in enumerate(pdf.pages, start=1):
+                try:
+                    words = page.extract_words(extra_attrs=["fontname", "size"], keep_blank_chars=False)
+                finally:
+                    page.close()  # pdfplumber caches per page: release it or memory grows
+                pages.append(_group_lines(words, number))
+    except ExtractionError:
+        raise
+    except Exception as exc:
+        raise ExtractionError(path, f"unreadable PDF ({type(exc).__name__}: {exc})") from None
+    return pages
+
+
+def _group_lines(words: list[dict], page: int) -> list[PhysicalLine]:
+    """Words sharing a baseline (within a third of the font size) form one line."""
+    rows: list[list[dict]] = []
+    for word in sorted(words, key=lambda w: (round(w["bottom"], 1), w["x0"])):
+        if rows and abs(word["bottom"] - rows[-1][0]["bottom"]) <= word["size"] / 3:
+            rows[-1].append(word)
+        else:
+            rows.append([word])
+    lines = []
+    for number, row in enumerate(rows, start=1):
+        row.sort(key=lambda w: w["x0"])
+        size = Counter(round(w["size"], 1) for w in row).most_common(1)[0][0]
+        parts = [row[0]["text"]]
+        for before, word in zip(row, row[1:]):
+            parts.append("\t" if word["x0"] - before["x1"] > CELL_GAP_EM * size else " ")
+            parts.append(word["text"])
+        bold = sum(len(w["text"]) for w in row if BOLD_FONT.search(w["fontname"])) * 2 > sum(len(w["text"]) for w in row)
+        top = min(w["top"] for w in row)
+        bottom = max(w["bottom"] for w in row)
+        x0, x1 = row[0]["x0"], row[-1]["x1"]
+        lines.append(PhysicalLine("".join(parts).strip(), page, number, top, bottom, x0, x1, size, bold))
+    edge = max((l.x1 for l in lines), default=0.0)
+    for line in lines:
+        line.right_edge = edge
+    return lines
+
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(text.split())).lower()
+
+
+def _furniture(pages: list[list[PhysicalLine]]) -> set[tuple[int, int]]:
+    """(page, line) of running headers and footers.
+
+    A header/footer is a line at the top or bottom of a page whose text (digits ignored)
+    recurs on many pages, or a bare page number that runs in step with the page index.
+    """
+    edges = [page_lines[:2] + page_lines[-2:] for page_lines in pages]
+    seen: Counter = Counter()
+    for edge in edges:
+        seen.update({_furniture_key(l.text) for l in edge})
+    threshold = max(2, FURNITURE_SHARE * len(pages))
+    repeated = {key for key, count in seen.items() if count >= threshold}
+    numbered = [(l, int(m.group(1)) - l.page) for edge in edges for l in edge if (m := PAGE_NUMBER.match(l.text))]
+    offset = Counter(o for _, o in numbered).most_common(1)[0][0] if numbered else None
+    found = {(l.page, l.line) for edge in edges for l in edge if _furniture_key(l.text) in repeated}
+    found.update((l.page, l.line) for l, o in numbered if o == offset)
+    return found
+
+
+def _starts_paragraph(previous: PhysicalLine | None, line: PhysicalLine) -> bool:
+    if previous is None:
+        return True
+    if previous.bold != line.bold or abs(previous.size - line.size) > 0.6:
+        return True
+    if previous.page != line.page:
+        # A paragraph cut by a page break goes on, unless its last line closed a sentence
+        # or stopped well short of the right edge (a paragraph's last line).
+        # Headings wrap early, so the short-line test is for body text only.
+        short = previous.x1 < previous.right_edge - SHORT_LINE_SHARE * (previous.right_edge - previous.x0)
+        return ends_sentence(previous.text) or (short and not previous.bold)
+    return line.top - previous.bottom > PARAGRAPH_GAP_EM * line.size
