@@ -1,0 +1,35 @@
+# The two commands of the README: `make run` builds the warehouse, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INBOX ?= data/samples
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test ui bench samples clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)  ## build the warehouse from the PDFs in INBOX (default: the bundled samples)
+	$(PY) -m orchestration.build --inbox $(INBOX)
+
+test: $(STAMP)  ## the whole test suite
+	$(PY) -m pytest
+
+ui: $(STAMP)  ## the Dagster UI on http://localhost:3000
+	DAGSTER_HOME=$(CURDIR)/dagster_home $(VENV)/bin/dagster dev -m orchestration.definitions
+
+samples: $(STAMP)  ## re-render the sample PDFs from the text dumps
+	$(PY) tools/render_samples.py
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf warehouse/build warehouse/raw warehouse/gent.duckdb warehouse/export warehouse/report

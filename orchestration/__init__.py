@@ -1,0 +1,1 @@
+"""Dagster orchestration of the warehouse, and the in-process build behind `make run`."""

@@ -1,0 +1,35 @@
+"""`make run`: build the whole warehouse in-process from a folder of report PDFs.
+
+The same Dagster assets as the UI, materialised with `dagster.materialize`: one run per
+report partition (extract + load), then dbt, the quality checks and the publication.
+Prints a short summary at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.build", description=__doc__.splitlines()[0])
+    parser.add_argument("--inbox", type=Path, help="folder of report PDFs (default: data/samples)")
+    parser.add_argument("--warehouse", type=Path, help="warehouse folder (default: warehouse/)")
+    args = parser.parse_args(argv)
+    if args.inbox:
+        os.environ["GENT_INBOX"] = str(args.inbox.resolve())
+    if args.warehouse:
+        os.environ["GENT_WAREHOUSE_DIR"] = str(args.warehouse.resolve())
+    from .pipeline import build_everything
+    from .summary import print_summary
+
+    started = time.monotonic()
+    outcome = build_everything()
+    print_summary(outcome, time.monotonic() - started)
+    return 0 if outcome.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""The one Dagster code location of the warehouse (`dagster dev -m orchestration.definitions`)."""
+from __future__ import annotations
+
+import dagster as dg
+
+from .assets.dbt import warehouse_dbt_models
+from .assets.publish import published_warehouse
+from .assets.raw import RAW_GROUP, raw_report
+from .checks import warehouse_checks
+from .resources import dbt_resource, warehouse_resource
+from .sensors import inbox_sensor
+
+extract_reports = dg.define_asset_job(
+    "extract_reports",
+    selection=dg.AssetSelection.assets(raw_report),
+    description="Extract one report (partition) into the raw schema.",
+)
+build_warehouse = dg.define_asset_job(
+    "build_warehouse",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(RAW_GROUP),
+    description="dbt build, quality checks and publication, on whatever raw rows are loaded.",
+)
+nightly_build = dg.ScheduleDefinition(
+    job=build_warehouse, cron_schedule="0 3 * * *", default_status=dg.DefaultScheduleStatus.STOPPED
+)
+
+defs = dg.Definitions(
+    assets=[raw_report, warehouse_dbt_models, published_warehouse],
+    asset_checks=warehouse_checks,
+    jobs=[extract_reports, build_warehouse],
+    schedules=[nightly_build],
+    sensors=[inbox_sensor],
+    resources={"warehouse": warehouse_resource(), "dbt": dbt_resource()},
+)

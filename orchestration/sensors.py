@@ -1,0 +1,49 @@
+"""Watch the inbox: a new or changed PDF becomes a (re-)run partition, a removed one is dropped."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from . import settings
+from .partitions import reports_partitions
+
+REPORT_SUFFIXES = {".pdf"}
+
+
+def inbox_files(inbox: Path) -> dict[str, str]:
+    """File name -> sha256 of the reports directly in the inbox (no links leading out of it)."""
+    found = {}
+    root = inbox.resolve()
+    for path in sorted(inbox.iterdir()) if inbox.is_dir() else []:
+        if path.suffix.lower() not in REPORT_SUFFIXES or not path.is_file():
+            continue
+        if path.resolve().parent != root:  # a symlink pointing outside the inbox is ignored
+            continue
+        found[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def plan_inbox_changes(current: dict[str, str], previous: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
+    """(new files, changed files, removed files) between two inbox states."""
+    new = sorted(set(current) - set(previous))
+    changed = sorted(k for k in set(current) & set(previous) if current[k] != previous[k])
+    removed = sorted(set(previous) - set(current))
+    return new, changed, removed
+
+
+@dg.sensor(job_name="extract_reports", minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.STOPPED)
+def inbox_sensor(context: dg.SensorEvaluationContext):
+    current = inbox_files(settings.inbox())
+    previous = json.loads(context.cursor) if context.cursor else {}
+    new, changed, removed = plan_inbox_changes(current, previous)
+    requests = [dg.RunRequest(run_key=f"{name}:{current[name]}", partition_key=name) for name in new + changed]
+    partition_requests = []
+    if new:
+        partition_requests.append(reports_partitions.build_add_request(new))
+    if removed:
+        partition_requests.append(reports_partitions.build_delete_request(removed))
+    context.update_cursor(json.dumps(current))
+    return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=partition_requests)

@@ -1,0 +1,51 @@
+"""The short report `make run` prints at the end."""
+from __future__ import annotations
+
+import duckdb
+
+from . import settings
+from .pipeline import BuildOutcome
+
+REPORT_QUERY = """
+select d.file_name, d.layout, d.report_year, coalesce(d.page_count, 0),
+       (select count(*) from raw.nodes n where n.document_id = d.document_id),
+       (select count(distinct table_no) from raw.budget_lines b where b.document_id = d.document_id)
+     + (select count(distinct table_no) from raw.staffing_lines s where s.document_id = d.document_id),
+       (select sum(actual) from raw.budget_lines b join raw.nodes n using (document_id, node_id)
+         where b.document_id = d.document_id and n.level in ('action', 'project')
+           and b.category = 'exploitatie' and b.direction = 'uitgaven'),
+       (select count(*) from raw.anomalies a where a.document_id = d.document_id)
+from raw.documents d order by d.file_name
+"""
+
+
+def _euro(value) -> str:
+    return "-" if value is None else f"€ {value:,.0f}".replace(",", ".")
+
+
+def print_summary(outcome: BuildOutcome, seconds: float) -> None:
+    print()
+    print(f"Gent budget warehouse: {len(outcome.reports)} report(s) in {settings.inbox()}")
+    db = settings.published_db() if outcome.published else settings.build_db()
+    if db.exists():
+        conn = duckdb.connect(str(db), read_only=True)
+        try:
+            for file, layout, year, pages, blocks, tables, opex, anomalies in conn.execute(REPORT_QUERY).fetchall():
+                print(f"  {file}: {layout} {year}, {pages} pages, {blocks} blocks, {tables} tables, "
+                      f"actual operating expenditure of its leaves {_euro(opex)}, {anomalies} anomalies recorded")
+        finally:
+            conn.close()
+    for name, reason in sorted(outcome.failed_reports.items()):
+        print(f"  FAILED {name}: {reason}")
+    for name in outcome.dropped_reports:
+        print(f"  removed from the warehouse (no longer in the inbox): {name}")
+    passed = sum(outcome.checks.values())
+    print(f"Checks: {passed} of {len(outcome.checks)} passed" + "".join(
+        f"\n  FAILED {k}" for k, ok in sorted(outcome.checks.items()) if not ok))
+    if outcome.error:
+        print(f"Build error: {outcome.error}")
+    if outcome.published:
+        print(f"Warehouse published: {settings.published_db()} (open it read-only)")
+    else:
+        print("Warehouse NOT published: the previous snapshot, if any, is unchanged.")
+    print(f"Done in {seconds:.0f} s. Browse the assets: make ui, then http://localhost:3000")
