@@ -3,7 +3,6 @@
 The Great Expectations suites live in `expectations/`; GX is imported inside the check
 functions only, so loading the code location stays fast.
 """
-from __future__ import annotations
 
 import dagster as dg
 

@@ -10,6 +10,10 @@ from .raw_load import drop_document
 from .sensors import inbox_files
 
 
+# The console shows warnings and errors only; the UI keeps the full event log.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 @dataclass
 class BuildOutcome:
     reports: list[str] = field(default_factory=list)
@@ -35,18 +39,17 @@ def build_everything(instance: dg.DagsterInstance | None = None) -> BuildOutcome
     resources = defs.resources
     raw = defs.get_assets_def(dg.AssetKey(["raw", "documents"]))
     for name in outcome.reports:
-        result = dg.materialize([raw], partition_key=name, instance=instance, resources=resources, raise_on_error=False)
+        result = dg.materialize([raw], partition_key=name, instance=instance, resources=resources, raise_on_error=False, run_config=QUIET)
         if not result.success:
             outcome.failed_reports[name] = _failure_reason(result)
     outcome.dropped_reports = _drop_removed_reports(resources["warehouse"], set(files))
-    everything = [a for a in defs.assets if a is not raw]
+    everything = list(defs.assets) + list(defs.asset_checks or [])
     result = dg.materialize(
-        everything, instance=instance, resources=resources, raise_on_error=False,
-        asset_checks=list(defs.asset_checks or []),
-        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(raw),
+        everything, instance=instance, resources=resources, raise_on_error=False, run_config=QUIET,
+        selection=(dg.AssetSelection.all() - dg.AssetSelection.assets(raw)) | dg.AssetSelection.checks_for_assets(raw),
     )
     for evaluation in result.get_asset_check_evaluations():
-        outcome.checks[evaluation.check_key.to_user_string()] = evaluation.passed
+        outcome.checks[evaluation.asset_check_key.to_user_string()] = evaluation.passed
     published = dg.AssetKey("published_warehouse")
     outcome.published = any(e.asset_key == published for e in result.get_asset_materialization_events())
     if not result.success:

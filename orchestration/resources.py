@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 
 import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
@@ -39,13 +41,37 @@ class WarehouseDuckDB(DuckDBResource):
             conn.close()
 
 
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")  # the venv's dbt, whatever PATH says
+DBT_SOURCES = ("models", "macros", "tests", "seeds", "snapshots", "analyses", "dbt_project.yml", "profiles.yml")
+
+
 @cache
 def dbt_project() -> DbtProject:
-    """The one DbtProject of the code location (cached: parsing the manifest is not free)."""
+    """The one DbtProject of the code location (cached), its manifest parsed when stale."""
     os.environ.setdefault("GENT_BUILD_DB", str(settings.build_db()))
-    project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
-    project.prepare_if_dev()
+    project = DbtProject(project_dir=settings.dbt_project_dir(), profiles_dir=settings.dbt_project_dir())
+    ensure_manifest(project)
     return project
+
+
+def ensure_manifest(project: DbtProject) -> None:
+    """`dbt parse` when the manifest is missing or older than a project file.
+
+    Through dbt's Python API, so that it works from any shell, with or without the venv on PATH.
+    """
+    manifest = Path(project.manifest_path)
+    root = Path(project.project_dir)
+    newest = max(
+        (p.stat().st_mtime for name in DBT_SOURCES for p in ([root / name] if (root / name).is_file() else (root / name).rglob("*")) if p.is_file()),
+        default=0.0,
+    )
+    if manifest.exists() and manifest.stat().st_mtime >= newest:
+        return
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(root), "--profiles-dir", str(project.profiles_dir)])
+    if not result.success:
+        raise RuntimeError(f"dbt parse failed in {root}: {result.exception}")
 
 
 def warehouse_resource() -> WarehouseDuckDB:
@@ -55,4 +81,4 @@ def warehouse_resource() -> WarehouseDuckDB:
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(settings.DBT_PROJECT_DIR))
+    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(settings.dbt_project_dir()), dbt_executable=str(DBT_EXECUTABLE))

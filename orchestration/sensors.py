@@ -1,5 +1,4 @@
 """Watch the inbox: a new or changed PDF becomes a (re-)run partition, a removed one is dropped."""
-from __future__ import annotations
 
 import hashlib
 import json

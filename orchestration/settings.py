@@ -5,11 +5,14 @@ import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DBT_PROJECT_DIR = REPO / "dbt_project"
 
 
 def _path(variable: str, default: Path) -> Path:
     return Path(os.environ.get(variable) or default).resolve()
+
+
+def dbt_project_dir() -> Path:
+    return _path("GENT_DBT_PROJECT_DIR", REPO / "dbt_project")
 
 
 def inbox() -> Path:

@@ -1,5 +1,4 @@
 """The dbt models as Dagster assets, their sources linked to the raw extraction assets."""
-from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
@@ -13,7 +12,7 @@ from ..resources import dbt_project
 class WarehouseDbtTranslator(DagsterDbtTranslator):
     """dbt sources are the raw tables the extraction writes; models group by their layer."""
 
-    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: "DbtProject | None") -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         node = manifest["sources"].get(unique_id) or manifest["nodes"].get(unique_id, {})
         if node.get("resource_type") == "source":

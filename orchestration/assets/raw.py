@@ -1,5 +1,4 @@
 """The extraction of one report into the warehouse's raw schema (one partition per file)."""
-from __future__ import annotations
 
 import time
 from collections import Counter
