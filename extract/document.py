@@ -45,7 +45,9 @@ def read_source(path: Path, data: bytes) -> Source:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ExtractionError(path, f"text dump is not UTF-8 ({exc.reason} at byte {exc.start})") from None
-        return Source(list(dump_lines(text.splitlines())), None, "text", [])
+        # Split on "\n" only: dump line numbers (001:L762) count newlines; splitlines() would also
+        # split on form feeds (pdftotext page breaks), U+2028 and other separators and shift them.
+        return Source(list(dump_lines(text.split("\n"))), None, "text", [])
     raise ExtractionError(path, "not a PDF (no %PDF- signature) and not a .txt text dump")
 
 

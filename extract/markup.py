@@ -25,7 +25,7 @@ def clean_line(raw: str) -> str:
     line = _BOLD.sub("", line)
     line = _ESCAPE.sub(r"\1", line)
     line = _GAP.sub("\t", line)
-    return line.strip(" \t\u00a0\r\n")
+    return line.strip(" \t\u00a0\r\n\f\v")
 
 
 def is_rule(line: str) -> bool:

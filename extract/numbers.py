@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-AMOUNT = re.compile(r"-?\d{1,3}(?:\.\d{3})*")
-PERCENT = re.compile(r"-?\d{1,3}(?:\.\d{3})*,\d%")
-FTE = re.compile(r"-?\d{1,3}(?:\.\d{3})*,\d{2}")
+# ASCII digits only (`\d` would take Arabic-Indic digits from glyph garbage for numbers), and
+# no leading zeros: a printed integer part is `0` or starts with 1-9 (`007`, `0.123` are no cells).
+_INTEGER = r"-?(?:0|[1-9][0-9]{0,2}(?:\.[0-9]{3})*)"
+AMOUNT = re.compile(_INTEGER)
+PERCENT = re.compile(_INTEGER + r",[0-9]%")
+FTE = re.compile(_INTEGER + r",[0-9]{2}")
 
 # One printed cell, classified by shape: amount (A), percentage (P) or FTE (F).
 _SHAPES = (("P", PERCENT), ("F", FTE), ("A", AMOUNT))

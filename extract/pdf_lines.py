@@ -13,9 +13,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .errors import ExtractionError
-from .grammar import ends_sentence
+from .grammar import CATEGORIES, DIRECTIONS, STAFFING_LABEL, ends_sentence, is_block_start, match_label
 from .lines import Line
 from .markup import is_rule
+from .numbers import shape
 
 BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 PAGE_NUMBER = re.compile(r"^(?:pagina|page|p\.)?\s*[-–]?\s*(\d{1,4})\s*[-–]?(?:\s*(?:/|van|of)\s*\d{1,4})?$", re.I)
@@ -37,6 +38,7 @@ class PhysicalLine:
     size: float
     bold: bool
     right_edge: float = 0.0  # right end of the widest line on the page
+    page_height: float = 0.0
 
 
 def pdf_lines(path, data: bytes) -> tuple[list[Line], int, list[tuple[str, int]]]:
@@ -68,19 +70,21 @@ def _read_pages(path, data: bytes) -> list[list[PhysicalLine]]:
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except PDFPasswordIncorrect:
-        raise ExtractionError(path, "PDF is encrypted (password required)") from None
     except Exception as exc:  # pdfminer raises many unrelated types for broken files
+        # pdfplumber wraps pdfminer's errors: PdfminerException(PDFPasswordIncorrect())
+        if isinstance(exc, PDFPasswordIncorrect) or any(isinstance(a, PDFPasswordIncorrect) for a in exc.args):
+            raise ExtractionError(path, "PDF is encrypted (password required)") from None
         raise ExtractionError(path, f"unreadable PDF ({type(exc).__name__}: {exc})") from None
     pages = []
     try:
         with pdf:
             for number, page in enumerate(pdf.pages, start=1):
                 try:
+                    height = float(page.height)
                     words = page.extract_words(extra_attrs=["fontname", "size"], keep_blank_chars=False)
                 finally:
                     page.close()  # pdfplumber caches per page: release it or memory grows
-                pages.append(_group_lines(words, number))
+                pages.append(_group_lines(words, number, height))
     except ExtractionError:
         raise
     except Exception as exc:
@@ -88,7 +92,7 @@ def _read_pages(path, data: bytes) -> list[list[PhysicalLine]]:
     return pages
 
 
-def _group_lines(words: list[dict], page: int) -> list[PhysicalLine]:
+def _group_lines(words: list[dict], page: int, height: float = 0.0) -> list[PhysicalLine]:
     """Words sharing a baseline (within a third of the font size) form one line."""
     rows: list[list[dict]] = []
     for word in sorted(words, key=lambda w: (round(w["bottom"], 1), w["x0"])):
@@ -111,7 +115,7 @@ def _group_lines(words: list[dict], page: int) -> list[PhysicalLine]:
         lines.append(PhysicalLine("".join(parts).strip(), page, number, top, bottom, x0, x1, size, bold))
     edge = max((l.x1 for l in lines), default=0.0)
     for line in lines:
-        line.right_edge = edge
+        line.right_edge, line.page_height = edge, height
     return lines
 
 
@@ -119,21 +123,39 @@ def _furniture_key(text: str) -> str:
     return re.sub(r"\d+", "#", " ".join(text.split())).lower()
 
 
+def _edge_key(line: PhysicalLine, from_top: bool) -> tuple[str, bool, int]:
+    """Text (digits ignored) and distance from its page edge: furniture is printed in one place."""
+    distance = line.top if from_top else line.page_height - line.bottom
+    return _furniture_key(line.text), from_top, round(distance)
+
+
+def _report_content(text: str) -> bool:
+    """Block and table markers and table rows: lines the grammar reads are never furniture."""
+    if is_block_start(text):
+        return True
+    words = text.split()
+    labels = [w for w in words if shape(w) is None]
+    return len(labels) < len(words) and 0 < len(labels) <= 2 and all(
+        w.lower() == STAFFING_LABEL or match_label(w, CATEGORIES + DIRECTIONS) for w in labels)
+
+
 def _furniture(pages: list[list[PhysicalLine]]) -> set[tuple[int, int]]:
     """(page, line) of running headers and footers.
 
     A header/footer is a line at the top or bottom of a page whose text (digits ignored)
-    recurs on many pages, or a bare page number that runs in step with the page index.
+    recurs at the same distance from that edge on many pages, or a bare page number that
+    runs in step with the page index. Report content (a table header or a VTE row that
+    happens to end many pages) never is.
     """
-    edges = [page_lines[:2] + page_lines[-2:] for page_lines in pages]
+    edges = [[(l, True) for l in page_lines[:2]] + [(l, False) for l in page_lines[-2:]] for page_lines in pages]
     seen: Counter = Counter()
     for edge in edges:
-        seen.update({_furniture_key(l.text) for l in edge})
+        seen.update({_edge_key(l, top) for l, top in edge if not _report_content(l.text)})
     threshold = max(2, FURNITURE_SHARE * len(pages))
     repeated = {key for key, count in seen.items() if count >= threshold}
-    numbered = [(l, int(m.group(1)) - l.page) for edge in edges for l in edge if (m := PAGE_NUMBER.match(l.text))]
+    numbered = [(l, int(m.group(1)) - l.page) for edge in edges for l, _ in edge if (m := PAGE_NUMBER.match(l.text))]
     offset = Counter(o for _, o in numbered).most_common(1)[0][0] if numbered else None
-    found = {(l.page, l.line) for edge in edges for l in edge if _furniture_key(l.text) in repeated}
+    found = {(l.page, l.line) for edge in edges for l, top in edge if _edge_key(l, top) in repeated}
     found.update((l.page, l.line) for l, o in numbered if o == offset)
     return found
 

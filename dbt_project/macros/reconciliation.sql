@@ -13,3 +13,20 @@
         else 'gap'
     end
 {%- endmacro %}
+
+{#- Does a printed percentage agree with the printed amounts? The report computes percentages
+    from unrounded amounts, so the recomputed ratio of two figures rounded to unit_size can differ
+    by up to 100 × ½ unit × (|num| + |den|) / den² points, plus 0,1 point for rounding the two
+    percentages themselves. A printed 0 denominator prints 0,0% when it is really 0, or a huge
+    percentage (≥ 100 × |num| / ½ unit) when it was a fraction of a unit rounded to 0 (e.g.
+    2.766.541,7%). Null when a value is missing. -#}
+{% macro pct_consistent(printed_pct, numerator, denominator, unit_size) -%}
+    case
+        when {{ printed_pct }} is null or {{ numerator }} is null or {{ denominator }} is null then null
+        when {{ denominator }} = 0
+            then {{ printed_pct }} = 0 or abs({{ printed_pct }}) >= 100.0 * abs({{ numerator }}) / (0.5 * {{ unit_size }})
+        else abs({{ printed_pct }} - round({{ numerator }} * 100.0 / {{ denominator }}, 1))
+            <= 0.1 + 100.0 * 0.5 * {{ unit_size }} * (abs({{ numerator }}) + abs({{ denominator }}))
+               / ({{ denominator }} * {{ denominator }})
+    end
+{%- endmacro %}

@@ -1,0 +1,71 @@
+-- Conservation: per document × action plan × category × direction, the totals of fct_spending
+-- equal the totals of the raw leaf rows (actions and projects, lost headers included), to the euro.
+-- Returns the plans where any of budget, actual, actual_prev differs.
+with
+
+raw_leaves as (
+    select
+        b.document_id,
+        n.parent_node_id as plan_node_id,
+        b.category,
+        b.direction,
+        sum(b.budget) as budget,
+        sum(b.actual) as actual,
+        sum(b.actual_prev) as actual_prev,
+        count(*) as n_rows
+    from {{ source('gent', 'budget_lines') }} as b
+    inner join {{ source('gent', 'nodes') }} as n
+        on n.document_id = b.document_id
+        and n.node_id = b.node_id
+    where n.level in ('action', 'project')
+    group by all
+),
+
+plans as (
+    select document_id, node_id as plan_node_id, code as action_plan_code
+    from {{ source('gent', 'nodes') }}
+    where level = 'action_plan'
+),
+
+mart as (
+    select
+        document_id,
+        action_plan_code,
+        category,
+        direction,
+        sum(budget_eur) as budget,
+        sum(actual_eur) as actual,
+        sum(actual_prev_eur) as actual_prev,
+        count(*) as n_rows
+    from {{ ref('fct_spending') }}
+    group by all
+),
+
+expected as (
+    select p.action_plan_code, r.*
+    from raw_leaves as r
+    inner join plans as p
+        on p.document_id = r.document_id
+        and p.plan_node_id = r.plan_node_id
+)
+
+select
+    coalesce(e.document_id, m.document_id) as document_id,
+    coalesce(e.action_plan_code, m.action_plan_code) as action_plan_code,
+    coalesce(e.category, m.category) as category,
+    coalesce(e.direction, m.direction) as direction,
+    e.budget as raw_budget, m.budget as mart_budget,
+    e.actual as raw_actual, m.actual as mart_actual,
+    e.actual_prev as raw_actual_prev, m.actual_prev as mart_actual_prev
+from expected as e
+full outer join mart as m
+    on m.document_id = e.document_id
+    and m.action_plan_code = e.action_plan_code
+    and m.category = e.category
+    and m.direction = e.direction
+where e.document_id is null
+    or m.document_id is null
+    or e.n_rows <> m.n_rows
+    or e.budget is distinct from m.budget
+    or e.actual is distinct from m.actual
+    or e.actual_prev is distinct from m.actual_prev

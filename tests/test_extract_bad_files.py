@@ -1,0 +1,165 @@
+"""Files that are no readable report: a clear error, a non-zero exit, the others still done, nothing half-written."""
+from __future__ import annotations
+
+import hashlib
+import io
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import FIXTURES, REPO, sample_path
+from reportlab.lib import pdfencrypt
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
+
+from extract import writer
+from extract.document import extract_file
+from extract.errors import ExtractionError
+from extract.records import SCHEMAS
+
+GOOD = FIXTURES / "mini_2024.txt"
+
+
+def png_bytes(width: int = 40, height: int = 30) -> bytes:
+    """A small grey PNG, written by hand (no image library needed)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+    raw = b"".join(b"\x00" + bytes([128]) * width for _ in range(height))
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def write_pdf(path: Path, draw, **kw) -> Path:
+    c = canvas.Canvas(str(path), pagesize=A4, **kw)
+    draw(c)
+    c.showPage()
+    c.save()
+    return path
+
+
+def make_empty(d: Path) -> Path:
+    (d / "empty.pdf").write_bytes(b"")
+    return d / "empty.pdf"
+
+
+def make_text_as_pdf(d: Path) -> Path:
+    (d / "notes.pdf").write_text("Beleidsdoelstelling SD10041\nThis is a text file with a .pdf name.\n")
+    return d / "notes.pdf"
+
+
+def make_png(d: Path) -> Path:
+    (d / "scan.png").write_bytes(png_bytes())
+    return d / "scan.png"
+
+
+def make_truncated(d: Path) -> Path:
+    data = sample_path("000", "pdf").read_bytes()
+    (d / "cut.pdf").write_bytes(data[: len(data) // 2])
+    return d / "cut.pdf"
+
+
+def make_encrypted(d: Path) -> Path:
+    return write_pdf(d / "locked.pdf", lambda c: c.drawString(72, 760, "Beleidsdoelstelling SD10041"),
+                     encrypt=pdfencrypt.StandardEncryption("secret", canPrint=0))
+
+
+def make_scanned(d: Path) -> Path:
+    def draw(c):
+        c.rect(72, 500, 300, 200, fill=1)
+        c.drawImage(ImageReader(io.BytesIO(png_bytes())), 72, 100, width=400, height=300)
+    return write_pdf(d / "scanned.pdf", draw)
+
+
+def make_not_a_report(d: Path) -> Path:
+    def draw(c):
+        text = c.beginText(72, 760)
+        for line in ("Jaarrekening van de tennisclub", "Lorem ipsum dolor sit amet, consectetur adipiscing elit.",
+                     "Acties", "AC12345 - De ballen zijn op.", "Budgettaire onderbouwing"):
+            text.textLine(line)
+        c.drawText(text)
+    return write_pdf(d / "tennis.pdf", draw)
+
+
+BAD = {
+    "empty": (make_empty, "empty file"),
+    "text renamed .pdf": (make_text_as_pdf, "not a PDF"),
+    "png": (make_png, "not a PDF"),
+    "truncated": (make_truncated, "truncated PDF"),
+    "encrypted": (make_encrypted, "encrypted"),
+    "no text layer": (make_scanned, "no text layer"),
+    "not a report": (make_not_a_report, "not an annual-account report"),
+}
+
+
+@pytest.mark.parametrize("kind", BAD)
+def test_a_bad_file_raises_an_error_naming_file_and_reason(tmp_path, kind):
+    make, reason = BAD[kind]
+    path = make(tmp_path)
+    with pytest.raises(ExtractionError) as err:
+        extract_file(path)
+    message = str(err.value)
+    assert message.startswith(path.name + ": ") and reason in message, message
+    assert err.value.path == str(path) and err.value.reason
+
+
+def test_a_missing_file_raises_an_error(tmp_path):
+    with pytest.raises(ExtractionError, match=r"^nowhere\.pdf: cannot read"):
+        extract_file(tmp_path / "nowhere.pdf")
+
+
+def test_cli_reports_bad_files_and_still_writes_the_good_one(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    bad = [make(inputs) for make, _ in BAD.values()]
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "extract", *map(str, bad[:4]), str(GOOD), *map(str, bad[4:]), "--out", str(out)],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == len(bad), done.stderr
+    for path, (_, reason) in zip(bad, BAD.values()):
+        assert any(line.startswith(f"error: {path.name}: ") and reason in line for line in errors), (path.name, done.stderr)
+    assert f"{len(bad)} of {len(bad) + 1} files failed" in done.stderr
+    assert GOOD.name in done.stdout and "Traceback" not in done.stderr
+
+    # The good file, all of it; nothing of the bad ones, no staging left behind.
+    good_id = hashlib.sha256(GOOD.read_bytes()).hexdigest()
+    assert sorted(p.name for p in out.iterdir()) == sorted(SCHEMAS)
+    for table in SCHEMAS:
+        assert [p.name for p in (out / table).iterdir()] == [f"{good_id}.parquet"]
+    extraction = extract_file(GOOD)
+    for table, rows in extraction.tables.items():
+        assert pq.read_table(out / table / f"{good_id}.parquet").num_rows == len(rows)
+    assert pq.read_table(out / "documents" / f"{good_id}.parquet").column("file_name").to_pylist() == [GOOD.name]
+    names = {p.name for p in bad} | {p.stem for p in bad}
+    assert not [p for p in out.rglob("*") if p.name in names or p.stem in names or "staging" in p.name]
+
+
+def test_cli_exit_code_is_zero_when_all_files_are_good(tmp_path):
+    from extract.__main__ import main
+
+    assert main([str(GOOD), "--out", str(tmp_path)]) == 0
+    assert main([str(GOOD), str(make_empty(tmp_path)), "--out", str(tmp_path)]) == 1
+
+
+def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, monkeypatch):
+    extraction = extract_file(GOOD)
+    calls = []
+
+    def failing_write(table, where, *a, **kw):
+        calls.append(where)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        return real_write(table, where, *a, **kw)
+
+    real_write = writer.pq.write_table
+    monkeypatch.setattr(writer.pq, "write_table", failing_write)
+    with pytest.raises(OSError):
+        writer.write_extraction(extraction, tmp_path)
+    assert len(calls) == 3
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".staging")]
