@@ -8,13 +8,8 @@ from .assets.publish import published_warehouse
 from .assets.raw import RAW_GROUP, raw_report
 from .checks import warehouse_checks
 from .resources import dbt_resource, warehouse_resource
-from .sensors import inbox_sensor
+from .sensors import extract_reports, inbox_sensor, prune_removed_reports
 
-extract_reports = dg.define_asset_job(
-    "extract_reports",
-    selection=dg.AssetSelection.assets(raw_report),
-    description="Extract one report (partition) into the raw schema.",
-)
 build_warehouse = dg.define_asset_job(
     "build_warehouse",
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups(RAW_GROUP),
@@ -27,7 +22,7 @@ nightly_build = dg.ScheduleDefinition(
 defs = dg.Definitions(
     assets=[raw_report, warehouse_dbt_models, published_warehouse],
     asset_checks=warehouse_checks,
-    jobs=[extract_reports, build_warehouse],
+    jobs=[extract_reports, build_warehouse, prune_removed_reports],
     schedules=[nightly_build],
     sensors=[inbox_sensor],
     resources={"warehouse": warehouse_resource(), "dbt": dbt_resource()},

@@ -90,3 +90,30 @@ def test_publish_is_atomic_for_a_reader_holding_the_old_snapshot(tmp_path):
     with duckdb.connect(str(published), read_only=True) as fresh:
         assert fresh.execute("select sum(v) from t").fetchone()[0] == 5
     assert not list(tmp_path.glob(".*publishing"))
+
+
+def test_inbox_sensor_adds_reruns_and_drops_partitions(tmp_path, monkeypatch):
+    import json
+
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.sensors import inbox_sensor
+
+    (tmp_path / "new.pdf").write_bytes(b"%PDF-1.4 new")
+    (tmp_path / "same.pdf").write_bytes(b"%PDF-1.4 same")
+    monkeypatch.setenv("GENT_INBOX", str(tmp_path))
+    previous = inbox_files(tmp_path)
+    previous.pop("new.pdf")
+    previous["gone.pdf"] = "0" * 64
+    (tmp_path / "same.pdf").write_bytes(b"%PDF-1.4 same, second edition")
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, cursor=json.dumps(previous), definitions=defs)
+        result = inbox_sensor(context)
+    runs = sorted((r.job_name, r.partition_key) for r in result.run_requests)
+    assert runs == [("extract_reports", "new.pdf"), ("extract_reports", "same.pdf"), ("prune_removed_reports", None)]
+    prune = next(r for r in result.run_requests if r.job_name == "prune_removed_reports")
+    assert prune.run_config["ops"]["drop_removed_reports"]["config"]["file_names"] == ["gone.pdf"]
+    added = [p for r in result.dynamic_partitions_requests for p in getattr(r, "partition_keys", []) if type(r).__name__.startswith("Add")]
+    dropped = [p for r in result.dynamic_partitions_requests for p in r.partition_keys if type(r).__name__.startswith("Delete")]
+    assert added == ["new.pdf"] and dropped == ["gone.pdf"]

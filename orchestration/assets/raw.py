@@ -7,6 +7,7 @@ import dagster as dg
 
 from extract.document import extract_file
 from extract.errors import ExtractionError
+from extract.reconcile import reconcile, summary
 from extract.records import SCHEMAS
 from extract.writer import to_arrow
 
@@ -24,6 +25,7 @@ def extraction_metadata(extraction, seconds: float) -> dict:
     t = extraction.tables
     kinds = Counter(a.kind for a in t["anomalies"])
     d = extraction.document
+    checks = reconcile(t, d.layout)
     return {
         "document_id": d.document_id,
         "layout": d.layout,
@@ -37,6 +39,11 @@ def extraction_metadata(extraction, seconds: float) -> dict:
         "anomalies": len(t["anomalies"]),
         "anomalies_by_kind": dg.MetadataValue.json(dict(sorted(kinds.items()))),
         "completeness_failures": kinds.get("completeness", 0),
+        "reconciliation": dg.MetadataValue.json(summary(checks)),
+        "reconciliation_gaps": dg.MetadataValue.json([
+            f"{r.parent} {r.metric}: printed {r.printed}, children {r.children_sum}, difference {r.difference}"
+            for r in checks if r.status == "gap"
+        ][:50]),
         "duration_s": round(seconds, 2),
     }
 
