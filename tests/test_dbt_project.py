@@ -177,9 +177,9 @@ def test_dbt_build_passes_from_a_clean_warehouse(warehouse):
     assert warehouse.compiled.success
 
 
-def test_schemas_are_exactly_staging_intermediate_marts(warehouse):
+def test_schemas_are_exactly_staging_intermediate_marts_and_bi(warehouse):
     schemas = {s for s, in warehouse.query("select distinct schema_name from duckdb_tables() union select distinct schema_name from duckdb_views() where not internal")}
-    assert schemas == {"raw", "staging", "intermediate", "marts"}
+    assert schemas == {"raw", "staging", "intermediate", "marts", "bi"}
 
 
 def test_every_column_is_documented(warehouse):

@@ -1,0 +1,2 @@
+{{ config(alias='staffing_per_service') }}
+{{ bi_staffing_rollup(['s.service_name']) }}
