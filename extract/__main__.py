@@ -29,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
             failed += 1
             print(f"error: {exc}", file=sys.stderr)
             continue
+        except Exception as exc:  # a bug or a disk error on one file must not stop the batch
+            failed += 1
+            print(f"error: {path.name}: internal error ({type(exc).__name__}: {exc})", file=sys.stderr)
+            continue
         d, t = extraction.document, extraction.tables
         kinds = Counter(a.kind for a in t["anomalies"])
         print(

@@ -9,11 +9,11 @@ import re
 from dataclasses import dataclass
 
 # Markers are capitalised words of their own; "acties" in lower case is prose.
-GOAL_MARKER = re.compile(r"^(?:Beleidsdoelstelling|BELEIDSDOELSTELLING)\b\s*(?P<code>SD\d{5})?\s*(?P<rest>.*)$")
+GOAL_MARKER = re.compile(r"^(?:Beleidsdoelstelling|BELEIDSDOELSTELLING)\b\s*(?P<code>SD[0-9]{5})?\s*(?P<rest>.*)$")
 PLAN_MARKER = re.compile(r"^(?:Actieplan|ACTIEPLAN)\b\s*(?P<rest>.*)$")
 LEAF_MARKER = re.compile(r"^(?:Acties|ACTIES)\b\s*(?P<rest>.*)$")
-PLAN_CODE = re.compile(r"^(?P<code>(?:OD|PO)\d{5})\b[\s\-–:]*(?P<rest>.*)$")
-GOAL_CODE = re.compile(r"^(?P<code>SD\d{5})\b[\s\-–:]*(?P<rest>.*)$")
+PLAN_CODE = re.compile(r"^(?P<code>(?:OD|PO)[0-9]{5})\b[\s\-–:]*(?P<rest>.*)$")
+GOAL_CODE = re.compile(r"^(?P<code>SD[0-9]{5})\b[\s\-–:]*(?P<rest>.*)$")
 LEAF_CODE = re.compile(r"^(?P<code>(?:AC|PR)[A-Z0-9]{5})\b\s*(?:[-–]\s*)?(?P<rest>.*)$")
 # Tolerant on purpose: the reports misspell these ("onderbouwning", "Onderbouwning").
 TABLE_MARKER = re.compile(
@@ -21,24 +21,24 @@ TABLE_MARKER = re.compile(
 )
 ACHIEVEMENTS = re.compile(r"^Wat hebben we bereikt\s*\?\s*(?P<rest>.*)$", re.I)
 INDICATOR = re.compile(r"^(?P<label>Wat stellen we vast|Wat valt op)\s*\?\s*:?", re.I)
-PERIOD = re.compile(r"(?<!\d)(?P<start>(?:19|20)\d{2})\s*-\s*(?P<end>(?:19|20)\d{2})(?!\d)")
+PERIOD = re.compile(r"(?<![0-9])(?P<start>(?:19|20)[0-9]{2})\s*-\s*(?P<end>(?:19|20)[0-9]{2})(?![0-9])")
 PROJECT_STATUS = re.compile(
     r"\b(?P<status>Lopend|Afgewerkt|Stopgezet|On hold|Nog niet gestart)\s+(?P<phase>Onderzoek|Ontwerp|Uitvoering|Nazorg)"
-    r"\s+(?P<start>(?:19|20)\d{2})\s*-\s*(?P<end>(?:19|20)\d{2})(?!\d)"
+    r"\s+(?P<start>(?:19|20)[0-9]{2})\s*-\s*(?P<end>(?:19|20)[0-9]{2})(?![0-9])"
 )
 GROUP_OWNER = re.compile(r"^\s*(?P<owner>Groep Gent)\b\s*(?P<rest>.*)$")
 # A page header that survived in the text layer, e.g. "District09 / Jaarrekening 2021 / Overzicht …".
-EMBEDDED_PAGE_HEADER = re.compile(r"^[^/\t]{2,60} / Jaarrekening \d{4} / ", re.I)
+EMBEDDED_PAGE_HEADER = re.compile(r"^[^/\t]{2,60} / Jaarrekening [0-9]{4} / ", re.I)
 # A table-of-contents entry ends with its page number: "OD10071 - Title<TAB>12".
-TOC_ENTRY_END = re.compile(r"\s(?P<page>\d{1,4})\s*$")
+TOC_ENTRY_END = re.compile(r"\s(?P<page>[0-9]{1,4})\s*$")
 ENTITY_LINE = re.compile(
-    r"^(?P<name>Stad Gent|OCMW Gent|District09)\s*[-–].*?\b(?P<number>BE\s?\d{4}\s?\d{3}\s?\d{3}|BE\s?\d{3}\s?\d{3}\s?\d{3})\s*$"
+    r"^(?P<name>Stad Gent|OCMW Gent|District09)\s*[-–].*?\b(?P<number>BE\s?[0-9]{4}\s?[0-9]{3}\s?[0-9]{3}|BE\s?[0-9]{3}\s?[0-9]{3}\s?[0-9]{3})\s*$"
 )
 
 # Stad codes are 5 digits, OCMW codes a letter and 4 digits (REPORT_FORMAT §1).
-STAD_CODE = re.compile(r"^(?:AC|PR)\d{5}$")
-OCMW_CODE = re.compile(r"^(?:AC|PR)[A-Z]\d{4}$")
-DISTRICT09_CODE = re.compile(r"^(?:AC[A-Z]{2}\d{3}|PR\d{5})$")
+STAD_CODE = re.compile(r"^(?:AC|PR)[0-9]{5}$")
+OCMW_CODE = re.compile(r"^(?:AC|PR)[A-Z][0-9]{4}$")
+DISTRICT09_CODE = re.compile(r"^(?:AC[A-Z]{2}[0-9]{3}|PR[0-9]{5})$")
 
 CATEGORIES = ("exploitatie", "investering", "financiering")
 DIRECTIONS = ("uitgaven", "ontvangsten")

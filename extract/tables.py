@@ -16,7 +16,7 @@ from . import grammar
 from .lines import Line
 from .numbers import parse_amount, parse_fte, parse_percent, shape
 
-YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])")
 BUDGET_COLUMNS = ("budget", "actual", "execution_pct", "actual_prev", "change_pct")
 STAFFING_COLUMNS = ("plan", "paid", "paid_pct", "paid_prev", "change_pct")
 BUDGET_TEMPLATE = ("A", "A", "P", "A", "P")

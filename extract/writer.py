@@ -1,8 +1,8 @@
 """Write one extraction as Parquet files, all or nothing.
 
-Layout: DIR/<table>/<document_id>.parquet. Files are written under a temporary name and
-renamed into place only when every table of the document was written, so a failure never
-leaves half a document behind.
+Layout: DIR/<document_id>/<table>.parquet. The document's folder is written under a
+temporary name and renamed into place in one step, so a failure never leaves half a
+document behind; an earlier copy of the same document is swapped out, not mixed in.
 """
 from __future__ import annotations
 
@@ -26,20 +26,22 @@ def to_arrow(extraction: Extraction) -> dict[str, pa.Table]:
     return tables
 
 
-def write_extraction(extraction: Extraction, out_dir: Path | str) -> list[Path]:
+def write_extraction(extraction: Extraction, out_dir: Path | str) -> Path:
+    """Write DIR/<document_id>/<table>.parquet for every table; returns the document folder."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / extraction.document.document_id
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
-    name = f"{extraction.document.document_id}.parquet"
     try:
         for table, data in to_arrow(extraction).items():
             pq.write_table(data, staging / f"{table}.parquet")
-        written = []
-        for table in SCHEMAS:
-            target = out_dir / table / name
-            target.parent.mkdir(exist_ok=True)
-            os.replace(staging / f"{table}.parquet", target)
-            written.append(target)
-        return written
+        if target.exists():  # the same document again: swap the folders, never merge them
+            retired = Path(tempfile.mkdtemp(prefix=".retired-", dir=out_dir))
+            os.replace(target, retired / "old")
+            os.replace(staging, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+        return target
     finally:
         shutil.rmtree(staging, ignore_errors=True)

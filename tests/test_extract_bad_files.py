@@ -128,13 +128,12 @@ def test_cli_reports_bad_files_and_still_writes_the_good_one(tmp_path):
 
     # The good file, all of it; nothing of the bad ones, no staging left behind.
     good_id = hashlib.sha256(GOOD.read_bytes()).hexdigest()
-    assert sorted(p.name for p in out.iterdir()) == sorted(SCHEMAS)
-    for table in SCHEMAS:
-        assert [p.name for p in (out / table).iterdir()] == [f"{good_id}.parquet"]
+    assert [p.name for p in out.iterdir()] == [good_id]
+    assert sorted(p.name for p in (out / good_id).iterdir()) == sorted(f"{t}.parquet" for t in SCHEMAS)
     extraction = extract_file(GOOD)
     for table, rows in extraction.tables.items():
-        assert pq.read_table(out / table / f"{good_id}.parquet").num_rows == len(rows)
-    assert pq.read_table(out / "documents" / f"{good_id}.parquet").column("file_name").to_pylist() == [GOOD.name]
+        assert pq.read_table(out / good_id / f"{table}.parquet").num_rows == len(rows)
+    assert pq.read_table(out / good_id / "documents.parquet").column("file_name").to_pylist() == [GOOD.name]
     names = {p.name for p in bad} | {p.stem for p in bad}
     assert not [p for p in out.rglob("*") if p.name in names or p.stem in names or "staging" in p.name]
 
@@ -163,3 +162,13 @@ def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, monkeypatch):
     assert len(calls) == 3
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".staging")]
+
+
+def test_rewriting_a_document_swaps_its_folder_whole(tmp_path):
+    extraction = extract_file(GOOD)
+    first = writer.write_extraction(extraction, tmp_path)
+    (first / "stale-marker").write_text("from the earlier write")
+    second = writer.write_extraction(extraction, tmp_path)
+    assert second == first
+    assert sorted(p.name for p in second.iterdir()) == sorted(f"{t}.parquet" for t in SCHEMAS)
+    assert [p.name for p in tmp_path.iterdir()] == [first.name]

@@ -352,7 +352,14 @@ def test_2021_wrapped_titles_plan_headers_and_responsible():
         ["Acties ", "", "ACAR004 - Organiseren van interne werking District09      Financiën en ", "Administratie ", "", " ", "",
          *budget_2021()],
         ["Acties ", "", "PR63012 - Blockchain en Energielening  Lopend Onderzoek 2022 - 2025  ERP ", "", *budget_2021()],
+        # page tops marked only by a leading space (000:L222); a one-line plan header (000:L441)
+        [" Actieplan ", "", "PO10053   Logistieke huisvesting 2021 - 2025 Groep Gent El-Bazioui Hafsa ", "", *budget_2021(),
+         " Acties ", "", "PR63099 - Verhuis  Lopend Uitvoering 2021 - 2022  Facility ", "", *budget_2021()],
     )
+    po = node(t, "PO10053")
+    assert (po.level, po.title, po.parent_node_id, po.period_start, po.period_end, po.owner) == \
+        ("action_plan", "Logistieke huisvesting", "SD10011", 2021, 2025, "Groep Gent")
+    assert (node(t, "PR63099").parent_node_id, node(t, "PR63099").service) == ("PO10053", "Facility")
     goal = node(t, "SD10011")
     assert goal.title == "Gent verruimt het woonaanbod en maakt bestaande woningen kwaliteitsvoller en energiezuiniger"
     plan = node(t, "OD10025")
@@ -360,7 +367,7 @@ def test_2021_wrapped_titles_plan_headers_and_responsible():
                           "innames van publieke ruimte, afgestemd op de minderhinderprincipes")
     assert (plan.period_start, plan.period_end, plan.owner) == (2020, 2025, "Groep Gent")
     # The alderman's name is personal data: in the responsibles table only.
-    assert [(r.node_id, r.name) for r in t["responsibles"]] == [("OD10025", "Watteeuw Filip")]
+    assert [(r.node_id, r.name) for r in t["responsibles"]] == [("OD10025", "Watteeuw Filip"), ("PO10053", "El-Bazioui Hafsa")]
     assert not [n for n in t["nodes"] if "Watteeuw" in " ".join(str(v) for v in vars(n).values())]
     p = node(t, "PR63000")
     assert (p.title, p.status, p.phase, p.period_start, p.period_end, p.service, p.entity) == (

@@ -143,6 +143,11 @@ def test_block_counts_match_the_markers_of_the_dump(extracted, sample, fmt):
     code_lines = Counter(m.group(1) for t in texts if (m := LEAF_CODE.match(t)))
     assert goals and plans and leaf_markers
 
+    # The text layer the extractor read (PDF words or dump lines) carries the same markers.
+    layer = [plain(line.text) for line in extracted(sample, fmt).source.lines]
+    assert [sum(bool(p.match(t)) for t in layer) for p in (GOAL, PLAN, LEAF)] == [goals, plans, leaf_markers]
+    assert Counter(m.group(1) for t in layer if (m := LEAF_CODE.match(t))) == code_lines
+
     nodes = extracted(sample, fmt).tables["nodes"]
     levels = Counter(LEVEL_KIND[n.level] for n in nodes)
     assert (levels["goal"], levels["plan"], levels["leaf"]) == (goals, plans, leaf_markers)
