@@ -6,6 +6,7 @@ import dagster as dg
 from .assets.dbt import warehouse_dbt_models
 from .assets.publish import published_warehouse
 from .assets.raw import RAW_GROUP, raw_report
+from .assets.serve import open_data_export, overview_report
 from .checks import warehouse_checks
 from .resources import dbt_resource, warehouse_resource
 from .sensors import extract_reports, inbox_sensor, prune_removed_reports
@@ -20,7 +21,7 @@ nightly_build = dg.ScheduleDefinition(
 )
 
 defs = dg.Definitions(
-    assets=[raw_report, warehouse_dbt_models, published_warehouse],
+    assets=[raw_report, warehouse_dbt_models, published_warehouse, open_data_export, overview_report],
     asset_checks=warehouse_checks,
     jobs=[extract_reports, build_warehouse, prune_removed_reports],
     schedules=[nightly_build],

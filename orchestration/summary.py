@@ -46,6 +46,11 @@ def print_summary(outcome: BuildOutcome, seconds: float) -> None:
         print(f"Build error: {outcome.error}")
     if outcome.published:
         print(f"Warehouse published: {settings.published_db()} (open it read-only)")
+        export, report = settings.warehouse_dir() / "export", settings.warehouse_dir() / "report" / "index.html"
+        if export.is_dir():
+            print(f"Open data: {export}/ ({len(list(export.glob('*.parquet')))} tables as Parquet and CSV, datapackage.json)")
+        if report.exists():
+            print(f"Overview report: {report} (open it in a browser)")
     else:
         print("Warehouse NOT published: the previous snapshot, if any, is unchanged.")
     print(f"Done in {seconds:.0f} s. Browse the assets: make ui, then http://localhost:3000")

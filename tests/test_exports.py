@@ -1,0 +1,341 @@
+"""Open-data exports (orchestration/exports.py): Parquet + CSV per mart and datapackage.json.
+
+A module fixture builds a small warehouse from the bundled text dumps (extractor -> raw tables
+-> `dbt build` of the models and seeds into a temporary DuckDB file and target path; the dbt
+tests themselves run in test_dbt_project.py), publishes it, then exports it with and without the
+personal-data switch. The checks: every mart as both files with the mart's rows, every field
+described, the source documents' sha256, determinism to the byte, `.` decimal points, lineage,
+and no personal name anywhere unless the switch is on.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import hashlib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from orchestration import exports
+from orchestration.exports import PersonalDataError, csv_value, export_open_data, name_variants
+
+REPO = Path(__file__).resolve().parents[1]
+DBT_DIR = REPO / "dbt_project"
+DUMPS = REPO / "data" / "dumps"
+NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+INTEGER = re.compile(r"^-?\d+$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Built:
+    def __init__(self, db: Path, manifest: Path):
+        self.db, self.manifest = db, manifest
+
+    def query(self, sql: str, params=None) -> list[tuple]:
+        con = duckdb.connect(str(self.db), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+    def marts(self) -> list[str]:
+        return [t for t, in self.query(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1")]
+
+    def columns(self, schema: str, table: str) -> list[str]:
+        return [c for c, in self.query("select column_name from duckdb_columns() where schema_name = ? "
+                                       "and table_name = ? order by column_index", [schema, table])]
+
+    def names(self) -> list[str]:
+        return [n for n, in self.query("select distinct name from raw.responsibles order by 1")]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Built:
+    from dbt.cli.main import dbtRunner
+    from extract.document import extract_file
+    from extract.writer import to_arrow
+    from orchestration.publish import publish_database
+    from orchestration.raw_load import replace_document
+
+    work = tmp_path_factory.mktemp("export_warehouse")
+    db, target, logs = work / "gent.duckdb", work / "target", work / "logs"
+    con = duckdb.connect(str(db))
+    for dump in sorted(DUMPS.glob("*.txt")):
+        replace_document(con, to_arrow(extract_file(dump)))
+    con.close()
+    previous = os.environ.get("GENT_BUILD_DB")
+    os.environ["GENT_BUILD_DB"] = str(db)
+    try:
+        result = dbtRunner().invoke([
+            "build", "--select", "+config.schema:marts", "+stg_gent__responsibles",
+            "--exclude", "resource_type:test", "resource_type:unit_test", "--threads", "4",
+            "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
+            "--target-path", str(target), "--log-path", str(logs), "--quiet"])
+    finally:
+        if previous is None:
+            os.environ.pop("GENT_BUILD_DB", None)
+        else:
+            os.environ["GENT_BUILD_DB"] = previous
+    assert result.success, result.exception
+    # exports read the published snapshot (as in production), never the build database that
+    # dbt's adapter may still hold open in this process
+    published = publish_database(db, work / "published" / "gent.duckdb")
+    return Built(published, target / "manifest.json")
+
+
+@pytest.fixture(scope="module")
+def export(built, tmp_path_factory):
+    out = tmp_path_factory.mktemp("export_a") / "export"
+    summary = export_open_data(built.db, out, manifest=built.manifest)
+    return out, summary
+
+
+@pytest.fixture(scope="module")
+def export_personal(built, tmp_path_factory):
+    out = tmp_path_factory.mktemp("export_personal") / "export"
+    summary = export_open_data(built.db, out, include_personal_data=True, manifest=built.manifest)
+    return out, summary
+
+
+def package(folder: Path) -> dict:
+    return json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    return rows[0], rows[1:]
+
+
+def file_texts(path: Path) -> list[str]:
+    """What a grep sees in a file: its bytes, and for Parquet also its decoded values."""
+    texts = [path.read_bytes().decode("utf-8", errors="replace")]
+    if path.suffix == ".parquet":
+        table = pq.read_table(path)
+        texts.append("\n".join(str(v) for col in table.columns for v in col.to_pylist() if v is not None))
+    return texts
+
+
+def names_in(path: Path, names: list[str]) -> set[str]:
+    texts = file_texts(path)
+    return {n for n in names for v in name_variants(n) if any(v in t for t in texts)}
+
+
+# ----------------------------------------------------------------------------- files and rows
+
+def test_every_mart_is_exported_as_parquet_and_csv_with_its_rows(built, export):
+    out, summary = export
+    marts = built.marts()
+    assert len(marts) >= 12
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["datapackage.json"] + [f"{m}.{ext}" for m in marts for ext in ("csv", "parquet")])
+    assert summary == {m: built.query(f'select count(*) from marts."{m}"')[0][0] for m in marts}
+    con = duckdb.connect(str(built.db), read_only=True)
+    try:
+        for resource in package(out)["resources"]:
+            if resource["format"] != "csv":
+                continue
+            mart = resource["name"]
+            columns = built.columns("marts", mart)
+            order = ", ".join(f'"{c}" asc nulls last' for c in resource["sortOrder"])
+            expected = con.execute(f'select * from marts."{mart}" order by {order}').fetchall()
+            header, rows = read_csv(out / f"{mart}.csv")
+            table = pq.read_table(out / f"{mart}.parquet")
+            assert header == columns == table.column_names, mart
+            assert len(rows) == table.num_rows == len(expected) == summary[mart], mart
+            # the same values, in the same (key) order, in both files
+            assert [tuple(r.values()) for r in table.to_pylist()] == expected, mart
+            assert rows == [[csv_value(v) for v in row] for row in expected], mart
+    finally:
+        con.close()
+
+
+def test_fact_rows_keep_their_lineage(built, export):
+    out, _ = export
+    sources = {s["sha256"] for s in package(out)["sources"]}
+    facts = [m for m in built.marts() if m.startswith("fct_")]
+    assert len(facts) >= 4
+    for fact in facts:
+        header, rows = read_csv(out / f"{fact}.csv")
+        assert {"document_id", "page", "line"} <= set(header), fact
+        doc, line = header.index("document_id"), header.index("line")
+        assert rows and all(r[doc] in sources and INTEGER.match(r[line]) for r in rows), fact
+        table = pq.read_table(out / f"{fact}.parquet", columns=["document_id", "page", "line"])
+        assert table.column("document_id").null_count == 0 and table.column("line").null_count == 0
+
+
+# ----------------------------------------------------------------------------- datapackage.json
+
+def test_datapackage_describes_every_file_and_field(built, export):
+    out, _ = export
+    pkg = package(out)
+    resources = {r["name"]: r for r in pkg["resources"]}
+    data_files = sorted(p.name for p in out.iterdir() if p.name != "datapackage.json")
+    assert sorted(r["path"] for r in pkg["resources"]) == data_files  # one resource per file
+    assert len(resources) == len(data_files)
+    assert pkg["licenses"] and all(lic.get("path") and lic.get("title") for lic in pkg["licenses"])
+    assert {"rounding", "derived-totals", "imputed-cells", "intra-group-flows"} <= {l["name"] for l in pkg["limitations"]}
+    assert pkg["containsPersonalData"] is False
+    assert ISO_DATE.match(pkg["fiscalPeriod"]["start"]) and ISO_DATE.match(pkg["fiscalPeriod"]["end"])
+    # the source documents with their sha256, which is the warehouse's document_id
+    raw_ids = {d for d, in built.query("select document_id from raw.documents")}
+    assert {s["sha256"] for s in pkg["sources"]} == raw_ids
+    assert all(s["hash"] == f"sha256:{s['sha256']}" and s["path"] for s in pkg["sources"])
+    for name, res in resources.items():
+        path = out / res["path"]
+        assert res["hash"] == "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest(), name
+        assert res["bytes"] == path.stat().st_size and res["description"], name
+        fields = res["schema"]["fields"]
+        columns = read_csv(path)[0] if res["format"] == "csv" else pq.read_schema(path).names
+        assert [f["name"] for f in fields] == columns, name
+        for f in fields:  # meaning, unit and (for amounts) sign, from the dbt manifest
+            assert f["description"].strip() and "Unit" in f["description"] and f.get("unit"), (name, f["name"])
+            if re.search(r"(_eur(_imputed)?|_fte)$", f["name"]):
+                assert f.get("sign"), (name, f["name"])
+        assert res["schema"]["primaryKey"], name
+        for fk in res["schema"].get("foreignKeys", []):  # every key resolves, and holds in the data
+            target = resources[fk["reference"]["resource"]]
+            assert target["format"] == res["format"]
+            if res["format"] == "csv":
+                header, rows = read_csv(path)
+                t_header, t_rows = read_csv(out / target["path"])
+                values = {r[header.index(fk["fields"][0])] for r in rows} - {""}
+                assert values <= {r[t_header.index(fk["reference"]["fields"][0])] for r in t_rows}, (name, fk)
+    # Fiscal Data Package hints: measures in EUR with their phase, direction, the policy hierarchy
+    spending = {f["name"]: f for f in resources["fct_spending"]["schema"]["fields"]}
+    for measure, phase in (("budget_eur", "approved"), ("actual_eur", "executed"), ("actual_prev_eur", "executed")):
+        assert (spending[measure]["columnType"], spending[measure]["currency"], spending[measure]["phase"]) == ("value", "EUR", phase)
+        assert pkg["model"]["measures"][measure]["currency"] == "EUR"
+    assert spending["direction"]["columnType"] == "direction"
+    assert spending["direction"]["fdpValues"] == {"uitgaven": "expenditure", "ontvangsten": "revenue"}
+    assert spending["fiscal_year"]["columnType"] == "date:fiscal-year"
+    assert spending["spending_key"]["columnType"] == "budget-line-id"
+    plan_fks = resources["dim_action_plan"]["schema"]["foreignKeys"]
+    assert {"fields": ["goal_code"], "reference": {"resource": "dim_policy_goal", "fields": ["goal_code"]}} in plan_fks
+    action_fks = resources["dim_action"]["schema"]["foreignKeys"]
+    assert {"fields": ["action_plan_code"], "reference": {"resource": "dim_action_plan", "fields": ["action_plan_code"]}} in action_fks
+    policy = pkg["model"]["dimensions"]["policy"]["attributes"]
+    assert policy["action_plan"]["parent"] == "goal" and policy["action"]["parent"] == "action_plan"
+
+
+# ----------------------------------------------------------------------------- determinism
+
+def test_exports_are_byte_identical(built, export, tmp_path):
+    out, _ = export
+    again = tmp_path / "b" / "export"
+    export_open_data(built.db, again, manifest=built.manifest)
+    first = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    assert {p.name: p.read_bytes() for p in sorted(again.iterdir())} == first
+    # a re-export over an existing export swaps the folder in, same bytes, nothing left behind
+    before = set(again.parent.iterdir())
+    export_open_data(built.db, again, manifest=built.manifest)
+    assert {p.name: p.read_bytes() for p in sorted(again.iterdir())} == first
+    assert set(again.parent.iterdir()) == before
+    # no timestamps, and pyarrow writes nothing that varies
+    assert not re.search(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", first["datapackage.json"].decode())
+    for name in first:
+        if name.endswith(".parquet"):
+            meta = pq.read_metadata(out / name)
+            assert set((meta.metadata or {}).keys()) == {b"ARROW:schema"}, name
+            assert meta.created_by.startswith("parquet-cpp-arrow") and meta.num_row_groups == 1
+            assert meta.row_group(0).column(0).compression == "ZSTD"
+
+
+# ----------------------------------------------------------------------------- CSV format
+
+def test_csv_numbers_have_a_decimal_point_and_no_thousands_separators(export):
+    out, _ = export
+    decimals_seen = big_seen = 0
+    for res in package(out)["resources"]:
+        if res["format"] != "csv":
+            continue
+        header, rows = read_csv(out / res["path"])
+        assert (out / res["path"]).read_bytes()[:3] != b"\xef\xbb\xbf"  # UTF-8 without BOM
+        for f in res["schema"]["fields"]:
+            values = [r[header.index(f["name"])] for r in rows if r[header.index(f["name"])] != ""]
+            pattern = {"integer": INTEGER, "number": NUMBER, "date": ISO_DATE}.get(f["type"])
+            if pattern:
+                bad = [v for v in values if not pattern.match(v)]
+                assert bad == [], (res["name"], f["name"], bad[:3])
+            if f["type"] == "boolean":
+                assert set(values) <= {"true", "false"}, (res["name"], f["name"])
+            if f["type"] == "number":
+                decimals_seen += sum("." in v for v in values)
+            if f["type"] in ("number", "integer"):
+                big_seen += sum(abs(decimal.Decimal(v)) >= 1000 for v in values)
+    assert decimals_seen > 0 and big_seen > 0  # e.g. 1097.07 VTE and euro amounts in the millions
+    header, rows = read_csv(out / "fct_staffing.csv")
+    assert any(r[header.index("plan_fte")] and "." in r[header.index("plan_fte")] for r in rows)
+
+
+def test_csv_value_formats():
+    assert csv_value(None) == ""
+    assert csv_value(True) == "true" and csv_value(False) == "false"
+    assert csv_value(-1252546) == "-1252546"
+    assert csv_value(decimal.Decimal("1097.07")) == "1097.07"
+    assert csv_value(decimal.Decimal("2766541.70")) == "2766541.70"
+    assert csv_value(decimal.Decimal("1E+3")) == "1000"
+    assert csv_value(dt.date(2024, 1, 31)) == "2024-01-31"
+    assert csv_value(dt.datetime(2024, 1, 31, 12, 0)) == "2024-01-31T12:00:00"
+    assert csv_value(0.5) == "0.5"
+
+
+# ----------------------------------------------------------------------------- personal data
+
+def test_no_personal_name_reaches_an_export_without_the_switch(built, export):
+    out, _ = export
+    names = built.names()
+    assert len(names) >= 5 and name_variants("De Clercq Mathias") == ["Clercq Mathias De", "De Clercq Mathias", "Mathias De Clercq"]
+    files = sorted(out.iterdir())
+    assert any(p.suffix == ".parquet" for p in files) and any(p.suffix == ".csv" for p in files)
+    assert {p.name: names_in(p, names) for p in files} == {p.name: set() for p in files}
+    assert "responsibles" not in {r["name"] for r in package(out)["resources"]}
+
+
+def test_the_switch_adds_a_responsibles_resource_with_the_names(built, export_personal):
+    out, summary = export_personal
+    names = built.names()
+    pkg = package(out)
+    resources = {r["name"]: r for r in pkg["resources"]}
+    assert {"responsibles", "responsibles-parquet"} <= set(resources) and pkg["containsPersonalData"] is True
+    assert summary["responsibles"] == built.query("select count(*) from raw.responsibles")[0][0]
+    assert resources["responsibles"]["containsPersonalData"] is True
+    assert names_in(out / "responsibles.csv", names) == set(names)
+    assert names_in(out / "responsibles.parquet", names) == set(names)
+    others = [p for p in out.iterdir() if p.stem != "responsibles" and p.name != "datapackage.json"]
+    assert all(names_in(p, names) == set() for p in others)
+
+
+def test_cli_honours_the_environment_switch(built, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(exports.PERSONAL_DATA_ENV, "1")
+    out = tmp_path / "export"
+    assert exports.main(["--database", str(built.db), "--out", str(out), "--manifest", str(built.manifest)]) == 0
+    assert (out / "responsibles.csv").exists() and "includes personal data" in capsys.readouterr().out
+    assert [exports.personal_data_from_env({exports.PERSONAL_DATA_ENV: v}) for v in ("1", "true", "0", "", "no")] == \
+        [True, True, False, False, False]
+    assert exports.personal_data_from_env({}) is False
+
+
+def test_a_name_in_a_mart_stops_the_export_and_keeps_the_previous_one(built, export, tmp_path):
+    leaky = tmp_path / "leaky.duckdb"
+    shutil.copyfile(built.db, leaky)
+    name = built.names()[0]
+    con = duckdb.connect(str(leaky))
+    con.execute("update marts.dim_service set printed_variants = printed_variants || ' | ' || ? "
+                "where service_key = (select min(service_key) from marts.dim_service)", [" ".join(reversed(name.split()))])
+    con.close()
+    out = tmp_path / "export"
+    shutil.copytree(export[0], out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(PersonalDataError, match=re.escape(name)):
+        export_open_data(leaky, out, manifest=built.manifest)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export", "leaky.duckdb"]  # no staging folder left
