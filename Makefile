@@ -23,7 +23,7 @@ test: $(STAMP)  ## the whole test suite
 	$(PY) -m pytest
 
 ui: $(STAMP)  ## the Dagster UI on http://localhost:3000
-	DAGSTER_HOME=$(CURDIR)/dagster_home $(VENV)/bin/dagster dev -m orchestration.definitions
+	DAGSTER_HOME=$(CURDIR)/warehouse/dagster_home $(VENV)/bin/dagster dev -m orchestration.definitions
 
 samples: $(STAMP)  ## re-render the sample PDFs from the text dumps
 	$(PY) tools/render_samples.py

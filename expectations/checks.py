@@ -36,8 +36,11 @@ SUITE_TITLES = {
 }
 VERSION = "1"  # bump when a check's meaning changes; stored with every quality run
 
-STAFFING_LAYOUTS = ("stad_ocmw",)  # layouts whose reports print staffing tables ("Onderbouwing personeel")
-GOAL_TABLE_LAYOUTS = ("stad_ocmw",)  # layouts that print a budget table for goals (2021 District09 does not)
+# As extract/checks.py: a layout is judged only where its format is known (an unknown layout
+# neither needs staffing tables nor has its staffing values flagged).
+STAFFING_LAYOUTS = ("stad_ocmw",)  # print a staffing table ("Onderbouwing personeel") for every block
+LAYOUTS_WITHOUT_STAFFING = ("district09",)  # print none: staffing is not reported (null, not 0)
+LAYOUTS_WITHOUT_GOAL_TABLES = ("district09",)  # print no budget table for goals (2021)
 LEAF_LEVELS = ("action", "project")
 COMMON_COLUMNS = ("check_name", "document_id", "document", "page", "line", "node_id", "detail")
 
@@ -65,6 +68,18 @@ class Check:
 
 def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def _be(expr: str, fte: str = "false", places: int = 2) -> str:
+    """SQL rendering a number as the reports print it: 1.234.567 (EUR), 1.097,07 (VTE)."""
+    return ("case when " + fte + " then translate(format('{:,." + str(places) + "f}', cast(" + expr
+            + " as double)), ',.', '.,') else translate(format('{:,}', cast(round(" + expr
+            + ") as bigint)), ',', '.') end")
+
+
+def _tolerance(expr: str, fte: str) -> str:
+    return ("translate(format(case when " + fte + " then '{:,.3f}' else '{:,.1f}' end, cast(" + expr
+            + " as double)), ',.', '.,')")
 
 
 def _docs(cat: Catalog) -> str:
@@ -125,7 +140,7 @@ def _blocks_have_budget_table(cat: Catalog) -> str:
 with n as ({_nodes(cat)}),
 b as (select document_id, node_id, count(distinct table_no) as tables from {cat.raw('budget_lines')} group by all)
 , x as (select n.*, d.file_name, coalesce(b.tables, 0) as tables,
-              case when n.level = 'goal' and d.layout not in {_in(GOAL_TABLE_LAYOUTS)} then 0 else 1 end as expected
+              case when n.level = 'goal' and d.layout in {_in(LAYOUTS_WITHOUT_GOAL_TABLES)} then 0 else 1 end as expected
        from n join ({_docs(cat)}) d using (document_id)
        left join b on b.document_id = n.document_id and b.node_id = n.node_id)
 select 'blocks_have_a_budget_table' as check_name, x.document_id, x.file_name as document, x.page, x.line, x.node_id,
@@ -248,7 +263,7 @@ select 'percentages_match_ratios' as check_name, i.document_id, doc.file_name as
          else p between least(c1, c2, c3, c4) - 0.05 - 1e-9 and greatest(c1, c2, c3, c4) + 0.05 + 1e-9
        end as percentage_consistent,
        i.cell || ' printed ' || i.pct_raw || ' but ' || i.ratio || ' = ' || i.num_raw || ' / ' || i.den_raw
-         || case when d = 0 then ' (zero base)' else ' = ' || printf('%.1f', 100 * n / d) || chr(37) end as detail
+         || case when d = 0 then ' (zero base)' else ' = ' || replace(printf('%.1f', 100 * n / d), '.', ',') || chr(37) end as detail
 from i join ({_docs(cat)}) doc using (document_id)
 """
 
@@ -371,20 +386,21 @@ from classified
 
 
 def _reconciliation(cat: Catalog) -> str:
+    fte = "r.unit = 'FTE'"
     return f"""
 select 'parents_match_children' as check_name, r.*,
        case r.status
          when 'not_printed' then r.parent_level || ' ' || r.parent_code || ' ' || r.metric_label || ': '
               || case when r.printed is null then 'parent cell not printed' else 'printed ' || r.printed_raw end
               || coalesce('; not printed in children: ' || r.children_not_printed, '')
-              || ' (printed children sum to ' || r.children_sum || ')'
+              || ' (printed children sum to ' || {_be('r.children_sum', fte)} || ')'
          when 'derived' then r.parent_level || ' ' || r.parent_code || ' ' || r.metric_label
-              || ': no printed total; derived sum ' || r.children_sum || ' of ' || r.n_children || ' children'
+              || ': no printed total; derived sum ' || {_be('r.children_sum', fte)} || ' of ' || r.n_children || ' children'
          when 'not_reported' then r.parent_level || ' ' || r.parent_code || ' ' || r.metric_label
               || ': staffing not reported'
          else r.parent_level || ' ' || r.parent_code || ' ' || r.metric_label || ': printed ' || r.printed_raw
-              || ', ' || r.n_children || ' children sum to ' || r.children_sum || ', difference '
-              || r.difference || ' (tolerance ' || r.tolerance || ')'
+              || ', ' || r.n_children || ' children sum to ' || {_be('r.children_sum', fte)} || ', difference '
+              || {_be('r.difference', fte)} || ' (tolerance ' || {_tolerance('r.tolerance', fte)} || ')'
        end as detail
 from ({reconciliation_sql(cat)}) r
 """
@@ -445,8 +461,9 @@ def _conservation(cat: Catalog) -> str:
     measures = ("budget", "actual", "actual_prev")
     sums = ", ".join(f"sum({m}) as {m}" for m in measures)
     diffs = " || ".join(
-        f"case when r.{m} is distinct from f.{m} then '; {m}: raw ' || coalesce(cast(r.{m} as varchar), 'null') "
-        f"|| ' vs marts ' || coalesce(cast(f.{m} as varchar), 'null') else '' end" for m in measures)
+        f"case when r.{m} is distinct from f.{m} then '; {m}: raw ' || coalesce({_be('r.' + m)}, 'null') "
+        f"|| ' vs marts ' || coalesce({_be('f.' + m)}, 'null') || coalesce(' (' || {_be(f'f.{m} - r.{m}')} || ')', '') "
+        f"else '' end" for m in measures)
     differs = " or ".join(f"r.{m} is distinct from f.{m}" for m in measures)
     return f"""
 with nodes as ({_nodes(cat)}),
@@ -497,7 +514,7 @@ select s.document_id, s.node_id, s.page, s.line, m.metric,
        'the ' || d.layout || ' layout prints no staffing tables' as reason
 from {cat.raw('staffing_lines')} s join ({_docs(cat)}) d using (document_id)
 cross join (values ('plan_fte'), ('paid_fte'), ('paid_prev_fte')) m(metric)
-where d.layout not in {_in(STAFFING_LAYOUTS)}"""]
+where d.layout in {_in(LAYOUTS_WITHOUT_STAFFING)}"""]
     if cat.has("marts", "fct_staffing"):
         t, mart = "fct_staffing", cat.rel("marts", "fct_staffing")
         try:

@@ -16,7 +16,6 @@ puts DuckDB on that list, and tests/test_expectations.py asserts that observed v
 """
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import warnings
@@ -27,10 +26,15 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 import great_expectations as gx  # noqa: E402
 import great_expectations.expectations as gxe  # noqa: E402
 from great_expectations.checkpoint import UpdateDataDocsAction  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+from great_expectations.data_context.types.base import (  # noqa: E402
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
 from great_expectations.execution_engine import sqlalchemy_execution_engine as _sqlee  # noqa: E402
 
 DOCS_SITE = "gent_warehouse"
+RESULTS_FOLDER = ".validation_results"  # GX's JSON validation results, inside the Data Docs folder
 # GX lists at most this many unexpected rows (with their lineage) per expectation on SQL; the
 # runner says how many more there were.
 MAX_ROWS_PER_EXPECTATION = 5000
@@ -57,18 +61,7 @@ def validate(database: Path, plans: list, docs_dir: Path | None, run_name: str) 
     and detail), meta.
     """
     _enable_duckdb_persisted_connection()
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    if docs_dir is not None:
-        docs_dir.mkdir(parents=True, exist_ok=True)
-        context.add_data_docs_site(
-            site_name=DOCS_SITE,
-            site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            },
-        )
+    context = gx.get_context(mode="ephemeral", project_config=_context_config(docs_dir))
     source = context.data_sources.add_sql(
         name="warehouse",
         connection_string=f"duckdb:///{database}",
@@ -84,9 +77,34 @@ def validate(database: Path, plans: list, docs_dir: Path | None, run_name: str) 
                 results[plan.suite] = exc
     finally:
         _close(source)
-        del source, context
-        gc.collect()  # GX caches hold DuckDB type objects; free them before the interpreter exits
     return results
+
+
+def _context_config(docs_dir: Path | None) -> DataContextConfig:
+    """Ephemeral context: suites and definitions live in memory, built from code on every run.
+
+    With Data Docs, validation results are kept as JSON next to the site (RESULTS_FOLDER), so
+    the site's index lists the runs before this one too (and per-suite calls from separate
+    Dagster checks end up on one site).
+    """
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+    if docs_dir is not None:
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        config.stores[config.validation_results_store_name] = {
+            "class_name": "ValidationResultsStore",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                              "base_directory": str(docs_dir / RESULTS_FOLDER)},
+        }
+        config.data_docs_sites = {DOCS_SITE: {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }}
+    return config
 
 
 def _validate_one(context, source, plan, docs_dir: Path | None, run_id):

@@ -99,7 +99,7 @@ def run_suites(
 
 @dataclass
 class _Prepared:
-    plan: Any  # gx_backend.SuitePlan | None
+    plan: Any  # _SuitePlanSpec | None (nothing to validate)
     checks: list[Check]
     skipped: list[str]
     errors: list[dict]
@@ -131,7 +131,14 @@ def _prepare(conn: duckdb.DuckDBPyConnection, catalog: Catalog, suite: str) -> _
     if not active:
         return _Prepared(None, [], skipped, errors, rows)
     union = "\nunion all by name\n".join(f"select * from ({sql})" for _, sql in active)
-    columns = [d[0] for d in conn.execute(f"select * from ({union}) limit 0").description]
+    described = conn.execute(f"describe select * from ({union})").fetchall()
+    columns = [row[0] for row in described]
+    # DECIMAL → DOUBLE for GX: it converts every Decimal it serialises with a precision check
+    # that inspects the call stack (seconds per suite). Whole euros are exact as doubles and
+    # 0,01 VTE round-trip; the comparisons themselves are done in SQL on the DECIMAL values.
+    select = ", ".join(f'cast("{name}" as double) as "{name}"' if str(kind).upper().startswith("DECIMAL")
+                       else f'"{name}"' for name, kind, *_ in described)
+    union = f"select {select} from (\n{union}\n)"
     plan = _SuitePlanSpec(
         suite=suite,
         query=union,
@@ -253,8 +260,10 @@ def _failures_of(suite: str, r) -> list[dict]:
         document, page, line, node = row.get("document"), row.get("page"), row.get("line"), row.get("node_id")
         message = _message(check, row)
         extra = {k: v for k, v in row.items() if k not in COMMON_COLUMNS}
-        if "children_sum" in extra:
-            extra["sum"] = extra["children_sum"]
+        if check == "parents_match_children":  # a gap: document, parent code, metric, printed, sum, difference
+            extra["measure"] = extra.get("metric")  # budget / actual / actual_prev / plan_fte / …
+            extra["metric"] = extra.pop("metric_label", extra.get("metric"))  # category × direction × measure
+            extra["sum"] = extra.get("children_sum")
         out.append(_failure(suite, check, name, severity, document, page, line, node, message,
                             detail=row.get("detail"), **extra))
     return out
@@ -276,12 +285,14 @@ def _where(row: dict) -> str:
 
 def _message(check: str | None, row: dict) -> str:
     if check == "parents_match_children" and row.get("status") == "gap":
-        unit = "VTE" if row.get("metric", "").endswith("_fte") else "EUR"
+        unit = "VTE" if row.get("unit") == "FTE" else "EUR"
         return (f"{_where(row)}: {row.get('parent_level')} {row.get('parent_code')}, {row.get('metric_label')}: "
                 f"printed {_be(row.get('printed'), unit)} but its {row.get('n_children')} children sum to "
                 f"{_be(row.get('children_sum'), unit)}: difference {_be(row.get('difference'), unit)} "
                 f"beyond the rounding tolerance {_be(row.get('tolerance'), unit, tolerance=True)}")
-    return f"{_where(row)}: {row.get('detail') or row}"
+    detail = str(row.get("detail") or row)
+    node = row.get("node_id")
+    return f"{_where(row)}: {node + ': ' if node and node not in detail else ''}{detail}"
 
 
 def _be(value: Any, unit: str, tolerance: bool = False) -> str:
@@ -289,9 +300,10 @@ def _be(value: Any, unit: str, tolerance: bool = False) -> str:
     if value is None:
         return "null"
     number = Decimal(str(value))
-    places = 3 if tolerance and unit == "VTE" else (2 if unit == "VTE" or tolerance else 0)
-    if tolerance and number == number.to_integral_value():
-        places = 0
+    if tolerance:  # ½ unit × (n+1): 3,5 EUR / 0,035 VTE
+        places = 0 if number == number.to_integral_value() else (3 if unit == "VTE" else 1)
+    else:
+        places = 2 if unit == "VTE" else 0
     text = f"{number:,.{places}f}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".") + (" VTE" if unit == "VTE" else " EUR")
 

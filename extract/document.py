@@ -57,6 +57,11 @@ def extract_file(path: Path | str) -> Extraction:
         data = path.read_bytes()
     except OSError as exc:
         raise ExtractionError(path, f"cannot read: {exc.strerror}") from None
+    return extract_bytes(path, data)
+
+
+def extract_bytes(path: Path, data: bytes) -> Extraction:
+    """Extract a report already read into memory (path names it in errors and lineage)."""
     source = read_source(path, data)
     return extract_source(source, path, hashlib.sha256(data).hexdigest())
 

@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.build", description=__doc__.splitlines()[0])
     parser.add_argument("--inbox", type=Path, help="folder of report PDFs (default: data/samples)")
     parser.add_argument("--warehouse", type=Path, help="warehouse folder (default: warehouse/)")
+    parser.add_argument("--force", action="store_true", help="rebuild even when nothing changed since the last publication")
+    parser.add_argument("--workers", type=int, help="processes for extraction (default: one per core)")
     args = parser.parse_args(argv)
     if args.inbox:
         os.environ["GENT_INBOX"] = str(args.inbox.resolve())
@@ -26,10 +28,16 @@ def main(argv: list[str] | None = None) -> int:
     from .summary import print_summary
 
     started = time.monotonic()
-    outcome = build_everything()
+    outcome = build_everything(force=args.force, workers=args.workers)
     print_summary(outcome, time.monotonic() - started)
     return 0 if outcome.ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    import multiprocessing.util
+
+    multiprocessing.util._exit_function()  # release the worker pool's semaphores first
+    sys.stdout.flush(), sys.stderr.flush()
+    # duckdb 2.0 prints harmless "nanobind: leaked …" lines at interpreter shutdown: skip it.
+    os._exit(code)

@@ -1,13 +1,18 @@
 """Materialise every asset in-process: the engine behind `make run` and the end-to-end tests."""
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 
 from . import settings
+from .fingerprint import build_fingerprint, last_published, remember_published
 from .raw_load import drop_document
-from .sensors import inbox_files
+from .inbox import inbox_files
 
 
 # The console shows warnings and errors only; the UI keeps the full event log.
@@ -19,42 +24,79 @@ class BuildOutcome:
     reports: list[str] = field(default_factory=list)
     failed_reports: dict[str, str] = field(default_factory=dict)  # file -> reason
     dropped_reports: list[str] = field(default_factory=list)
-    checks: dict[str, bool] = field(default_factory=dict)
+    checks: dict[str, dg.AssetCheckEvaluation] = field(default_factory=dict)
     published: bool = False
+    unchanged: bool = False  # same inbox and code as the last published build: nothing was run
     error: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.failed_reports and self.published and self.error is None
+        return not self.failed_reports and self.published and self.error is None and all(c.passed for c in self.checks.values())
 
 
-def build_everything(instance: dg.DagsterInstance | None = None) -> BuildOutcome:
+def build_everything(force: bool = False, workers: int | None = None) -> BuildOutcome:
+    """Extract the changed reports (in parallel processes), then dbt, checks, publish, serve."""
     from .definitions import defs  # after the settings are final (env set by the caller)
 
-    instance = instance or dg.DagsterInstance.ephemeral()
     outcome = BuildOutcome()
     files = inbox_files(settings.inbox())
     outcome.reports = sorted(files)
-    instance.add_dynamic_partitions("reports", outcome.reports)
-    resources = defs.resources
+    fingerprint = build_fingerprint(files)
+    if not force and fingerprint == last_published():
+        outcome.unchanged = outcome.published = True
+        return outcome
+    instance = dagster_instance()
+    known = set(instance.get_dynamic_partitions("reports"))
+    instance.add_dynamic_partitions("reports", [n for n in outcome.reports if n not in known])
+    for name, reason in extract_in_parallel(outcome.reports, workers):
+        if reason is not None:
+            outcome.failed_reports[name] = reason
+    outcome.dropped_reports = _drop_removed_reports(defs.resources["warehouse"], set(files))
     raw = defs.get_assets_def(dg.AssetKey(["raw", "documents"]))
-    for name in outcome.reports:
-        result = dg.materialize([raw], partition_key=name, instance=instance, resources=resources, raise_on_error=False, run_config=QUIET)
-        if not result.success:
-            outcome.failed_reports[name] = _failure_reason(result)
-    outcome.dropped_reports = _drop_removed_reports(resources["warehouse"], set(files))
     everything = list(defs.assets) + list(defs.asset_checks or [])
     result = dg.materialize(
-        everything, instance=instance, resources=resources, raise_on_error=False, run_config=QUIET,
+        everything, instance=instance, resources=defs.resources, raise_on_error=False, run_config=QUIET,
         selection=(dg.AssetSelection.all() - dg.AssetSelection.assets(raw)) | dg.AssetSelection.checks_for_assets(raw),
     )
     for evaluation in result.get_asset_check_evaluations():
-        outcome.checks[evaluation.asset_check_key.to_user_string()] = evaluation.passed
+        outcome.checks[evaluation.asset_check_key.to_user_string()] = evaluation
     published = dg.AssetKey("published_warehouse")
     outcome.published = any(e.asset_key == published for e in result.get_asset_materialization_events())
     if not result.success:
         outcome.error = _failure_reason(result)
+    if outcome.ok:
+        remember_published(fingerprint)
     return outcome
+
+
+def dagster_instance() -> dg.DagsterInstance:
+    """The persistent instance under warehouse/dagster_home: `make ui` shows the runs of `make run`."""
+    os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home()))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.get()
+
+
+def extract_in_parallel(names: list[str], workers: int | None) -> list[tuple[str, str | None]]:
+    """One Dagster run per report partition, spread over processes (pdfplumber is CPU-bound).
+
+    The loads that follow each extraction wait for DuckDB's single-writer lock in turn.
+    """
+    workers = max(1, min(workers or os.cpu_count() or 1, len(names)))
+    if workers == 1:
+        return [extract_partition(name) for name in names]
+    context = multiprocessing.get_context("spawn")  # no fork of a process that holds threads and DB handles
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        return list(pool.map(extract_partition, names))
+
+
+def extract_partition(name: str) -> tuple[str, str | None]:
+    """Materialise the raw asset for one report; (name, None) or (name, failure reason)."""
+    from .definitions import defs
+
+    raw = defs.get_assets_def(dg.AssetKey(["raw", "documents"]))
+    result = dg.materialize([raw], partition_key=name, instance=dagster_instance(), resources=defs.resources,
+                            raise_on_error=False, run_config=QUIET)
+    return name, None if result.success else _failure_reason(result)
 
 
 def _drop_removed_reports(warehouse, present: set[str]) -> list[str]:

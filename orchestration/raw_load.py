@@ -22,11 +22,55 @@ def _duck_type(field: pa.Field) -> str:
     return {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.bool_(): "BOOLEAN"}[t]
 
 
+# Bookkeeping beside the extracted rows: which file was loaded when, and what was refused.
+BOOKKEEPING = {
+    "load_history": "file_name VARCHAR, document_id VARCHAR, extractor_version VARCHAR, action VARCHAR, recorded_at TIMESTAMP",
+    "quarantine": "file_name VARCHAR, document_id VARCHAR, reason VARCHAR, recorded_at TIMESTAMP",
+}
+
+
 def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
     for name, schema in SCHEMAS.items():
         columns = ", ".join(f'"{f.name}" {_duck_type(f)}' for f in schema)
         conn.execute(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{name} ({columns})")
+    for name, columns in BOOKKEEPING.items():
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{name} ({columns})")
+
+
+def load_decision(conn: duckdb.DuckDBPyConnection, file_name: str, document_id: str, extractor_version: str, present: set[str]) -> tuple[str, str | None]:
+    """('load', None), ('unchanged', None) or ('duplicate', other file name) for a file about to be loaded.
+
+    Unchanged: the same bytes were loaded from this file by this extractor version (the
+    content hash is the document_id). Duplicate: the same bytes are loaded under another
+    name that is still in the inbox: one report is loaded once.
+    """
+    ensure_raw_schema(conn)
+    rows = conn.execute(
+        f"SELECT file_name, extractor_version FROM {RAW_SCHEMA}.documents WHERE document_id = ?", [document_id]
+    ).fetchall()
+    for other, version in rows:
+        if other == file_name:
+            return ("unchanged", None) if version == extractor_version else ("load", None)
+        if other in present:
+            return "duplicate", other
+    return "load", None
+
+
+def record(conn: duckdb.DuckDBPyConnection, table: str, file_name: str, document_id: str | None, detail: str) -> None:
+    """Append to raw.load_history (detail = extractor version and action) or raw.quarantine (detail = reason)."""
+    ensure_raw_schema(conn)
+    if table == "quarantine":
+        conn.execute(f"DELETE FROM {RAW_SCHEMA}.quarantine WHERE file_name = ?", [file_name])
+        conn.execute(f"INSERT INTO {RAW_SCHEMA}.quarantine VALUES (?, ?, ?, now())", [file_name, document_id, detail])
+    else:
+        version, action = detail.split(":", 1)
+        conn.execute(f"INSERT INTO {RAW_SCHEMA}.load_history VALUES (?, ?, ?, ?, now())", [file_name, document_id, version, action])
+
+
+def release_from_quarantine(conn: duckdb.DuckDBPyConnection, file_name: str) -> None:
+    ensure_raw_schema(conn)
+    conn.execute(f"DELETE FROM {RAW_SCHEMA}.quarantine WHERE file_name = ?", [file_name])
 
 
 def replace_document(conn: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> list[str]:

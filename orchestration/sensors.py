@@ -1,13 +1,12 @@
 """Watch the inbox: a new or changed PDF becomes a (re-)run partition, a removed one is dropped."""
 
-import hashlib
 import json
-from pathlib import Path
 
 import dagster as dg
 
 from . import settings
 from .assets.raw import raw_report
+from .inbox import inbox_files, plan_inbox_changes
 from .partitions import reports_partitions
 from .raw_load import drop_document
 from .resources import WarehouseDuckDB
@@ -18,30 +17,6 @@ extract_reports = dg.define_asset_job(
     partitions_def=reports_partitions,
     description="Extract one report (partition) into the raw schema.",
 )
-
-REPORT_SUFFIXES = {".pdf"}
-
-
-def inbox_files(inbox: Path) -> dict[str, str]:
-    """File name -> sha256 of the reports directly in the inbox (no links leading out of it)."""
-    found = {}
-    root = inbox.resolve()
-    for path in sorted(inbox.iterdir()) if inbox.is_dir() else []:
-        if path.suffix.lower() not in REPORT_SUFFIXES or not path.is_file():
-            continue
-        if path.resolve().parent != root:  # a symlink pointing outside the inbox is ignored
-            continue
-        found[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
-
-
-def plan_inbox_changes(current: dict[str, str], previous: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
-    """(new files, changed files, removed files) between two inbox states."""
-    new = sorted(set(current) - set(previous))
-    changed = sorted(k for k in set(current) & set(previous) if current[k] != previous[k])
-    removed = sorted(set(previous) - set(current))
-    return new, changed, removed
-
 
 @dg.op(config_schema={"file_names": [str]})
 def drop_removed_reports(context: dg.OpExecutionContext, warehouse: WarehouseDuckDB) -> None:

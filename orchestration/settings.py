@@ -29,6 +29,11 @@ def build_db() -> Path:
     return _path("GENT_BUILD_DB", warehouse_dir() / "build" / "gent.duckdb")
 
 
+def dagster_home() -> Path:
+    """Dagster's instance (run history) for `make run` and `make ui` alike."""
+    return _path("DAGSTER_HOME", warehouse_dir() / "dagster_home")
+
+
 def published_db() -> Path:
     """The published snapshot BI tools read, replaced atomically after a good build."""
     return warehouse_dir() / "gent.duckdb"

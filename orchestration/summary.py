@@ -26,6 +26,8 @@ def _euro(value) -> str:
 def print_summary(outcome: BuildOutcome, seconds: float) -> None:
     print()
     print(f"Gent budget warehouse: {len(outcome.reports)} report(s) in {settings.inbox()}")
+    if outcome.unchanged:
+        print("  nothing changed since the last published build (same files, same code): nothing to do (--force rebuilds)")
     db = settings.published_db() if outcome.published else settings.build_db()
     if db.exists():
         conn = duckdb.connect(str(db), read_only=True)
@@ -39,9 +41,15 @@ def print_summary(outcome: BuildOutcome, seconds: float) -> None:
         print(f"  FAILED {name}: {reason}")
     for name in outcome.dropped_reports:
         print(f"  removed from the warehouse (no longer in the inbox): {name}")
-    passed = sum(outcome.checks.values())
-    print(f"Checks: {passed} of {len(outcome.checks)} passed" + "".join(
-        f"\n  FAILED {k}" for k, ok in sorted(outcome.checks.items()) if not ok))
+    if outcome.checks:
+        passed = sum(c.passed for c in outcome.checks.values())
+        print(f"Checks: {passed} of {len(outcome.checks)} passed (dbt tests and quality suites)")
+    for key, check in sorted(outcome.checks.items()):
+        if key.split(":")[-1].startswith("gx_") or not check.passed:
+            meta = check.metadata
+            severity = meta["severity"].value if "severity" in meta else ("OK" if check.passed else "ERROR")
+            failures = meta["failures"].value if "failures" in meta else 0
+            print(f"  {'passed' if check.passed else 'FAILED'} {key.split(':')[-1]}: {severity}" + (f", {failures} finding(s)" if failures else ""))
     if outcome.error:
         print(f"Build error: {outcome.error}")
     if outcome.published:

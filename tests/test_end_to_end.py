@@ -19,10 +19,10 @@ SAMPLES = REPO / "data" / "samples"
 MARTS = ("dim_document", "dim_action", "dim_action_plan", "fct_spending", "fct_spending_reported", "fct_staffing", "rpt_reconciliation")
 
 
-def build(warehouse: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GENT_")}
+def build(warehouse: Path, *options: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GENT_") and k != "DAGSTER_HOME"}
     return subprocess.run(
-        [sys.executable, "-m", "orchestration.build", "--inbox", str(SAMPLES), "--warehouse", str(warehouse)],
+        [sys.executable, "-m", "orchestration.build", "--inbox", str(SAMPLES), "--warehouse", str(warehouse), *options],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=900,
     )
 
@@ -44,13 +44,15 @@ def two_builds(tmp_path_factory):
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     published = warehouse / "gent.duckdb"
     before = snapshot(published)
-    second = build(warehouse)
+    second = build(warehouse, "--force")  # a real rebuild on the same input
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
-    return first, second, before, snapshot(published), published
+    after = snapshot(published)
+    third = build(warehouse)  # nothing changed: nothing to do
+    return first, second, third, before, after, published
 
 
 def test_build_publishes_populated_marts_and_passes_blocking_checks(two_builds):
-    first, _, before, _, published = two_builds
+    first, _, _, before, _, published = two_builds
     assert published.exists()
     assert all(n > 0 for n in before["counts"].values()), before["counts"]
     assert "Warehouse published" in first.stdout
@@ -61,5 +63,22 @@ def test_build_publishes_populated_marts_and_passes_blocking_checks(two_builds):
 
 
 def test_second_build_changes_nothing(two_builds):
-    _, _, before, after, _ = two_builds
+    _, second, _, before, after, _ = two_builds
+    assert "Warehouse published" in second.stdout
     assert after == before
+
+
+def test_unchanged_input_is_not_built_again(two_builds):
+    _, _, third, _, _, published = two_builds
+    assert third.returncode == 0
+    assert "nothing changed since the last published build" in third.stdout
+    with duckdb.connect(str(published), read_only=True) as conn:  # the history shows one load per report
+        loads = conn.execute("select file_name, count(*) from raw.load_history group by 1").fetchall()
+    assert sorted(n for _, n in loads) == [1, 1, 1]
+
+
+def test_quality_suites_ran_as_checks_and_blocking_ones_passed(two_builds):
+    first = two_builds[0]
+    for suite in ("completeness", "cell_consistency", "conservation", "semantics"):
+        assert f"passed gx_{suite}: OK" in first.stdout
+    assert "gx_reconciliation: WARN" in first.stdout  # the report's own gaps, reported not hidden

@@ -176,6 +176,15 @@ def test_import_is_fast_and_does_not_load_great_expectations():
     assert float(done.stdout.strip().splitlines()[-1]) < 1.0
 
 
+def test_suites_listed_once():
+    import expectations
+
+    assert expectations.SUITES == SUITES == tuple(BLOCKING)
+    assert {c.suite for c in CHECKS} == set(SUITES)
+    names = [(c.suite, e.name) for c in CHECKS for e in c.expectations]
+    assert len(names) == len(set(names))
+
+
 def test_no_question_mark_in_check_sql(marts_db):
     # GX renders unexpected_index_query by substituting '?' placeholders in the query text
     conn = duckdb.connect(str(marts_db), read_only=True)
@@ -187,7 +196,10 @@ def test_no_question_mark_in_check_sql(marts_db):
 
 def test_percentage_sql_is_the_extractors_interval_logic(tmp_path):
     """The SQL of percentages_match_ratios decides every cell as extract.tables.percentage_consistent."""
+    import pyarrow as pa
+
     from expectations.checks import _percentages
+    from extract.records import SCHEMAS
     from extract.tables import percentage_consistent
     from orchestration.raw_load import ensure_raw_schema
 
@@ -204,9 +216,14 @@ def test_percentage_sql_is_the_extractors_interval_logic(tmp_path):
     ensure_raw_schema(conn)
     conn.execute("insert into raw.documents (document_id, file_name, layout, line_count, table_markers, "
                  "extractor_version, source_format, entities) values ('d', 'd.pdf', 'stad_ocmw', 1, 1, 't', 'pdf', '')")
-    rows = [("d", "n", i, 1, "exploitatie", "uitgaven", "x", "1", "1", f"{p}%", "1", f"{p}%", den, num, p, den, p, 2024,
-             2023, 1, i, "") for i, (p, num, den) in enumerate(cases)]
-    conn.executemany(f"insert into raw.budget_lines values ({', '.join('?' * 22)})", rows)
+    rows = pa.Table.from_pylist([
+        {"document_id": "d", "node_id": "n", "table_no": i, "row_no": 1, "category": "exploitatie",
+         "direction": "uitgaven", "label_printed": "x", "budget_raw": "1", "actual_raw": "1", "execution_pct_raw": "1%",
+         "actual_prev_raw": "1", "change_pct_raw": "1%", "budget": den, "actual": num, "execution_pct": Decimal(p),
+         "actual_prev": den, "change_pct": Decimal(p), "year": 2024, "previous_year": 2023, "page": 1, "line": i,
+         "raw_text": ""} for i, (p, num, den) in enumerate(cases)], schema=SCHEMAS["budget_lines"])
+    conn.register("cases", rows)
+    conn.execute("insert into raw.budget_lines select * from cases")
     cat = Catalog.read(conn)
     got = {line: ok for line, ok in conn.execute(
         f"select line, percentage_consistent from ({_percentages(cat)}) where detail like 'execution_pct%'").fetchall()}
@@ -235,14 +252,16 @@ def test_samples_pass_blocking_suites_and_warn_for_the_reports_gaps(clean):
     assert rec.statistics["gaps_by_document"] == {d: n for d, n in GAPS.items() if n}
     for gap in gaps:
         assert {"document", "page", "line", "parent_code", "metric", "printed", "sum", "difference"} <= gap.keys()
+        assert gap["metric"].endswith(gap["measure"]) and " " in gap["metric"]  # e.g. 'exploitatie uitgaven actual_prev'
+
         assert abs(gap["printed"] - gap["sum"] - gap["difference"]) < 1e-9
         assert abs(gap["difference"]) > gap["tolerance"]
         assert where(gap["document"], gap.get("page"), gap["line"]) in gap["message"]
     # the previous-year column holds most of them (actions that ended), as the report format says
-    assert sum(g["metric"] in ("actual_prev", "paid_prev_fte") for g in gaps) > len(gaps) / 2
+    assert sum(g["measure"] in ("actual_prev", "paid_prev_fte") for g in gaps) > len(gaps) / 2
     # the column missing from 001 (AC34852's actual) makes its plan's cells not comparable, reported as WARN
     missing = [f for f in rec.failures if f["expectation"] == "parent_cells_printed"]
-    assert {(f["document"], f["parent_code"], f["metric"]) for f in missing} == {(DOC_001, "OD10075", "actual")}
+    assert {(f["document"], f["parent_code"], f["measure"]) for f in missing} == {(DOC_001, "OD10075", "actual")}
     assert all("AC34852" in f["message"] for f in missing)
     # mart-only expectations say why they did not run
     assert clean["conservation"].skipped == ["conformed_facts_conserve_raw_leaves: skipped: marts not built"]
@@ -346,6 +365,25 @@ def test_zero_written_where_staffing_is_not_reported(raw_db, tmp_path):
     assert all(located(f, DOC_000, page, line) and node in f["message"] and "= 0.00" in f["message"] for f in failures)
 
 
+def test_messages_name_the_pdf_page(extracted, tmp_path):
+    """The text dumps carry no page numbers; a PDF does, and the messages name it."""
+    from extract.writer import to_arrow
+    from orchestration.raw_load import replace_document
+
+    db = tmp_path / "pdf.duckdb"
+    conn = duckdb.connect(str(db))
+    replace_document(conn, to_arrow(extracted("000", "pdf").extraction))
+    node, table, page, line = conn.execute("""
+        select node_id, table_no, page, line from raw.budget_lines where row_no = 1 and page > 3
+        order by page, line limit 1""").fetchone()
+    conn.execute("delete from raw.budget_lines where table_no = ? and row_no = 2", [table])
+    conn.close()
+    (failure,) = assert_only(run(db), "budget_tables_have_six_rows")
+    pdf = DOC_000.replace(".txt", ".pdf")
+    assert page is not None and located(failure, pdf, page, line)
+    assert f"{pdf}, page {page}, line {line}: budget table {table} of {node} has 5 of 6 rows" in failure["message"]
+
+
 def test_marts_validate_and_agree_with_raw(clean_marts):
     _, _, results, _ = clean_marts
     for name, result in results.items():
@@ -411,7 +449,7 @@ def test_quality_runs_keep_history_per_document(clean_marts):
         assert extracted == markers and match and extracted > 0
         assert gaps == GAPS[doc] and len(json.loads(gap_list)) == gaps
         assert checked > 0 and 0.9 < rate <= 1.0 and rounding > 0
-        assert json.loads(anomalies)["table_header_repeated"] > 0
+        assert json.loads(anomalies) and all(isinstance(n, int) and n > 0 for n in json.loads(anomalies).values())
         by_suite = json.loads(by_suite)
         assert set(by_suite) <= {"reconciliation"} and by_suite.get("reconciliation", 0) >= gaps
         assert run_at is not None
@@ -423,6 +461,7 @@ def test_data_docs_site_is_written(clean_marts):
     _, docs, first, _ = clean_marts
     index = docs / "index.html"
     assert index.is_file() and first["completeness"].statistics["data_docs"] == str(index)
+    assert len(list((docs / ".validation_results").rglob("*.json"))) == len(SUITES)  # the index's history
     html = index.read_text()
     assert all(suite in html for suite in SUITES)
     pages = list((docs / "validations").rglob("*.html"))

@@ -11,7 +11,7 @@ from extract.document import extract_file
 from extract.writer import to_arrow
 from orchestration.publish import publish_database
 from orchestration.raw_load import RAW_TABLES, drop_document, replace_document
-from orchestration.sensors import inbox_files, plan_inbox_changes
+from orchestration.inbox import inbox_files, plan_inbox_changes
 
 from conftest import sample_path
 

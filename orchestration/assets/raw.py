@@ -1,11 +1,13 @@
 """The extraction of one report into the warehouse's raw schema (one partition per file)."""
 
+import hashlib
 import time
 from collections import Counter
 
 import dagster as dg
 
-from extract.document import extract_file
+from extract import EXTRACTOR_VERSION
+from extract.document import extract_bytes
 from extract.errors import ExtractionError
 from extract.reconcile import reconcile, summary
 from extract.records import SCHEMAS
@@ -13,8 +15,9 @@ from extract.writer import to_arrow
 
 from .. import settings
 from ..partitions import reports_partitions
-from ..raw_load import replace_document
+from ..raw_load import load_decision, record, release_from_quarantine, replace_document
 from ..resources import WarehouseDuckDB
+from ..inbox import inbox_files
 
 RAW_GROUP = "raw"
 RAW_KEYS = {name: dg.AssetKey(["raw", name]) for name in SCHEMAS}
@@ -57,17 +60,49 @@ def extraction_metadata(extraction, seconds: float) -> dict:
     can_subset=False,
 )
 def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB):
-    """Extract one report PDF and replace its rows in the raw schema in one transaction."""
-    path = settings.inbox() / context.partition_key
+    """Extract one report PDF and replace its rows in the raw schema in one transaction.
+
+    Unchanged bytes (same content hash, same extractor version) are not extracted again; the
+    same report under a second name is loaded once; a file that cannot be read goes to
+    raw.quarantine with its reason and leaves every loaded row as it was.
+    """
+    name = context.partition_key
+    path = settings.inbox() / name
     started = time.monotonic()
     try:
-        extraction = extract_file(path)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise dg.Failure(description=f"{name}: cannot read ({exc.strerror})") from None
+    document_id = hashlib.sha256(data).hexdigest()
+    with warehouse.get_connection() as conn:
+        decision, other = load_decision(conn, name, document_id, EXTRACTOR_VERSION, set(inbox_files(settings.inbox())))
+        if decision == "duplicate":
+            record(conn, "quarantine", name, document_id, f"same content as {other}, which is loaded: one report is loaded once")
+    if decision != "load":
+        detail = "unchanged since its last load (same sha256 and extractor version)" if decision == "unchanged" else f"duplicate of {other}"
+        context.log.info(f"{name}: {detail}; not extracted again")
+        yield from _results({"document_id": document_id, "skipped": detail}, None, document_id)
+        return
+    try:
+        extraction = extract_bytes(path, data)
     except ExtractionError as exc:
-        raise dg.Failure(description=str(exc), metadata={"file": str(path), "reason": exc.reason}) from None
+        with warehouse.get_connection() as conn:
+            record(conn, "quarantine", name, document_id, exc.reason)
+        raise dg.Failure(description=str(exc), metadata={"file": str(path), "reason": exc.reason, "quarantined": True}) from None
     with warehouse.get_connection() as conn:
         replaced = replace_document(conn, to_arrow(extraction))
+        record(conn, "load_history", name, document_id, f"{EXTRACTOR_VERSION}:{'replaced' if replaced else 'loaded'}")
+        release_from_quarantine(conn, name)
     metadata = extraction_metadata(extraction, time.monotonic() - started)
     metadata["replaced_document_ids"] = dg.MetadataValue.json(replaced)
-    for name, key in RAW_KEYS.items():
-        rows = 1 if name == "documents" else len(extraction.tables[name])
-        yield dg.MaterializeResult(asset_key=key, metadata={**(metadata if name == "documents" else {}), "rows": rows})
+    yield from _results(metadata, extraction, document_id)
+
+
+def _results(metadata: dict, extraction, document_id: str):
+    for table, key in RAW_KEYS.items():
+        rows = {"rows": 1 if table == "documents" else len(extraction.tables[table])} if extraction else {}
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={**(metadata if table == "documents" else {}), **rows},
+            data_version=dg.DataVersion(f"{document_id[:16]}-{EXTRACTOR_VERSION}"),
+        )
