@@ -51,3 +51,51 @@ def extracted():
         return cache[sample, fmt]
 
     return get
+
+
+@dataclass
+class DumpsWarehouse:
+    """A warehouse built once per session from the bundled text dumps (same rows as the PDFs)."""
+    db: Path  # the build database dbt wrote (this process may still hold dbt's connection to it)
+    published: Path  # a published copy, safe to open read-only
+    target: Path  # dbt's target path: manifest.json, catalog.json, compiled analyses
+    build: object  # dbtRunnerResult of `dbt build` (models, seeds, tests, unit tests)
+    docs: object  # of `dbt docs generate`
+    compiled: object  # of `dbt compile --select path:analyses`
+
+
+@pytest.fixture(scope="session")
+def dumps_warehouse(tmp_path_factory) -> DumpsWarehouse:
+    import os
+
+    import duckdb
+    from dbt.cli.main import dbtRunner
+
+    from extract.document import extract_file
+    from extract.writer import to_arrow
+    from orchestration.publish import publish_database
+    from orchestration.raw_load import replace_document
+
+    work = tmp_path_factory.mktemp("dumps_warehouse")
+    db, target, logs = work / "gent.duckdb", work / "target", work / "logs"
+    con = duckdb.connect(str(db))
+    for dump in sorted(DUMPS.glob("*.txt")):
+        replace_document(con, to_arrow(extract_file(dump)))
+    con.close()
+    project = REPO / "dbt_project"
+    previous = os.environ.get("GENT_BUILD_DB")
+    os.environ["GENT_BUILD_DB"] = str(db)
+    common = ["--project-dir", str(project), "--profiles-dir", str(project),
+              "--target-path", str(target), "--log-path", str(logs), "--quiet"]
+    try:
+        runner = dbtRunner()
+        build = runner.invoke(["build", *common])
+        docs = runner.invoke(["docs", "generate", *common])
+        compiled = runner.invoke(["compile", "--select", "path:analyses", *common])
+    finally:
+        if previous is None:
+            os.environ.pop("GENT_BUILD_DB", None)
+        else:
+            os.environ["GENT_BUILD_DB"] = previous
+    published = publish_database(db, work / "published" / "gent.duckdb")
+    return DumpsWarehouse(db, published, target, build, docs, compiled)

@@ -54,34 +54,10 @@ class Warehouse:
 
 
 @pytest.fixture(scope="session")
-def warehouse(tmp_path_factory) -> Warehouse:
-    from dbt.cli.main import dbtRunner
-    from extract.document import extract_file
-    from extract.writer import to_arrow
-    from orchestration.raw_load import replace_document
-
-    work = tmp_path_factory.mktemp("dbt_warehouse")
-    db, target, logs = work / "gent.duckdb", work / "target", work / "logs"
-    con = duckdb.connect(str(db))
-    for dump in sorted(DUMPS.glob("*.txt")):
-        replace_document(con, to_arrow(extract_file(dump)))
-    con.close()
-
-    previous = os.environ.get("GENT_BUILD_DB")
-    os.environ["GENT_BUILD_DB"] = str(db)
-    common = ["--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-              "--target-path", str(target), "--log-path", str(logs), "--quiet"]
-    try:
-        runner = dbtRunner()
-        build = runner.invoke(["build", *common])
-        docs = runner.invoke(["docs", "generate", *common])
-        compiled = runner.invoke(["compile", "--select", "path:analyses", *common])
-    finally:
-        if previous is None:
-            os.environ.pop("GENT_BUILD_DB", None)
-        else:
-            os.environ["GENT_BUILD_DB"] = previous
-    return Warehouse(db, target, build, docs, compiled)
+def warehouse(dumps_warehouse) -> Warehouse:
+    """The session's dumps warehouse (conftest): raw rows from data/dumps, dbt build, docs, analyses."""
+    w = dumps_warehouse
+    return Warehouse(w.db, w.target, w.build, w.docs, w.compiled)
 
 
 # ----------------------------------------------------------------------------- raw arithmetic

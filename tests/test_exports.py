@@ -58,37 +58,10 @@ class Built:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Built:
-    from dbt.cli.main import dbtRunner
-    from extract.document import extract_file
-    from extract.writer import to_arrow
-    from orchestration.publish import publish_database
-    from orchestration.raw_load import replace_document
-
-    work = tmp_path_factory.mktemp("export_warehouse")
-    db, target, logs = work / "gent.duckdb", work / "target", work / "logs"
-    con = duckdb.connect(str(db))
-    for dump in sorted(DUMPS.glob("*.txt")):
-        replace_document(con, to_arrow(extract_file(dump)))
-    con.close()
-    previous = os.environ.get("GENT_BUILD_DB")
-    os.environ["GENT_BUILD_DB"] = str(db)
-    try:
-        result = dbtRunner().invoke([
-            "build", "--select", "+config.schema:marts", "+stg_gent__responsibles",
-            "--exclude", "resource_type:test", "resource_type:unit_test", "--threads", "4",
-            "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-            "--target-path", str(target), "--log-path", str(logs), "--quiet"])
-    finally:
-        if previous is None:
-            os.environ.pop("GENT_BUILD_DB", None)
-        else:
-            os.environ["GENT_BUILD_DB"] = previous
-    assert result.success, result.exception
+def built(dumps_warehouse) -> Built:
     # exports read the published snapshot (as in production), never the build database that
     # dbt's adapter may still hold open in this process
-    published = publish_database(db, work / "published" / "gent.duckdb")
-    return Built(published, target / "manifest.json")
+    return Built(dumps_warehouse.published, dumps_warehouse.target / "manifest.json")
 
 
 @pytest.fixture(scope="module")

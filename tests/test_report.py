@@ -152,29 +152,13 @@ class Built:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Built:
-    from extract.document import extract_file
-    from extract.writer import to_arrow
-    from orchestration.raw_load import replace_document
+def built(dumps_warehouse, tmp_path_factory) -> Built:
     from orchestration.report import build_report
 
     started = time.monotonic()
-    work = tmp_path_factory.mktemp("report_warehouse")
-    db = work / "gent.duckdb"
-    con = duckdb.connect(str(db))
-    for dump in sorted(DUMPS.glob("*.txt")):
-        replace_document(con, to_arrow(extract_file(dump)))
-    con.close()
-    # dbt in its own process, as the pipeline runs it: dbt-duckdb keeps its connection open in the
-    # process that ran it, and the report opens the warehouse read-only
-    proc = subprocess.run([
-        str(Path(sys.executable).with_name("dbt")), "build",
-        "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
-        "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-        "--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--quiet"],
-        env={**os.environ, "GENT_BUILD_DB": str(db)}, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    path = build_report(db, work / "report")
+    # the published copy: the report opens the warehouse read-only, as in production
+    db = dumps_warehouse.published
+    path = build_report(db, tmp_path_factory.mktemp("report") / "report")
     return Built(db, path, time.monotonic() - started)
 
 
