@@ -9,7 +9,7 @@ import re
 
 from .lines import Line
 from .parser import ParseResult
-from .tables import Issue, check_percentages
+from .tables import Issue, check_percentages, join_split_markers
 
 # Tolerant: misspellings, markup remnants and a leading space all still count.
 TABLE_MARKER_ANYWHERE = re.compile(r"^\W*(budgettaire\s+onderbouw|onderbouw\w*\s+personeel)", re.I)
@@ -28,7 +28,7 @@ def count_table_markers(lines: list[Line]) -> int:
     misses rows is the same table's header printed again.
     """
     count, kind, rows, page = 0, None, 0, None
-    for line in lines:
+    for line in join_split_markers(lines):  # a marker cell wrapped over two lines is one marker
         marker = TABLE_MARKER_ANYWHERE.match(line.text)
         if marker:
             this_kind = "staffing" if "personeel" in marker.group(1).lower() else "budget"

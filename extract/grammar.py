@@ -19,6 +19,9 @@ LEAF_CODE = re.compile(r"^(?P<code>(?:AC|PR)[A-Z0-9]{5})\b\s*(?:[-–]\s*)?(?P<r
 TABLE_MARKER = re.compile(
     r"^(?P<label>Budgettaire\s+onderbouw\w*|Onderbouw\w*\s+personeel)\b\s*(?P<rest>.*)$", re.I
 )
+# Words of the column headers of both tables ("Budget 2024", "% Besteding plan 2024",
+# "Jaarrekening 2024 t.o.v. 2023", "Betaald 2023"): a renderer may wrap them over lines.
+TABLE_HEADER_WORD = re.compile(r"^(?:%|budget|jaarrekening|besteding|plan|betaald|t\.o\.v\.?|(?:19|20)\d{2})$", re.I)
 ACHIEVEMENTS = re.compile(r"^Wat hebben we bereikt\s*\?\s*(?P<rest>.*)$", re.I)
 INDICATOR = re.compile(r"^(?P<label>Wat stellen we vast|Wat valt op)\s*\?\s*:?", re.I)
 PERIOD = re.compile(r"(?<![0-9])(?P<start>(?:19|20)[0-9]{2})\s*-\s*(?P<end>(?:19|20)[0-9]{2})(?![0-9])")
@@ -115,6 +118,12 @@ def marker_kind(text: str) -> str | None:
         if pattern.match(text) and _marker_only(pattern, text):
             return kind
     return None
+
+
+def is_table_header_fragment(text: str) -> bool:
+    """A line made only of column-header words: a piece of a wrapped table header row."""
+    words = text.split()
+    return bool(words) and all(TABLE_HEADER_WORD.match(w) for w in words)
 
 
 def ends_sentence(text: str) -> bool:

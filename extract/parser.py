@@ -7,12 +7,14 @@ differ (headers wrapped over lines, service placement) the rules accept every va
 """
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from . import grammar
 from .grammar import collapse
-from .lines import Line
-from .tables import Issue, Table, parse_table
+from .lines import Line, row_columns
+from .tables import Issue, Table, hoist_table_headers, join_split_markers, parse_table
 
 LEVEL_OF_MARKER = {"goal": "goal", "plan": "action_plan"}
 MAX_HEADER_LINES = 8
@@ -45,6 +47,7 @@ class Block:
     tables: list[Table] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     lost_children: int = 0
+    alternative: dict | None = None  # header fields read column by column, when the geometry could not tell
 
 
 @dataclass
@@ -64,7 +67,8 @@ class ParseResult:
 
 class ReportParser:
     def __init__(self, lines: list[Line]):
-        self.lines = lines
+        self.lines = hoist_table_headers(join_split_markers(lines))
+        self.known_services = self._header_services()
         self.blocks: list[Block] = []
         self.issues: list[Issue] = []
         self.goal: Block | None = None
@@ -81,6 +85,7 @@ class ReportParser:
         i = start
         while i < len(self.lines):
             i = self._step(i)
+        choose_header_readings(self.blocks, self.issues)
         assign_services_from_lexicon(self.blocks, self.issues)
         return ParseResult(front, self.blocks, self.issues)
 
@@ -88,8 +93,9 @@ class ReportParser:
         line = self.lines[i]
         text = line.text
         if grammar.EMBEDDED_PAGE_HEADER.match(text):
-            # The header may itself wrap: its paragraph goes with it.
-            _, j, _ = self._paragraph_from(text, i + 1)
+            # The header may itself wrap: its paragraph goes with it, up to a deliberate line
+            # break when no gap sets it off from the text it interrupts.
+            _, j, _ = self._paragraph_from(text, i + 1, stop_at_break=True)
             self._issue("page_header_removed", "page header inside the text layer dropped", line)
             self.rejoin = True
             return j
@@ -104,7 +110,8 @@ class ReportParser:
             return self._table(i)
         if line.para_start and self._is_leaf_header(text) and self.plan is not None:
             self._issue("marker_missing", "leaf header without an 'Acties' marker", line)
-            return self._leaf_header(i, i)
+            _, row_text, end, alternative = self._header_row(i, self._is_leaf_header)
+            return self._leaf_header(i, i, text=row_text, end=end, alternative=alternative)
         achieved = grammar.ACHIEVEMENTS.match(text)
         if achieved:
             self.section = "achievements"
@@ -141,7 +148,11 @@ class ReportParser:
         marker = self.lines[i]
         rest = grammar.PLAN_MARKER.match(marker.text).group("rest")
         j = i + 1
-        if not rest and j < len(self.lines):
+        row = self._header_row(j, lambda text: bool(grammar.PLAN_CODE.match(text))) if not rest else None
+        if row:
+            code_at, rest, j, _ = row
+            header_line = self.lines[code_at]
+        elif not rest and j < len(self.lines):
             rest, header_line, j = self.lines[j].text, self.lines[j], j + 1
         else:
             header_line = marker
@@ -187,8 +198,10 @@ class ReportParser:
         if rest:  # "Acties AC12345 - …" on one line
             return self._leaf_header(i, i, text=rest)
         j = i + 1
-        if j < len(self.lines) and self._is_leaf_header(self.lines[j].text):
-            return self._leaf_header(j, i)
+        row = self._header_row(j, self._is_leaf_header)
+        if row:
+            code_at, row_text, end, alternative = row
+            return self._leaf_header(code_at, i, text=row_text, end=end, alternative=alternative)
         nxt = self.lines[j] if j < len(self.lines) else None
         if nxt is not None and grammar.marker_kind(nxt.text):
             self._issue("empty_marker", "'Acties' marker followed by another marker", marker)
@@ -216,7 +229,8 @@ class ReportParser:
         m = grammar.LEAF_CODE.match(text)
         return bool(m) and (text[len(m.group("code")):].lstrip()[:1] in ("-", "–", "\t", ""))
 
-    def _leaf_header(self, j: int, marker_index: int, text: str | None = None) -> int:
+    def _leaf_header(self, j: int, marker_index: int, text: str | None = None, end: int | None = None,
+                     alternative: str | None = None) -> int:
         first = self.lines[j]
         m = grammar.LEAF_CODE.match(text if text is not None else first.text)
         code = m.group("code")
@@ -226,7 +240,7 @@ class ReportParser:
         if any(b.node_id == code for b in self.blocks[:-1]):
             leaf.node_id = f"{code}#{sum(b.code == code for b in self.blocks)}"
             self._issue("duplicate_code", f"{code} printed more than once; kept as {leaf.node_id}", first, leaf)
-        header, k, wrapped = self._paragraph_from(m.group("rest"), j + 1)
+        header, k, wrapped = self._paragraph_from(m.group("rest"), j + 1 if end is None else end)
         status = grammar.PROJECT_STATUS.search(header)
         if status is None and level == "project":
             extra, k2, _ = self._paragraph_from("", k)
@@ -235,24 +249,60 @@ class ReportParser:
                 status = grammar.PROJECT_STATUS.search(header)
         if wrapped:
             self._issue("title_wrapped", f"header of {code} joined from {wrapped + 1} lines", first, leaf)
-        if status:
-            leaf.status, leaf.phase = status.group("status"), status.group("phase")
-            leaf.period_start, leaf.period_end = int(status.group("start")), int(status.group("end"))
-            leaf.title = collapse(header[: status.start()]) or None
-            leaf.service = collapse(header[status.end():]) or None
-        else:
-            cells = [c.strip() for c in header.split("\t") if c.strip()]
-            leaf.title = collapse(cells[0]) if cells else None
-            if len(cells) >= 2:
-                leaf.service = collapse(cells[-1])
-                if len(cells) > 2:
-                    self._issue("header_cells", f"{len(cells)} cells in the header of {code}; middle ones kept in the title", first, leaf)
-                    leaf.title = collapse(" ".join(cells[:-1]))
+        fields = leaf_header_fields(header)
+        for name, value in fields.items():
+            setattr(leaf, name, value)
+        cells = len([c for c in header.split("\t") if c.strip()])
+        if not fields["status"] and cells > 2:
+            self._issue("header_cells", f"{cells} cells in the header of {code}; middle ones kept in the title", first, leaf)
+        if alternative:
+            leaf.alternative = leaf_header_fields(grammar.LEAF_CODE.match(alternative).group("rest"))
+            service = leaf.alternative["service"]
+            if leaf.service is None and service and grammar.looks_like_service(service):
+                # Read as one line the header has no service; read by cells its last cell is one.
+                for name, value in leaf.alternative.items():
+                    setattr(leaf, name, value)
+                leaf.alternative = None
+                self._issue("header_columns", f"header of {code} read cell by cell: only so it has a service", first, leaf)
         if leaf.service is None and k < len(self.lines):
             candidate, k2, _ = self._paragraph_from("", k)
-            if candidate and grammar.looks_like_service(collapse(candidate)):
+            runs = self._service_runs(k)
+            known = [run for run in runs if run[0] in self.known_services]
+            if known and collapse(candidate) not in self.known_services:
+                leaf.service, k = known[-1]
+            elif candidate and grammar.looks_like_service(collapse(candidate)):
                 leaf.service, k = collapse(candidate), k2
+            elif runs:
+                leaf.service, k = runs[-1]
         return k
+
+    def _header_services(self) -> set[str]:
+        """Services printed in the last cell of a one-line leaf header: the report's own lexicon."""
+        found = set()
+        for line, nxt in zip(self.lines, self.lines[1:]):
+            if "\t" in line.text and nxt.para_start and self._is_leaf_header(line.text):
+                service = collapse(line.text.rsplit("\t", 1)[1])
+                if grammar.looks_like_service(service) and not grammar.PROJECT_STATUS.search(service):
+                    found.add(service)
+        return found
+
+    def _service_runs(self, k: int) -> list[tuple[str, int]]:
+        """Service names printed with no gap above the text below them: (text, index after).
+
+        The renderer ended the service's last line although the next word would have fit
+        (`Line.after_short_line`), or the paragraph ends there. Every run of at most three
+        lines from lines[k] that ends so and reads as a service name, shortest first.
+        """
+        runs = []
+        for m in range(k, min(k + 3, len(self.lines))):
+            line = self.lines[m]
+            if self._ends_header(line) or (m > k and line.para_start):
+                break
+            nxt = self.lines[m + 1] if m + 1 < len(self.lines) else None
+            text = collapse(" ".join(l.text for l in self.lines[k:m + 1]))
+            if (nxt is None or nxt.para_start or nxt.after_short_line) and grammar.looks_like_service(text):
+                runs.append((text, m + 1))
+        return runs
 
     def _table(self, i: int) -> int:
         table, j = parse_table(self.lines, i)
@@ -300,6 +350,70 @@ class ReportParser:
         names = [s.name for s in block.sections if s.name != "indicator"]
         return names[-1] if names else "description"
 
+    # -- header rows ------------------------------------------------------------------------
+    def _header_row(self, j: int, is_code_line) -> tuple[int, str, int, str | None] | None:
+        """The block header row starting at lines[j]: (code line index, text, index after, alternative).
+
+        The text starts with the code. A row whose cells wrap over lines (code, a long title,
+        period, owner or service side by side) is read column by column, the columns
+        TAB-separated, its lines all used. Otherwise only the code line is taken and the
+        caller continues the paragraph as before; when the lines might also be such a row
+        (nothing in the geometry tells), its column reading comes back as the alternative.
+        None when the row prints no code.
+        """
+        if j >= len(self.lines):
+            return None
+        code_at = j if is_code_line(self.lines[j].text) else self._code_below(j, is_code_line)
+        if code_at is None:
+            return None
+        end = code_at + 1
+        while (end < len(self.lines) and end - j < MAX_HEADER_LINES and not self.lines[end].para_start
+               and not self._ends_header(self.lines[end])):
+            end += 1
+        code_line = self.lines[code_at]
+        read = row_columns(self.lines[j:end])
+        if read is not None and end - j == 1 and len(read[0]) <= len(code_line.text.split("\t")):
+            read = None  # one line whose cells its TABs already show: keep it as printed
+        if read is None:
+            if code_at == j:
+                return code_at, code_line.text, j + 1, None
+            others = [l.text for l in self.lines[j:end] if l is not code_line]
+            return code_at, " ".join([code_line.text, *others]), end, None
+        columns, proven = read
+        code = re.split(r"[ \t]", code_line.text, maxsplit=1)[0]
+        for n, column in enumerate(columns):  # the code goes first, out of the column it sat in
+            cut = re.sub(rf"(?<!\S){re.escape(code)}(?!\S)\s*", "", column, count=1)
+            if cut != column:
+                columns[n] = cut.strip()
+                break
+        text = "\t".join([code, *(c for c in columns if c)])
+        if proven or code_at != j:
+            return code_at, text, end, None
+        return code_at, code_line.text, j + 1, text
+
+    def _code_below(self, j: int, is_code_line) -> int | None:
+        """The code line of a header row whose first line(s) print other cells, if any.
+
+        A renderer that centres (or bottom-aligns) the code cell in a row whose title cell
+        wraps prints pieces of the title above the code. Those pieces lie right of the code,
+        in the title's column, and on the same page and paragraph; prose that merely quotes a
+        code at the start of a line starts at the same left edge as the code, so never counts.
+        """
+        first = self.lines[j]
+        if not first.boxes:
+            return None
+        for k in range(j + 1, min(j + MAX_HEADER_LINES, len(self.lines))):
+            line = self.lines[k]
+            if line.para_start or line.page != first.page:
+                return None
+            if is_code_line(line.text):
+                right = line.boxes[0][1] if line.boxes else None
+                above = self.lines[j:k]
+                return k if right is not None and all(l.boxes and l.boxes[0][0] >= right for l in above) else None
+            if self._ends_header(line):
+                return None
+        return None
+
     # -- helpers ----------------------------------------------------------------------------
     def _ends_header(self, line: Line) -> bool:
         text = line.text
@@ -312,12 +426,12 @@ class ReportParser:
         text, k, _ = self._paragraph_from(self.lines[j].text, j + 1)
         return collapse(text), k
 
-    def _paragraph_from(self, text: str, k: int) -> tuple[str, int, int]:
+    def _paragraph_from(self, text: str, k: int, stop_at_break: bool = False) -> tuple[str, int, int]:
         """Extend text with the lines that continue its paragraph; return text, next index, count."""
         parts, joined = [text] if text else [], 0
         while k < len(self.lines) and not self._ends_header(self.lines[k]):
             line = self.lines[k]
-            if parts and line.para_start:
+            if parts and (line.para_start or stop_at_break and line.after_short_line):
                 break
             parts.append(line.text)
             k += 1
@@ -374,6 +488,49 @@ def parse_front_matter(lines: list[Line]) -> FrontMatter:
                 front.toc[entry.group("code")] = collapse(pending[len(entry.group("code")): end.start()].lstrip(" -–"))
                 pending = None
     return front
+
+
+def leaf_header_fields(header: str) -> dict:
+    """Title, service and project status/phase/period of a leaf header (the text after the code)."""
+    fields = dict(title=None, service=None, status=None, phase=None, period_start=None, period_end=None)
+    status = grammar.PROJECT_STATUS.search(header)
+    if status:
+        fields.update(status=status.group("status"), phase=status.group("phase"),
+                      period_start=int(status.group("start")), period_end=int(status.group("end")),
+                      title=collapse(header[: status.start()]) or None, service=collapse(header[status.end():]) or None)
+        return fields
+    cells = [c.strip() for c in header.split("\t") if c.strip()]
+    fields["title"] = collapse(cells[0]) if cells else None
+    if len(cells) >= 2:
+        fields["service"] = collapse(cells[-1])
+        if len(cells) > 2:  # middle cells stay in the title
+            fields["title"] = collapse(" ".join(cells[:-1]))
+    return fields
+
+
+def choose_header_readings(blocks: list[Block], issues: list[Issue]) -> None:
+    """Headers that read as a wrapped line or as a row of wrapped cells: let the services decide.
+
+    Read as one wrapped line, the title's tail lands in the service ("Dienst Wonen het
+    stadsbreed beleid"); read by columns, a line wrapped at the text edge gives its tail to the
+    title. The report's service names tell which: a real service recurs, a mixed-up one does
+    not. First the services of the headers that read only one way count; when neither reading
+    occurs there, the readings of the other ambiguous headers do. Ties keep the wrapped line.
+    """
+    sure = Counter(b.service for b in blocks if b.service and not b.alternative)
+    either = Counter(s for b in blocks if b.alternative for s in {b.service, b.alternative["service"]} if s)
+    for block in blocks:
+        alternative, block.alternative = block.alternative, None
+        if not alternative or alternative["service"] == block.service:
+            continue
+        wrapped, cells = block.service, alternative["service"]
+        use_either = not (sure[cells] or sure[wrapped])  # then this header's own reading is not counted
+        support = {s: (sure[s], either[s] - 1 if use_either else 0) for s in (wrapped, cells)}
+        if support[cells] > support[wrapped]:
+            for name, value in alternative.items():
+                setattr(block, name, value)
+            issues.append(Issue("header_columns", f"header of {block.node_id} read cell by cell: its service "
+                                f"{block.service!r} recurs in other headers", block.line, block.node_id))
 
 
 def assign_services_from_lexicon(blocks: list[Block], issues: list[Issue]) -> None:

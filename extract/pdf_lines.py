@@ -21,6 +21,8 @@ from .numbers import shape
 BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 PAGE_NUMBER = re.compile(r"^(?:pagina|page|p\.)?\s*[-–]?\s*(\d{1,4})\s*[-–]?(?:\s*(?:/|van|of)\s*\d{1,4})?$", re.I)
 CELL_GAP_EM = 1.2  # wider than this (in font sizes) between two words = a cell gap
+TOUCH_EM = 0.08  # closer than this, two words are one (split only by a font change, e.g. a fallback glyph)
+SPACE_EM = 0.3  # a generous word space: a word fits on a line if it and a space fit in the room left
 PARAGRAPH_GAP_EM = 0.45  # more white than this between two lines = a new paragraph
 FURNITURE_SHARE = 0.4
 SHORT_LINE_SHARE = 0.2  # a line ending this share of the text width before the edge ends its paragraph  # a top/bottom line repeated on this share of pages is a running header/footer
@@ -39,6 +41,8 @@ class PhysicalLine:
     bold: bool
     right_edge: float = 0.0  # right end of the widest line on the page
     page_height: float = 0.0
+    boxes: tuple[tuple[float, float], ...] = ()  # (x0, x1) of each word
+    column_right: float = 0.0  # right end of the longest line on the page that starts where this one does
 
 
 def pdf_lines(path, data: bytes) -> tuple[list[Line], int, list[tuple[str, int]]]:
@@ -55,11 +59,12 @@ def pdf_lines(path, data: bytes) -> tuple[list[Line], int, list[tuple[str, int]]
     for page_lines in pages:
         for physical in page_lines:
             if (physical.page, physical.line) in furniture:
-                removed[physical.text if not PAGE_NUMBER.match(physical.text) else "<page number>"] += 1
+                removed[_furniture_text(physical.text)] += 1
                 continue
             if is_rule(physical.text):  # a rule of dashes is drawing, not text
                 continue
-            lines.append(Line(physical.text, physical.page, physical.line, _starts_paragraph(previous, physical), physical.bold))
+            lines.append(Line(physical.text, physical.page, physical.line, _starts_paragraph(previous, physical),
+                              physical.bold, physical.boxes, _ended_early(previous, physical)))
             previous = physical
     return lines, len(pages), sorted(removed.items())
 
@@ -104,19 +109,43 @@ def _group_lines(words: list[dict], page: int, height: float = 0.0) -> list[Phys
     for number, row in enumerate(rows, start=1):
         row.sort(key=lambda w: w["x0"])
         size = Counter(round(w["size"], 1) for w in row).most_common(1)[0][0]
+        bold = sum(len(w["text"]) for w in row if BOLD_FONT.search(w["fontname"])) * 2 > sum(len(w["text"]) for w in row)
+        row = _join_touching(row, size)
         parts = [row[0]["text"]]
         for before, word in zip(row, row[1:]):
             parts.append("\t" if word["x0"] - before["x1"] > CELL_GAP_EM * size else " ")
             parts.append(word["text"])
-        bold = sum(len(w["text"]) for w in row if BOLD_FONT.search(w["fontname"])) * 2 > sum(len(w["text"]) for w in row)
         top = min(w["top"] for w in row)
         bottom = max(w["bottom"] for w in row)
         x0, x1 = row[0]["x0"], row[-1]["x1"]
-        lines.append(PhysicalLine("".join(parts).strip(), page, number, top, bottom, x0, x1, size, bold))
+        boxes = tuple((w["x0"], w["x1"]) for w in row)
+        lines.append(PhysicalLine("".join(parts).strip(), page, number, top, bottom, x0, x1, size, bold, boxes=boxes))
     edge = max((l.x1 for l in lines), default=0.0)
     for line in lines:
         line.right_edge, line.page_height = edge, height
+        # Lines with cell gaps are table rows or headers: they say nothing about the text width.
+        line.column_right = max([l.x1 for l in lines if abs(l.x0 - line.x0) <= 1 and "\t" not in l.text] + [line.x1])
     return lines
+
+
+def _join_touching(row: list[dict], size: float) -> list[dict]:
+    """Words with no space between them are one word (pdfplumber splits on a font change)."""
+    out = [dict(row[0])]
+    for word in row[1:]:
+        if word["x0"] - out[-1]["x1"] < TOUCH_EM * size:
+            out[-1]["text"] += word["text"]
+            out[-1]["x1"] = max(out[-1]["x1"], word["x1"])
+        else:
+            out.append(dict(word))
+    return out
+
+
+def _furniture_text(text: str) -> str:
+    """A removed header/footer as reported: its page number (alone or in the last cell) as a placeholder."""
+    if PAGE_NUMBER.match(text):
+        return "<page number>"
+    head, _, last = text.rpartition("\t")
+    return f"{head}\t<page number>" if head and PAGE_NUMBER.match(last) else text
 
 
 def _furniture_key(text: str) -> str:
@@ -154,10 +183,37 @@ def _furniture(pages: list[list[PhysicalLine]]) -> set[tuple[int, int]]:
     threshold = max(2, FURNITURE_SHARE * len(pages))
     repeated = {key for key, count in seen.items() if count >= threshold}
     numbered = [(l, int(m.group(1)) - l.page) for edge in edges for l, _ in edge if (m := PAGE_NUMBER.match(l.text))]
-    offset = Counter(o for _, o in numbered).most_common(1)[0][0] if numbered else None
+    # Page numbers run in step with the page index on many pages; a lone number (a year
+    # wrapped onto the last line of a page) does not.
+    offset, times = Counter(o for _, o in numbered).most_common(1)[0] if numbered else (None, 0)
+    if times < threshold:
+        offset = None
     found = {(l.page, l.line) for edge in edges for l, top in edge if _edge_key(l, top) in repeated}
     found.update((l.page, l.line) for l, o in numbered if o == offset)
     return found
+
+
+def _ended_early(previous: PhysicalLine | None, line: PhysicalLine) -> bool:
+    """Did the previous line stop although the first word of this one would have fit on it?
+
+    A line-breaking renderer only moves a word to the next line when it does not fit, so
+    such a break is deliberate: the end of a paragraph, a heading or a service line, even
+    when no vertical gap or font change shows it. Only for lines in one column (same left
+    edge, same page), and never after a hyphen (the rest of a split word may well fit).
+    """
+    if previous is None or previous.page != line.page or not line.boxes or abs(previous.x0 - line.x0) > 1:
+        return False
+    if previous.text.endswith(("-", "\u2010", "\u00ad")):
+        return False
+    return _room_for_first_word(previous, line)
+
+
+def _room_for_first_word(previous: PhysicalLine, line: PhysicalLine) -> bool:
+    """Would the first word of `line` have fit at the end of `previous` (within its column)?"""
+    if not line.boxes:
+        return True
+    word = line.boxes[0][1] - line.boxes[0][0]
+    return previous.x1 + SPACE_EM * line.size + word < previous.column_right - 1
 
 
 def _starts_paragraph(previous: PhysicalLine | None, line: PhysicalLine) -> bool:
@@ -167,8 +223,9 @@ def _starts_paragraph(previous: PhysicalLine | None, line: PhysicalLine) -> bool
         return True
     if previous.page != line.page:
         # A paragraph cut by a page break goes on, unless its last line closed a sentence
-        # or stopped well short of the right edge (a paragraph's last line).
+        # or stopped short: well before the right edge, and so early that the first word on
+        # the new page would have fit on it (a paragraph's last line, not a wrap).
         # Headings wrap early, so the short-line test is for body text only.
         short = previous.x1 < previous.right_edge - SHORT_LINE_SHARE * (previous.right_edge - previous.x0)
-        return ends_sentence(previous.text) or (short and not previous.bold)
+        return ends_sentence(previous.text) or (short and _room_for_first_word(previous, line) and not previous.bold)
     return line.top - previous.bottom > PARAGRAPH_GAP_EM * line.size

@@ -8,7 +8,7 @@ into another column: what cannot be placed stays null and is reported.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import combinations
 
@@ -60,6 +60,63 @@ class Table:
         return BUDGET_TEMPLATE if self.kind == "budget" else STAFFING_TEMPLATE
 
 
+MAX_HEADER_FRAGMENTS_ABOVE = 6
+MARKER_FIRST_WORD = re.compile(r"^(?:budgettaire|onderbouw\w*)$", re.I)
+
+
+def join_split_markers(lines: list[Line]) -> list[Line]:
+    """A table marker whose header cell wraps ("Budgettaire" / "onderbouwing") made one line again.
+
+    The second word is sought on the next lines of the same page, past lines that are only
+    column-header words (pieces of the other wrapped header cells); it must start its line.
+    """
+    out = list(lines)
+    for i, line in enumerate(out):
+        first, rest = _first_word(line.text)
+        if not MARKER_FIRST_WORD.match(first) or grammar.TABLE_MARKER.match(line.text):
+            continue
+        if rest and not grammar.is_table_header_fragment(rest):
+            continue
+        for j in range(i + 1, min(i + 1 + MAX_HEADER_FRAGMENTS_ABOVE, len(out))):
+            other = out[j]
+            if other.page != line.page:
+                break
+            second, other_rest = _first_word(other.text)
+            if grammar.TABLE_MARKER.match(f"{first} {second}") and (
+                    not other_rest or grammar.is_table_header_fragment(other_rest)):
+                out[i] = replace(line, text=f"{first} {second}" + (f"\t{rest}" if rest else ""), boxes=())
+                out[j] = replace(other, text=other_rest, boxes=other.boxes[1:])
+                break
+            if not grammar.is_table_header_fragment(other.text):
+                break
+    return [line for line in out if line.text]
+
+
+def _first_word(text: str) -> tuple[str, str]:
+    parts = re.split(r"[ \t]", text, maxsplit=1)
+    return parts[0], (parts[1].strip(" \t") if len(parts) > 1 else "")
+
+
+def hoist_table_headers(lines: list[Line]) -> list[Line]:
+    """Move header fragments printed above a table marker to just after it.
+
+    A header row whose cells wrap over lines and are vertically centred (or bottom-aligned)
+    prints pieces of the taller cells ("%", "Besteding", "Jaarrekening") above the line that
+    carries the marker. They belong to the table header, not to the prose before it.
+    """
+    out = list(lines)
+    for i, line in enumerate(lines):
+        if not grammar.TABLE_MARKER.match(line.text):
+            continue
+        k = i  # climb while the line goes on from the one above it (same header row, no gap)
+        while (k > 0 and not out[k].para_start and i - k < MAX_HEADER_FRAGMENTS_ABOVE
+               and out[k - 1].page == line.page and grammar.is_table_header_fragment(out[k - 1].text)):
+            k -= 1
+        if k < i:
+            out[k:i + 1] = [out[i], *out[k:i]]
+    return out
+
+
 def table_kind(marker_label: str) -> str:
     return "staffing" if "personeel" in marker_label.lower() else "budget"
 
@@ -93,6 +150,17 @@ def parse_table(lines: list[Line], start: int) -> tuple[Table, int]:
         if not tokens or not _row_start(text, kind):
             break
         category = grammar.match_label(tokens[0], grammar.CATEGORIES) if kind == "budget" else None
+        if category and _labels_pair(table, category, expected):
+            # Printed between (or beside the second of) the two rows of its category: a
+            # label vertically centred over the pair. It is the label of the pair's first row.
+            first = table.rows[-1]
+            first.label_printed = f"{category.printed} {first.label_printed}"
+            if category.misspelt:
+                table.issues.append(Issue("label_misspelt", f"{category.printed!r} read as {category.canonical!r}", lines[i]))
+            tokens, category = tokens[1:], None
+            if not tokens:
+                i += 1
+                continue
         if category:
             pending_category = category
             tokens = tokens[1:]
@@ -110,6 +178,18 @@ def parse_table(lines: list[Line], start: int) -> tuple[Table, int]:
         table.issues.append(Issue("completeness", f"{kind} table has {len(table.rows)} of {len(expected)} rows; missing: {', '.join(missing)}", marker))
     _align_rows(table)
     return table, i
+
+
+def _labels_pair(table: Table, category: grammar.Label, expected: list) -> bool:
+    """Does a category printed now belong to the Uitgaven row just read (which printed none)?"""
+    if not table.rows or len(table.rows) >= len(expected):
+        return False
+    first = table.rows[-1]
+    return (
+        first.category == category.canonical and first.direction == grammar.DIRECTIONS[0]
+        and expected[len(table.rows)] == (category.canonical, grammar.DIRECTIONS[1])
+        and grammar.match_label(first.label_printed.split()[0], grammar.CATEGORIES) is None
+    )
 
 
 def _skip_header(lines: list[Line], i: int, kind: str) -> int:
