@@ -295,10 +295,18 @@ def _align_rows(table: Table) -> None:
             table.issues.append(Issue("row_unreadable", f"cells {printed} do not fit the {table.kind} columns; all left null", row.line))
             row.raw_cells = [None] * len(template)
             continue
-        chosen, how = row.alignments[0], "shape and arithmetic"
-        if len(row.alignments) > 1:
-            chosen = majority if majority in row.alignments else row.alignments[0]
-            how = "the table's other rows" if majority in row.alignments else "first fit (ambiguous)"
+        if len(row.alignments) > 1 and majority not in row.alignments:
+            # Nothing tells where some cells belong: place only those every reading agrees on
+            # and leave the others null, never a value in a column that may not have printed it.
+            agreed = [(t, a[0]) for t, *a in zip(printed, *row.alignments) if len(set(a)) == 1]
+            row.raw_cells = [None] * len(template)
+            for token, column in agreed:
+                row.raw_cells[column] = token
+            unplaced = [t for t, *a in zip(printed, *row.alignments) if len(set(a)) > 1]
+            table.issues.append(Issue("missing_cell", f"a column was not printed and cells {unplaced} fit more than one column: left null (printed row kept in raw_text)", row.line))
+            continue
+        chosen = majority if len(row.alignments) > 1 else row.alignments[0]
+        how = "the table's other rows" if len(row.alignments) > 1 else "shape and arithmetic"
         row.raw_cells = _place(printed, chosen)
         missing = [columns[k] for k in range(len(template)) if k not in chosen]
         table.issues.append(Issue("missing_cell", f"{', '.join(missing)} not printed (null); cells placed by {how}", row.line))
@@ -320,7 +328,7 @@ def _evidence(cells: list[str | None], kind: str) -> int | None:
             continue
         if not percentage_consistent(v[pct], v[num], v[den], half_unit):
             return None
-        support += bool(v[num] or v[den])  # 0 of 0 is 0,0% whatever the columns: no evidence
+        support += bool(v[den])  # a zero base prints 0,0% whatever the numerator: no evidence
     if v[1] is None and None not in (v[0], v[2], v[3], v[4]):
         # actual ≈ budget × p1 ≈ previous × p2, each within the rounding of its percentage.
         estimates = [(Decimal(v[0]) * v[2] / 100, abs(Decimal(v[0])) / 2000 + half_unit),

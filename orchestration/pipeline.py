@@ -24,6 +24,7 @@ class BuildOutcome:
     reports: list[str] = field(default_factory=list)
     failed_reports: dict[str, str] = field(default_factory=dict)  # file -> reason
     dropped_reports: list[str] = field(default_factory=list)
+    quarantined: dict[str, str] = field(default_factory=dict)  # file -> reason it is in raw.quarantine (failed or not loaded)
     checks: dict[str, dg.AssetCheckEvaluation] = field(default_factory=dict)
     published: bool = False
     unchanged: bool = False  # same inbox and code as the last published build: nothing was run
@@ -52,6 +53,7 @@ def build_everything(force: bool = False, workers: int | None = None) -> BuildOu
         if reason is not None:
             outcome.failed_reports[name] = reason
     outcome.dropped_reports = _drop_removed_reports(defs.resources["warehouse"], set(files))
+    outcome.quarantined = _quarantined(defs.resources["warehouse"], set(files))
     raw = defs.get_assets_def(dg.AssetKey(["raw", "documents"]))
     everything = list(defs.assets) + list(defs.asset_checks or [])
     result = dg.materialize(
@@ -110,6 +112,13 @@ def _drop_removed_reports(warehouse, present: set[str]) -> list[str]:
         for name in gone:
             drop_document(conn, name)
     return gone
+
+
+def _quarantined(warehouse, present: set[str]) -> dict[str, str]:
+    """Inbox files in raw.quarantine with their reason (bad files, and second copies of a report)."""
+    with warehouse.get_connection() as conn:
+        rows = conn.execute("select file_name, reason from raw.quarantine order by file_name").fetchall()
+    return {name: reason for name, reason in rows if name in present}
 
 
 def _failure_reason(result: dg.ExecuteInProcessResult) -> str:

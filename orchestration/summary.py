@@ -23,6 +23,14 @@ def _euro(value) -> str:
     return "-" if value is None else f"€ {value:,.0f}".replace(",", ".")
 
 
+def _ignored_files(reports: set[str]) -> list[str]:
+    """Entries of the inbox that are no report partition: other file types, folders, links out of it."""
+    inbox = settings.inbox()
+    if not inbox.is_dir():
+        return []
+    return sorted(p.name + ("/" if p.is_dir() else "") for p in inbox.iterdir() if p.name not in reports and not p.name.startswith("."))
+
+
 def print_summary(outcome: BuildOutcome, seconds: float) -> None:
     print()
     print(f"Gent budget warehouse: {len(outcome.reports)} report(s) in {settings.inbox()}")
@@ -38,9 +46,15 @@ def print_summary(outcome: BuildOutcome, seconds: float) -> None:
         finally:
             conn.close()
     for name, reason in sorted(outcome.failed_reports.items()):
-        print(f"  FAILED {name}: {reason}")
+        print(f"  FAILED {name}: {reason.removeprefix(f'{name}: ')}")
+    for name, reason in sorted(outcome.quarantined.items()):
+        if name not in outcome.failed_reports:
+            print(f"  NOT LOADED {name}: {reason}")
     for name in outcome.dropped_reports:
         print(f"  removed from the warehouse (no longer in the inbox): {name}")
+    ignored = _ignored_files(set(outcome.reports))
+    if ignored:
+        print(f"  ignored (not a .pdf file in the inbox itself): {', '.join(ignored)}")
     if outcome.checks:
         passed = sum(c.passed for c in outcome.checks.values())
         print(f"Checks: {passed} of {len(outcome.checks)} passed (dbt tests and quality suites)")

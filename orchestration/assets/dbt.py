@@ -6,6 +6,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from .. import settings
 from ..resources import dbt_project
 
 
@@ -28,4 +29,5 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
 )
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """`dbt build`: staging views, intermediate and mart tables, and their dbt tests."""
-    yield from dbt.cli(["build"], context=context).stream()
+    # One fixed target folder per warehouse, overwritten by each build (not one per run).
+    yield from dbt.cli(["build"], context=context, target_path=settings.build_db().parent / "dbt_target").stream()

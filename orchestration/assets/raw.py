@@ -7,7 +7,6 @@ from collections import Counter
 import dagster as dg
 
 from extract import EXTRACTOR_VERSION
-from extract.document import extract_bytes
 from extract.errors import ExtractionError
 from extract.reconcile import reconcile, summary
 from extract.records import SCHEMAS
@@ -15,6 +14,7 @@ from extract.writer import to_arrow
 
 from .. import settings
 from ..partitions import reports_partitions
+from ..guard import extract_guarded, refuse_layout_drift
 from ..raw_load import load_decision, record, release_from_quarantine, replace_document
 from ..resources import WarehouseDuckDB
 from ..inbox import inbox_files
@@ -67,15 +67,25 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB):
     raw.quarantine with its reason and leaves every loaded row as it was.
     """
     name = context.partition_key
-    path = settings.inbox() / name
+    inbox = settings.inbox()
+    path = inbox / name
+    refused = refuse_partition_key(name, inbox)
+    if refused:
+        with warehouse.get_connection() as conn:
+            record(conn, "quarantine", name, None, refused)
+        raise dg.Failure(description=f"{name!r}: {refused}", metadata={"file": name, "reason": refused, "quarantined": True})
     started = time.monotonic()
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise dg.Failure(description=f"{name}: cannot read ({exc.strerror})") from None
     document_id = hashlib.sha256(data).hexdigest()
+    present = inbox_files(inbox)
     with warehouse.get_connection() as conn:
-        decision, other = load_decision(conn, name, document_id, EXTRACTOR_VERSION, set(inbox_files(settings.inbox())))
+        decision, other = load_decision(conn, name, document_id, EXTRACTOR_VERSION, set(present))
+        keeper = loaded_twin(conn, name, document_id, present)
+        if keeper:
+            decision, other = "duplicate", keeper
         if decision == "duplicate":
             record(conn, "quarantine", name, document_id, f"same content as {other}, which is loaded: one report is loaded once")
     if decision != "load":
@@ -84,7 +94,8 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB):
         yield from _results({"document_id": document_id, "skipped": detail}, None, document_id)
         return
     try:
-        extraction = extract_bytes(path, data)
+        extraction = extract_guarded(path, data)  # in a child process, bounded in time and memory
+        refuse_layout_drift(path, extraction)  # a label or code the grammar does not know: stop, do not guess
     except ExtractionError as exc:
         with warehouse.get_connection() as conn:
             record(conn, "quarantine", name, document_id, exc.reason)
@@ -96,6 +107,33 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB):
     metadata = extraction_metadata(extraction, time.monotonic() - started)
     metadata["replaced_document_ids"] = dg.MetadataValue.json(replaced)
     yield from _results(metadata, extraction, document_id)
+
+
+def refuse_partition_key(name: str, inbox) -> str | None:
+    """Why a partition key is no file directly in the inbox (a path, `..`, a link out), or None.
+
+    Partitions come from the inbox listing, but anyone can add one by hand (UI, API): the
+    raw asset reads only files that sit in the inbox itself.
+    """
+    if not name or name in (".", "..") or any(c in name for c in "/\\\0"):
+        return "refused: a report partition must be a plain file name in the inbox, not a path"
+    if (inbox / name).resolve().parent != inbox.resolve():
+        return "refused: a link that leads out of the inbox"
+    return None
+
+
+def loaded_twin(conn, name: str, document_id: str, present: dict[str, str]) -> str | None:
+    """The other inbox file with the same bytes that is loaded (or will be) instead of this one.
+
+    The one already loaded keeps its place; among new twins the first name in sorted order is
+    loaded, so the choice does not depend on which partition's run happens to finish first.
+    """
+    twins = sorted(n for n, sha in present.items() if sha == document_id)
+    if len(twins) < 2:
+        return None
+    loaded = {r[0] for r in conn.execute("SELECT file_name FROM raw.documents WHERE document_id = ?", [document_id]).fetchall()}
+    keeper = next((n for n in twins if n in loaded), twins[0])
+    return None if keeper == name else keeper
 
 
 def _results(metadata: dict, extraction, document_id: str):
