@@ -99,3 +99,21 @@ def dumps_warehouse(tmp_path_factory) -> DumpsWarehouse:
             os.environ["GENT_BUILD_DB"] = previous
     published = publish_database(db, work / "published" / "gent.duckdb")
     return DumpsWarehouse(db, published, target, build, docs, compiled)
+
+
+# duckdb 2.0 prints "nanobind: leaked …" lines at interpreter shutdown (harmless). Leave right
+# after pytest's own last words, so that its summary line stays the last line of the run.
+_exit_status: list[int] = []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _exit_status.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    if _exit_status:
+        import os
+
+        sys.stdout.flush(), sys.stderr.flush()
+        os._exit(_exit_status[-1])
