@@ -256,7 +256,7 @@ def fill_bad_inbox(inbox: Path, outside: Path) -> dict[str, str]:
 
 
 def remove_dbt_targets(warehouses: list[Path]) -> None:
-    """dagster-dbt leaves one target folder per dbt run in dbt_project/target: remove those of these builds."""
+    """Remove dbt target folders these builds may have left in dbt_project/target (older layouts)."""
     target = REPO / "dbt_project" / "target"
     for warehouse in warehouses:
         for run in (warehouse / "dagster_home" / "history" / "runs").glob("*.db"):

@@ -1,5 +1,6 @@
 """The dbt models as Dagster assets, their sources linked to the raw extraction assets."""
 
+import shutil
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,5 +30,7 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
 )
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """`dbt build`: staging views, intermediate and mart tables, and their dbt tests."""
-    # One fixed target folder per warehouse, overwritten by each build (not one per run).
-    yield from dbt.cli(["build"], context=context, target_path=settings.build_db().parent / "dbt_target").stream()
+    # One target folder per warehouse, emptied before each build (dagster-dbt would keep one per run).
+    target = settings.build_db().parent / "dbt_target"
+    shutil.rmtree(target, ignore_errors=True)
+    yield from dbt.cli(["build"], context=context, target_path=target).stream()
