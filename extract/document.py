@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,10 @@ def read_source(path: Path, data: bytes) -> Source:
     if not data:
         raise ExtractionError(path, "empty file")
     if data.startswith(b"%PDF-"):
-        from .pdf_lines import pdf_lines  # pdfplumber is imported only when a PDF comes
+        if os.environ.get("GENT_PDF_ENGINE", "").strip().lower() == "pdfium":  # optional, faster, same rows
+            from .pdfium_lines import pdf_lines
+        else:
+            from .pdf_lines import pdf_lines  # pdfplumber is imported only when a PDF comes
 
         lines, pages, furniture = pdf_lines(path, data)
         return Source(lines, pages, "pdf", furniture)

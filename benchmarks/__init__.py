@@ -1,0 +1,1 @@
+"""Benchmarks of the warehouse build (`make bench`): see BENCHMARKS.md."""

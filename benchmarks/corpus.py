@@ -1,0 +1,153 @@
+"""Synthetic corpora of N reports for the scale benchmark, rendered like the samples.
+
+Report i of a corpus is dump `i % 3` of data/dumps (so every corpus has the same mix of
+report kinds as the samples), variant `i // 3`:
+- every policy code (SD/OD/PO + 5 digits, AC/PR + 5 letters-or-digits) is shifted by the
+  same offset in mixed radix (digits stay digits, letters stay letters), so codes keep the
+  shape their entity is read from, stay distinct within a report and references between
+  blocks still match;
+- every euro amount of every budget row is multiplied by the same whole factor, so the sums
+  of children into their parents still hold, and its two percentages are printed again
+  from the scaled amounts (the ratios are the same, but the originals were computed from
+  unrounded amounts and would no longer fit the tighter rounding interval of larger ones).
+Variant 0 is the dump unchanged (its PDF is byte-identical to the sample's). FTE rows, text
+and damage (misspelt labels, dropped cells) are kept as they are.
+"""
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DUMPS = REPO / "data" / "dumps"
+
+CODE = re.compile(r"\b(?P<prefix>SD|OD|PO)(?P<digits>[0-9]{5})\b|\b(?P<leaf>AC|PR)(?P<suffix>(?=[A-Z]*[0-9])[A-Z0-9]{5})\b")
+AMOUNT = re.compile(r"(?<!\S)(-?)([0-9]{1,3}(?:\.[0-9]{3})*)(?!\S)")  # a whole cell: 1.234.567 (no decimals, no %)
+CODE_STEP = 7919  # a prime: the offsets of successive variants scatter over the code space
+FACTORS = (2, 3, 5, 7, 11)
+
+
+def _render_module():
+    """tools/render_samples.py (tools/ is no package: loaded by path, as the tests do)."""
+    name = "render_samples"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, REPO / "tools" / "render_samples.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up there
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def dumps() -> list[Path]:
+    return sorted(DUMPS.glob("*.txt"))
+
+
+def shift_code(code_suffix: str, offset: int) -> str:
+    """Add offset to a code suffix read as a mixed-radix number (digit 10, letter 26), wrapping."""
+    out, carry = [], offset
+    for ch in reversed(code_suffix):
+        if ch.isdigit():
+            carry, value = divmod(int(ch) + carry, 10)
+            out.append(str(value))
+        else:
+            carry, value = divmod(ord(ch) - 65 + carry, 26)
+            out.append(chr(65 + value))
+    return "".join(reversed(out))
+
+
+def _scale_amount(match: re.Match, factor: int) -> str:
+    sign, digits = match.groups()
+    return f"{sign}{int(digits.replace('.', '')) * factor:,}".replace(",", ".")
+
+
+def _amount(cell: str) -> int | None:
+    return int(cell.replace(".", "")) if AMOUNT.fullmatch(cell) else None
+
+
+def _percentage(numerator: int, denominator: int) -> str:
+    value = (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return f"{value:,.1f}".translate(str.maketrans(",.", ".,")) + "%"
+
+
+def _scale_row(line: str, values: list[str], factor: int) -> str:
+    """A budget row with its amounts scaled; its percentages printed again when all five cells are clean."""
+    tokens = list(re.finditer(r"\S+", line))[-len(values):] if values else []
+    cells = [m.group() for m in tokens]
+    amounts = [_amount(cells[i]) for i in (0, 1, 3)] if len(cells) == 5 else [None]
+    if cells != values or None in amounts or not all(cells[i].endswith("%") for i in (2, 4)):
+        return AMOUNT.sub(lambda m: _scale_amount(m, factor), line)  # damaged row: amounts only
+    budget, actual, previous = (a * factor for a in amounts)
+    new = [_fmt(budget), _fmt(actual), _percentage(actual, budget) if budget else cells[2],
+           _fmt(previous), _percentage(actual, previous) if previous else cells[4]]
+    out, end = [], 0
+    for m, cell in zip(tokens, new):
+        out += [line[end:m.start()], cell]
+        end = m.end()
+    return "".join(out) + line[end:]
+
+
+def _fmt(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+def variant_lines(lines: list[str], variant: int) -> list[str]:
+    """The dump lines of one synthetic report (variant 0: unchanged)."""
+    if variant == 0:
+        return list(lines)
+    render = _render_module()
+    offset, factor = variant * CODE_STEP, FACTORS[(variant - 1) % len(FACTORS)]
+
+    def code(m: re.Match) -> str:
+        if m["prefix"]:
+            return m["prefix"] + shift_code(m["digits"], offset)
+        return m["leaf"] + shift_code(m["suffix"], offset)
+
+    out = []
+    for line in lines:
+        line = CODE.sub(code, line)
+        row = render.parse_row(render.clean_line(line))
+        if row and row[1] in ("Uitgaven", "Ontvangsten"):
+            line = _scale_row(line, row[2], factor)
+        out.append(line)
+    return out
+
+
+def report_name(index: int, sources: list[Path]) -> str:
+    dump = sources[index % len(sources)]
+    return f"r{index:03d}_v{index // len(sources):02d}_{dump.stem}.pdf"
+
+
+def render_report(index: int, out_dir: Path, dumps: list[Path] | None = None) -> tuple[Path, int]:
+    """Render report `index` of the corpus made from `dumps` (default: data/dumps) into out_dir; (path, pages)."""
+    render = _render_module()
+    sources = dumps or globals()["dumps"]()
+    dump = sources[index % len(sources)]
+    lines = variant_lines(render.read_dump(dump), index // len(sources))
+    out = Path(out_dir) / report_name(index, sources)
+    pages = render.render_lines(lines, out, render.report_title([render.clean_line(line) for line in lines]))
+    return out, pages
+
+
+def _render_one(args: tuple[int, str, list[str]]) -> tuple[str, int]:
+    path, pages = render_report(args[0], Path(args[1]), [Path(d) for d in args[2]])
+    return str(path), pages
+
+
+def make_corpus(n: int, out_dir: Path, workers: int = 1, dumps: list[Path] | None = None) -> list[tuple[Path, int]]:
+    """Reports 0..n-1 rendered into out_dir; [(path, pages)]."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sources = [str(d) for d in (dumps or globals()["dumps"]())]
+    todo = [(i, str(out_dir), sources) for i in range(n)]
+    if workers > 1 and n > 1:
+        import multiprocessing
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            done = list(pool.map(_render_one, todo))
+    else:
+        done = [_render_one(t) for t in todo]
+    return [(Path(p), pages) for p, pages in done]
