@@ -19,11 +19,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from bad_files import make_empty, make_encrypted, make_scanned, make_text_as_pdf, make_truncated, png_bytes, write_pdf
 from conftest import FIXTURES, REPO, sample_path
-from reportlab.lib import pdfencrypt
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfgen import canvas
 
 from extract.compare import content_rows
 from extract.errors import ExtractionError
@@ -42,22 +39,6 @@ MINI_2021 = FIXTURES / "mini_2021.txt"  # a 2-page report in the layout of 000: 
 
 
 # ------------------------------------------------------------------ makers
-
-
-def png_bytes(width: int = 40, height: int = 30) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
-    raw = b"".join(b"\x00" + bytes([128]) * width for _ in range(height))
-    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-
-
-def _reportlab(path: Path, draw, **kw) -> Path:
-    c = canvas.Canvas(str(path), pagesize=A4, invariant=1, **kw)
-    draw(c)
-    c.showPage()
-    c.save()
-    return path
 
 
 def _text(c, lines):
@@ -82,41 +63,13 @@ def changed_dump(old: str, new: str, dump: Path = DUMP) -> str:
     return text.replace(old, new, 1)
 
 
-def make_empty(d: Path) -> Path:
-    (d / "empty.pdf").write_bytes(b"")
-    return d / "empty.pdf"
-
-
-def make_text_as_pdf(d: Path) -> Path:
-    (d / "notes.pdf").write_text("Beleidsdoelstelling SD10041\nA text file renamed to .pdf.\n")
-    return d / "notes.pdf"
-
-
 def make_image_as_pdf(d: Path) -> Path:
     (d / "photo.pdf").write_bytes(png_bytes())
     return d / "photo.pdf"
 
 
-def make_truncated(d: Path) -> Path:
-    data = SAMPLE.read_bytes()
-    (d / "cut.pdf").write_bytes(data[: len(data) // 2])
-    return d / "cut.pdf"
-
-
-def make_encrypted(d: Path) -> Path:
-    return _reportlab(d / "locked.pdf", lambda c: c.drawString(72, 760, "Beleidsdoelstelling SD10041"),
-                      encrypt=pdfencrypt.StandardEncryption("secret", canPrint=0))
-
-
-def make_scanned(d: Path) -> Path:
-    def draw(c):
-        c.rect(72, 500, 300, 200, fill=1)
-        c.drawImage(ImageReader(io.BytesIO(png_bytes())), 72, 100, width=400, height=300)
-    return _reportlab(d / "scanned.pdf", draw)
-
-
 def make_not_a_report(d: Path) -> Path:
-    return _reportlab(d / "tennis.pdf", lambda c: _text(c, [
+    return write_pdf(d / "tennis.pdf", lambda c: _text(c, [
         "Jaarrekening van de tennisclub", "Lorem ipsum dolor sit amet.", "Acties", "AC12345 - De ballen zijn op.",
         "Budgettaire onderbouwing"]))
 
