@@ -9,7 +9,9 @@ report kinds as the samples), variant `i // 3`:
 - every euro amount of every budget row is multiplied by the same whole factor, so the sums
   of children into their parents still hold, and its two percentages are printed again
   from the scaled amounts (the ratios are the same, but the originals were computed from
-  unrounded amounts and would no longer fit the tighter rounding interval of larger ones).
+  unrounded amounts and would no longer fit the tighter rounding interval of larger ones);
+  a percentage over a printed 0 base (a sub-euro base) is multiplied by the factor, as the
+  base stays under half a euro.
 Variant 0 is the dump unchanged (its PDF is byte-identical to the sample's). FTE rows, text
 and damage (misspelt labels, dropped cells) are kept as they are.
 """
@@ -69,8 +71,18 @@ def _amount(cell: str) -> int | None:
 
 
 def _percentage(numerator: int, denominator: int) -> str:
-    value = (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"), ROUND_HALF_UP)
-    return f"{value:,.1f}".translate(str.maketrans(",.", ".,")) + "%"
+    return _pct_text(Decimal(numerator) * 100 / Decimal(denominator))
+
+
+def _scale_percentage(cell: str, factor: int) -> str:
+    """A percentage over a printed 0 base (a sub-euro amount rounded to 0: the huge percentages of docs/REPORT_FORMAT.md):
+    the base stays below half a euro, only the numerator is scaled, so the ratio is too."""
+    value = Decimal(cell.rstrip("%").replace(".", "").replace(",", "."))
+    return _pct_text(value * factor)
+
+
+def _pct_text(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.1'), ROUND_HALF_UP):,.1f}".translate(str.maketrans(",.", ".,")) + "%"
 
 
 def _scale_row(line: str, values: list[str], factor: int) -> str:
@@ -81,8 +93,8 @@ def _scale_row(line: str, values: list[str], factor: int) -> str:
     if cells != values or None in amounts or not all(cells[i].endswith("%") for i in (2, 4)):
         return AMOUNT.sub(lambda m: _scale_amount(m, factor), line)  # damaged row: amounts only
     budget, actual, previous = (a * factor for a in amounts)
-    new = [_fmt(budget), _fmt(actual), _percentage(actual, budget) if budget else cells[2],
-           _fmt(previous), _percentage(actual, previous) if previous else cells[4]]
+    new = [_fmt(budget), _fmt(actual), _percentage(actual, budget) if budget else _scale_percentage(cells[2], factor),
+           _fmt(previous), _percentage(actual, previous) if previous else _scale_percentage(cells[4], factor)]
     out, end = [], 0
     for m, cell in zip(tokens, new):
         out += [line[end:m.start()], cell]

@@ -99,6 +99,52 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+PHASES = {
+    "layout": "pdfminer parses the page (page.layout)",
+    "chars": "layout objects -> character dicts (pdf_lines.layout_chars)",
+    "words": "characters -> words (pdfplumber WordExtractor, pdf_lines.page_words)",
+    "lines": "words -> physical lines (pdf_lines._group_lines)",
+    "assemble": "running headers/footers, rules, paragraphs (pdf_lines.assemble_lines)",
+    "parse": "grammar, tables, self-checks (document.extract_source)",
+}
+
+
+def extraction_phases(path: Path, data: bytes) -> dict[str, float]:
+    """CPU seconds of each phase of our default engine on one PDF, run one after the other.
+
+    The same calls as extract.document.extract_bytes -> pdf_lines, split at their seams, plus
+    "bare_rest": `page.extract_words()` on the already parsed page (pdfplumber's full
+    character dicts, then words), i.e. bare extract_words = "layout" + "bare_rest".
+    """
+    import hashlib
+
+    import pdfplumber
+
+    from extract import pdf_lines as PL
+    from extract.document import Source, extract_source
+
+    seconds = dict.fromkeys([*PHASES, "bare_rest"], 0.0)
+    pages = []
+
+    def timed_phase(name: str, function, *args):
+        cpu = time.process_time()
+        result = function(*args)
+        seconds[name] += time.process_time() - cpu
+        return result
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            timed_phase("layout", lambda: page.layout)
+            chars = timed_phase("chars", PL.layout_chars, page)
+            words = timed_phase("words", PL.page_words, chars)
+            pages.append(timed_phase("lines", PL._group_lines, words, number, float(page.height)))
+            timed_phase("bare_rest", page.extract_words)
+            page.close()
+    lines, page_count, furniture = timed_phase("assemble", PL.assemble_lines, path, pages)
+    timed_phase("parse", extract_source, Source(lines, page_count, "pdf", furniture), path, hashlib.sha256(data).hexdigest())
+    return seconds
+
+
 # ---------------------------------------------------------------- how busy the machine is (other users)
 
 

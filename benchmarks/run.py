@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retries", type=int, default=0, help="run a scale measurement again (up to this many times) when "
                         "other processes kept more than 0.3 cores busy during it")
     parser.add_argument("--in-place", action="store_true", help="measure the repository's code, not a snapshot of it")
-    parser.add_argument("--markdown", type=Path, help="also write the result tables to this file")
+    parser.add_argument("--markdown", type=Path, help="also write the result tables to this file (between its "
+                        "'<!-- benchmark:begin/end -->' markers when it has them, e.g. BENCHMARKS.md)")
     parser.add_argument("--json", type=Path, help="also write every figure as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (corpora, warehouses, logs)")
     args = parser.parse_args(argv)
@@ -104,13 +105,29 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(work, ignore_errors=True)
     if args.markdown:
-        args.markdown.write_text("\n".join(out.lines) + "\n")
+        write_markdown(args.markdown, out.lines)
     if args.json:
         args.json.write_text(measure.to_json(results))
     return 0
 
 
 # ---------------------------------------------------------------- output
+
+BEGIN, END = "<!-- benchmark:begin -->", "<!-- benchmark:end -->"
+
+
+def write_markdown(path: Path, lines: list[str]) -> None:
+    """The result tables into `path`; in a file with benchmark markers, only between them
+    (BENCHMARKS.md keeps its hand-written reading of the figures)."""
+    tables = "\n".join(lines).strip("\n") + "\n"
+    text = path.read_text() if path.exists() else ""
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = f"{head}{BEGIN}\n{tables}{END}{rest.split(END, 1)[1]}"
+    else:
+        text = tables
+    path.write_text(text)
+
 
 
 class Report:
@@ -279,15 +296,36 @@ def extraction_speed(measure, files: list[Path], repeat: int, out: Report, quiet
     out.line("")
     ratio_cpu = cpu["bare"] / cpu["ours"]
     out.line(f"- ours / bare extract_words: {tot['ours'] / tot['bare']:.2f}× by wall time, {ratio_cpu:.2f}× by CPU time "
-             f"(best of {repeat}; ours = PDF bytes to all rows: extract_words with font attributes, lines, furniture, grammar, tables, checks)")
+             f"(best of {repeat}; ours = PDF bytes to all rows: characters, words, lines, furniture, grammar, tables, self-checks)")
     out.line(f"- ours on the PDFium engine: {tot['ours_pdfium'] / tot['ours']:.1f}× the pages/s of ours on pdfplumber, "
              f"rows (extract.compare.content_rows) identical on {sum(p['pdfium_rows_identical'] for p in per_file)} of {len(files)} file(s)")
     out.line(f"- pypdfium2 plain text: {tot['pdfium_text'] / tot['bare']:.0f}× bare extract_words (reading the text alone)")
     out.line(f"- other users' processes kept {min(others):.1f} to {max(others):.1f} of the {os.cpu_count()} cores busy during the runs; "
              f"peak memory of the benchmark process so far: {measure.peak_rss_mb():.0f} MB")
-    return {"files": per_file, "pages": total_pages, "wall": wall, "cpu": cpu, "pages_per_s": tot,
+    phases = phase_table(measure, files, datas, repeat, total_pages, out)
+    return {"files": per_file, "pages": total_pages, "wall": wall, "cpu": cpu, "pages_per_s": tot, "phases_cpu_s": phases,
             "ratio_wall": tot["ours"] / tot["bare"], "ratio_cpu": ratio_cpu, "pdfium_identical": identical_all, "peak_mb": measure.peak_rss_mb(),
             "extractions": {f.name: kept[(f.name, "ours")] for f in files}, "other_cores": others, "best_ours_wall": {f.name: best[(f.name, "ours")].wall for f in files}}
+
+
+def phase_table(measure, files: list[Path], datas: dict, repeat: int, pages: int, out: Report) -> dict[str, float]:
+    """Where our extractor's CPU time goes, phase by phase (best of `repeat` per file and phase)."""
+    best: dict = {}
+    for _ in range(repeat):
+        for f in files:
+            for phase, seconds in measure.extraction_phases(f, datas[f]).items():
+                best[f, phase] = min(best.get((f, phase), 1e9), seconds)
+    total = {phase: sum(best[f, phase] for f in files) for phase in [*measure.PHASES, "bare_rest"]}
+    ours = sum(total[phase] for phase in measure.PHASES)
+    out.line("")
+    out.line("Where our extractor's time goes (default engine, CPU ms per page, phases run one after the other):")
+    out.line("")
+    out.table(["phase", "ms/page", "share of ours"],
+              [*([label, f1(total[phase] / pages * 1000), f"{total[phase] / ours:.0%}"] for phase, label in measure.PHASES.items()),
+               ["**ours, total**", f1(ours / pages * 1000), "100%"],
+               ["bare extract_words (the same page parse + pdfplumber's full character dicts + words)",
+                f1((total["layout"] + total["bare_rest"]) / pages * 1000), ""]])
+    return total
 
 
 # ---------------------------------------------------------------- 2. build stages and re-runs

@@ -7,9 +7,11 @@ and footers. Nothing depends on where one particular renderer puts things.
 """
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import ExtractionError
@@ -24,8 +26,8 @@ CELL_GAP_EM = 1.2  # wider than this (in font sizes) between two words = a cell 
 TOUCH_EM = 0.08  # closer than this, two words are one (split only by a font change, e.g. a fallback glyph)
 SPACE_EM = 0.3  # a generous word space: a word fits on a line if it and a space fit in the room left
 PARAGRAPH_GAP_EM = 0.45  # more white than this between two lines = a new paragraph
-FURNITURE_SHARE = 0.4
-SHORT_LINE_SHARE = 0.2  # a line ending this share of the text width before the edge ends its paragraph  # a top/bottom line repeated on this share of pages is a running header/footer
+FURNITURE_SHARE = 0.4  # a top/bottom line repeated on this share of pages is a running header/footer
+SHORT_LINE_SHARE = 0.2  # a line ending this share of the text width before the edge ends its paragraph
 
 
 @dataclass
@@ -45,11 +47,21 @@ class PhysicalLine:
     column_right: float = 0.0  # right end of the longest line on the page that starts where this one does
 
 
-def pdf_lines(path, data: bytes) -> tuple[list[Line], int, list[tuple[str, int]]]:
-    """Lines of a PDF, its page count, and the running header/footer texts removed (with counts)."""
+PageReader = Callable[[object, bytes], list[list[PhysicalLine]]]  # (path, PDF bytes) -> physical lines per page
+
+def pdf_lines(path, data: bytes, read_pages: PageReader | None = None) -> tuple[list[Line], int, list[tuple[str, int]]]:
+    """Lines of a PDF, its page count, and the running header/footer texts removed (with counts).
+
+    `read_pages` swaps the character source (the PDFium engine passes its own); the assembly
+    of lines after it is this one for every engine.
+    """
     if b"%%EOF" not in data[-2048:]:
         raise ExtractionError(path, "truncated PDF (no %%EOF trailer at the end of the file)")
-    pages = _read_pages(path, data)
+    return assemble_lines(path, (read_pages or _read_pages)(path, data))
+
+
+def assemble_lines(path, pages: list[list[PhysicalLine]]) -> tuple[list[Line], int, list[tuple[str, int]]]:
+    """Physical lines per page -> printed lines: running headers/footers out, rules out, paragraphs marked."""
     if not any(pages):
         raise ExtractionError(path, "PDF has no text layer (scanned image?): nothing to extract")
     furniture = _furniture(pages)
@@ -86,7 +98,7 @@ def _read_pages(path, data: bytes) -> list[list[PhysicalLine]]:
             for number, page in enumerate(pdf.pages, start=1):
                 try:
                     height = float(page.height)
-                    words = page.extract_words(extra_attrs=["fontname", "size"], keep_blank_chars=False)
+                    words = page_words(layout_chars(page))
                 finally:
                     page.close()  # pdfplumber caches per page: release it or memory grows
                 pages.append(_group_lines(words, number, height))
@@ -95,6 +107,48 @@ def _read_pages(path, data: bytes) -> list[list[PhysicalLine]]:
     except Exception as exc:
         raise ExtractionError(path, f"unreadable PDF ({type(exc).__name__}: {exc})") from None
     return pages
+
+
+def layout_chars(page) -> list[dict]:
+    """`page.chars` of a pdfplumber page with only the keys words need, in the same order.
+
+    Read straight from pdfminer's layout objects with pdfplumber's own coordinate rules
+    (Page.process_object). `page.chars` would resolve every attribute of every object
+    (colours, matrices, marked content) first: that costs about as much as pdfminer's own
+    parsing, for eight keys.
+    """
+    from pdfminer.layout import LTChar, LTContainer
+    from pdfplumber.page import fix_fontname_bytes
+
+    height, (mb_x0, mb_top) = float(page.height), page.mediabox[:2]
+    doctop = page.initial_doctop
+    chars: list[dict] = []
+
+    def walk(objects) -> None:
+        for obj in objects:
+            if isinstance(obj, LTChar):
+                top = height - obj.y1 + mb_top
+                fontname = obj.fontname if isinstance(obj.fontname, str) else fix_fontname_bytes(obj.fontname)
+                chars.append({"text": obj.get_text(), "x0": obj.x0 + mb_x0, "x1": obj.x1 + mb_x0, "top": top,
+                              "bottom": height - obj.y0 + mb_top, "doctop": doctop + top, "upright": obj.upright,
+                              "fontname": fontname, "size": obj.size})
+            elif isinstance(obj, LTContainer):  # figures (form XObjects) hold characters too
+                walk(obj._objs)
+
+    walk(page.layout._objs)
+    return chars
+
+
+def page_words(chars: list[dict]) -> list[dict]:
+    """Characters -> words, by pdfplumber's own WordExtractor with the settings of every engine."""
+    return _word_extractor().extract_words(chars)
+
+
+@functools.cache
+def _word_extractor():
+    from pdfplumber.utils.text import WordExtractor
+
+    return WordExtractor(extra_attrs=["fontname", "size"], keep_blank_chars=False)
 
 
 def _group_lines(words: list[dict], page: int, height: float = 0.0) -> list[PhysicalLine]:

@@ -2,9 +2,9 @@
 
 Same contract as `extract.pdf_lines.pdf_lines`: (lines, page_count, furniture_removed), and
 the same rows. Only the character source changes: PDFium reads the characters (C++) in
-place of pdfminer (pure Python, ~90% of the default engine's time). Everything after the
-characters is pdfplumber's and ours, unchanged: pdfplumber's own `WordExtractor` groups
-them into words with the same settings as `pdf_lines`, then `pdf_lines` makes the lines,
+place of pdfminer (pure Python, most of the default engine's time: see the benchmark's phase
+table). Everything after the characters is shared: `pdf_lines.page_words` (pdfplumber's own
+`WordExtractor`, same settings) groups them into words, then `pdf_lines` makes the lines,
 removes the running headers/footers and marks paragraphs.
 
 The characters are made to look like pdfminer's: x0 = glyph origin, x1 = origin + advance,
@@ -25,14 +25,12 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import types
 from array import array
 
 from . import pdf_lines as _plumber
 from .errors import ExtractionError
-from .pdf_lines import PhysicalLine, _group_lines
+from .pdf_lines import PhysicalLine, _group_lines, page_words
 
-WORD_SETTINGS = dict(extra_attrs=["fontname", "size"], keep_blank_chars=False)  # as in pdf_lines._read_pages
 HYPHEN_MARKS = {"\ufffe", "\x02"}  # PDFium's stand-in for a line-ending hyphen
 
 
@@ -42,7 +40,6 @@ class _NotUpright(Exception):
 
 def _read_pages(path, data: bytes) -> list[list[PhysicalLine]]:
     import pypdfium2 as pdfium
-    from pdfplumber.utils.text import WordExtractor
 
     try:
         pdf = pdfium.PdfDocument(data)
@@ -50,12 +47,11 @@ def _read_pages(path, data: bytes) -> list[list[PhysicalLine]]:
         if "password" in str(exc).lower():
             raise ExtractionError(path, "PDF is encrypted (password required)") from None
         raise ExtractionError(path, f"unreadable PDF ({type(exc).__name__}: {exc})") from None
-    extractor = WordExtractor(**WORD_SETTINGS)
     pages = []
     try:
         for index in range(len(pdf)):
             chars, height = _page_chars(pdf.raw, index)
-            pages.append(_group_lines(extractor.extract_words(chars), index + 1, height))
+            pages.append(_group_lines(page_words(chars), index + 1, height))
     except _NotUpright:
         return _plumber._read_pages(path, data)
     except ExtractionError:
@@ -140,17 +136,6 @@ def _page_text(raw, textpage, count: int) -> list[str]:
     return [chr(u) for u in units]
 
 
-def _with_reader(function, reader):
-    """`function` (pdf_lines.pdf_lines) calling `reader` where it calls `_read_pages`.
-
-    The assembly of lines (furniture, paragraphs, rules) stays the one in pdf_lines, run as
-    is; only its page reader is swapped, without touching the module (no global patching).
-    """
-    if "_read_pages" not in function.__code__.co_names:
-        raise ImportError("extract.pdf_lines.pdf_lines no longer calls _read_pages: update extract/pdfium_lines.py")
-    namespace = {**function.__globals__, "_read_pages": reader}
-    return types.FunctionType(function.__code__, namespace, function.__name__, function.__defaults__, function.__closure__)
-
-
-pdf_lines = _with_reader(_plumber.pdf_lines, _read_pages)
-pdf_lines.__doc__ = "Lines of a PDF read by PDFium, its page count, and the running header/footer texts removed."
+def pdf_lines(path, data: bytes) -> tuple[list, int, list[tuple[str, int]]]:
+    """Lines of a PDF read by PDFium, its page count, and the running header/footer texts removed."""
+    return _plumber.pdf_lines(path, data, read_pages=_read_pages)

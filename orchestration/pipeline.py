@@ -37,8 +37,6 @@ class BuildOutcome:
 
 def build_everything(force: bool = False, workers: int | None = None) -> BuildOutcome:
     """Extract the changed reports (in parallel processes), then dbt, checks, publish, serve."""
-    from .definitions import defs  # after the settings are final (env set by the caller)
-
     outcome = BuildOutcome()
     files = inbox_files(settings.inbox())
     outcome.reports = sorted(files)
@@ -52,6 +50,9 @@ def build_everything(force: bool = False, workers: int | None = None) -> BuildOu
     for name, reason in extract_in_parallel(outcome.reports, workers):
         if reason is not None:
             outcome.failed_reports[name] = reason
+    # Only now the full code location (dbt manifest included): the workers did not wait for it.
+    from .definitions import defs  # after the settings are final (env set by the caller)
+
     outcome.dropped_reports = _drop_removed_reports(defs.resources["warehouse"], set(files))
     outcome.quarantined = _quarantined(defs.resources["warehouse"], set(files))
     raw = defs.get_assets_def(dg.AssetKey(["raw", "documents"]))
@@ -92,12 +93,16 @@ def extract_in_parallel(names: list[str], workers: int | None) -> list[tuple[str
 
 
 def extract_partition(name: str) -> tuple[str, str | None]:
-    """Materialise the raw asset for one report; (name, None) or (name, failure reason)."""
-    from .definitions import defs
+    """Materialise the raw asset for one report; (name, None) or (name, failure reason).
 
-    raw = defs.get_assets_def(dg.AssetKey(["raw", "documents"]))
-    result = dg.materialize([raw], partition_key=name, instance=dagster_instance(), resources=defs.resources,
-                            raise_on_error=False, run_config=QUIET)
+    With the raw asset and its one resource only, not the whole code location: a worker
+    process starts without loading dbt.
+    """
+    from .assets.raw import raw_report
+    from .resources import warehouse_resource
+
+    result = dg.materialize([raw_report], partition_key=name, instance=dagster_instance(),
+                            resources={"warehouse": warehouse_resource()}, raise_on_error=False, run_config=QUIET)
     return name, None if result.success else _failure_reason(result)
 
 

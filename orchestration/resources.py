@@ -1,4 +1,8 @@
-"""Resources: the warehouse DuckDB and the dbt project/CLI."""
+"""Resources: the warehouse DuckDB and the dbt project/CLI.
+
+dagster-dbt (and dbt with it) is imported only when the dbt project is asked for: the
+extraction workers need the warehouse alone and start a second sooner without it.
+"""
 from __future__ import annotations
 
 import os
@@ -8,11 +12,15 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import duckdb
-from dagster_dbt import DbtCliResource, DbtProject
 from dagster_duckdb import DuckDBResource
 
 from . import settings
+
+if TYPE_CHECKING:
+    from dagster_dbt import DbtCliResource, DbtProject
 
 LOCK_WAIT_SECONDS = 120
 
@@ -48,6 +56,8 @@ DBT_SOURCES = ("models", "macros", "tests", "seeds", "snapshots", "analyses", "d
 @cache
 def dbt_project() -> DbtProject:
     """The one DbtProject of the code location (cached), its manifest parsed when stale."""
+    from dagster_dbt import DbtProject
+
     os.environ.setdefault("GENT_BUILD_DB", str(settings.build_db()))
     project = DbtProject(project_dir=settings.dbt_project_dir(), profiles_dir=settings.dbt_project_dir())
     ensure_manifest(project)
@@ -81,4 +91,6 @@ def warehouse_resource() -> WarehouseDuckDB:
 
 
 def dbt_resource() -> DbtCliResource:
+    from dagster_dbt import DbtCliResource
+
     return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(settings.dbt_project_dir()), dbt_executable=str(DBT_EXECUTABLE))

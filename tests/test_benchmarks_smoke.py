@@ -48,3 +48,47 @@ def test_prints_scale_and_targets(quick_run):
         assert target in targets
     assert (out / "bench.md").read_text().count("| target ") == 1
     assert '"ratio_wall"' in (out / "bench.json").read_text()
+
+
+def test_prints_where_the_extraction_time_goes(quick_run):
+    stdout, _ = quick_run
+    section = stdout.split("Where our extractor's time goes")[1].split("##")[0]
+    shares = [int(s) for s in re.findall(r"\| (\d+)% +\|", section)]
+    assert len(shares) == 7  # six phases and the total
+    assert shares[-1] == 100 and 95 <= sum(shares[:-1]) <= 105  # the phases add up to the whole (rounding)
+    assert re.search(r"\| bare extract_words .*\| \d+\.\d +\|", section)
+
+
+def test_markdown_output_keeps_the_text_around_the_markers(tmp_path):
+    from benchmarks.run import BEGIN, END, write_markdown
+
+    page = tmp_path / "BENCHMARKS.md"
+    page.write_text(f"# Benchmarks\nreading of the figures\n{BEGIN}\nold tables\n{END}\nfootnote\n")
+    write_markdown(page, ["", "## Machine", "- cpu: x"])
+    assert page.read_text() == f"# Benchmarks\nreading of the figures\n{BEGIN}\n## Machine\n- cpu: x\n{END}\nfootnote\n"
+    fresh = tmp_path / "new.md"
+    write_markdown(fresh, ["## Machine"])
+    assert fresh.read_text() == "## Machine\n"
+
+
+@pytest.mark.parametrize("variant", range(1, 6))  # every scale factor once
+def test_synthetic_reports_are_as_consistent_as_their_source(tmp_path, variant):
+    """The scale corpus must not fail the quality gates the real reports pass (it once did: a
+    percentage over a printed 0 base kept its value while the numerator was scaled)."""
+    from collections import Counter
+
+    from benchmarks import corpus
+    from extract.document import extract_file
+    from extract.reconcile import reconcile
+
+    render = corpus._render_module()
+    for dump in corpus.dumps():
+        source = extract_file(dump)
+        path = tmp_path / f"{dump.stem}_v{variant}.txt"
+        path.write_text("\n".join(corpus.variant_lines(render.read_dump(dump), variant)) + "\n")
+        synthetic = extract_file(path)
+        kinds = lambda e: Counter(a.kind for a in e.tables["anomalies"] if a.kind in ("percentage_mismatch", "completeness"))  # noqa: E731
+        assert kinds(synthetic) == kinds(source), dump.name
+        statuses = lambda e: Counter(c.status for c in reconcile(e.tables, e.document.layout))  # noqa: E731
+        assert statuses(synthetic)["exact"] == statuses(source)["exact"], dump.name  # exact sums stay exact (a rounding difference grows with the factor)
+        assert len(synthetic.tables["budget_lines"]) == len(source.tables["budget_lines"])

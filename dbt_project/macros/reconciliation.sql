@@ -27,6 +27,6 @@
             then {{ printed_pct }} = 0 or abs({{ printed_pct }}) >= 100.0 * abs({{ numerator }}) / (0.5 * {{ unit_size }})
         else abs({{ printed_pct }} - round({{ numerator }} * 100.0 / {{ denominator }}, 1))
             <= 0.1 + 100.0 * 0.5 * {{ unit_size }} * (abs({{ numerator }}) + abs({{ denominator }}))
-               / ({{ denominator }} * {{ denominator }})
+               / (cast({{ denominator }} as double) * {{ denominator }})  {#- double: the square of an amount over ~3 billion overflows BIGINT #}
     end
 {%- endmacro %}
