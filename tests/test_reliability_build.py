@@ -87,7 +87,7 @@ class Build:
                 fields = stat.read_text().rsplit(") ", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[2]) == self.proc.pid and fields[0] != "Z":
+            if int(fields[2]) == self.proc.pid and not _exited(stat.parent, fields[0]):
                 found.append(int(stat.parent.name))
         return found
 
@@ -115,6 +115,16 @@ class Build:
         while self.processes() and time.monotonic() < deadline:
             time.sleep(0.1)
         return self.processes()
+
+
+def _exited(proc_dir: Path, state: str) -> bool:
+    """A zombie whose threads are all gone. A killed multi-threaded process shows its main
+    thread as a zombie while its other threads (DuckDB's) are still exiting, and its files,
+    with the database lock, are released only when the last one is gone."""
+    try:
+        return state == "Z" and len(list((proc_dir / "task").iterdir())) <= 1
+    except OSError:
+        return True
 
 
 def cmdline(pid: int) -> list[str]:
@@ -295,10 +305,11 @@ def run_scenario(root: Path) -> dict:
     seen["bad_expected"] = fill_bad_inbox(inbox1, root / "outside")
     bad = Build(inbox1, w1, "bad", env=clean_env(GENT_DOC_MEMORY_MB="450"))
 
-    # B2: kill during extraction: the guarded extraction child is at work (past its imports).
+    # B2: kill during extraction: the guarded extraction child is at work (past its imports,
+    # ~0,4 CPU s; the whole extraction of this 27-page report takes ~1,4 CPU s).
     k1 = Build(inbox2, w2, "kill_extraction")
     child = k1.poll_for("extraction child", lambda: next(
-        (p for p in k1.processes() if "orchestration.guard" in cmdline(p) and cpu_seconds(p) > 1.2), None))
+        (p for p in k1.processes() if "orchestration.guard" in cmdline(p) and cpu_seconds(p) > 0.6), None))
     seen["k1_stage"] = " ".join(cmdline(child))
     seen["k1_left"] = k1.kill()
     seen["k1"] = state(w2 / "build" / "gent.duckdb")
