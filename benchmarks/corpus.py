@@ -7,7 +7,9 @@ report kinds as the samples), variant `i // 3`:
   shape their entity is read from, stay distinct within a report and references between
   blocks still match;
 - every euro amount of every budget row is multiplied by the same whole factor, so the sums
-  of children into their parents still hold, and its two percentages are printed again
+  of children into their parents that hold exactly still do (a rounding difference of the
+  source grows with the factor: the non-blocking reconciliation suite reports more gaps in a
+  synthetic report than in its source), and its two percentages are printed again
   from the scaled amounts (the ratios are the same, but the originals were computed from
   unrounded amounts and would no longer fit the tighter rounding interval of larger ones);
   a percentage over a printed 0 base (a sub-euro base) is multiplied by the factor, as the

@@ -260,7 +260,8 @@ class TreeSampler:
         self.root, self.interval, self.exclude_root = root, interval, exclude_root
         self.peak_total_mb = 0.0
         self.peak_single_mb = 0.0
-        self.peak_single_name = ""
+        self.peak_single_name = ""  # process_label() of the largest process
+        self.peak_single_at = 0.0  # epoch seconds when it was largest
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -302,14 +303,24 @@ class TreeSampler:
             try:
                 with open(f"/proc/{pid}/statm") as f:
                     rss = int(f.read().split()[1]) * PAGE_SIZE / 2**20
-                with open(f"/proc/{pid}/comm") as f:
-                    name = f.read().strip()
+                if rss > self.peak_single_mb:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        name = process_label(f.read().replace(b"\0", b" ").decode(errors="replace"))
             except OSError:
                 continue
             total += rss
             if rss > self.peak_single_mb:
-                self.peak_single_mb, self.peak_single_name = rss, name
+                self.peak_single_mb, self.peak_single_name, self.peak_single_at = rss, name, time.time()
         self.peak_total_mb = max(self.peak_total_mb, total)
+
+
+def process_label(cmdline: str) -> str:
+    """What a process of a build is, from its command line (every one of them is `python`)."""
+    for marker, label in (("orchestration.build", "the build's main process"), ("orchestration.guard", "a guarded extraction child"),
+                          ("dbt build", "dbt build"), ("multiprocessing", "an extraction worker")):
+        if marker in cmdline:
+            return label
+    return cmdline[:80]
 
 
 # ---------------------------------------------------------------- a build in a subprocess
@@ -325,6 +336,9 @@ class BuildRun:
     peak_process_rss_mb: float  # the largest single process (ru_maxrss of the waited tree)
     started_at: float  # epoch seconds
     other_cores: float = 0.0  # cores used by other users' processes meanwhile (average)
+    largest_process: str = ""  # which process was largest (sampled), process_label()
+    largest_at: float = 0.0  # when (epoch seconds)
+    largest_sampled_mb: float = 0.0  # its sampled peak (peak_process_rss_mb may be higher: ru_maxrss)
     stages: dict = field(default_factory=dict)
 
 
@@ -347,7 +361,8 @@ def run_build(code_root: Path, inbox: Path, warehouse: Path, force: bool, log: P
     process.returncode = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
     return BuildRun(wall, cpu, process.returncode, log.read_text(errors="replace"), sampler.peak_total_mb,
-                    max(usage.ru_maxrss / 1024, sampler.peak_single_mb), started_at, max(0.0, busy.cores - cpu / wall))
+                    max(usage.ru_maxrss / 1024, sampler.peak_single_mb), started_at, max(0.0, busy.cores - cpu / wall),
+                    sampler.peak_single_name, sampler.peak_single_at, sampler.peak_single_mb)
 
 
 # ---------------------------------------------------------------- step timings from the Dagster instance
@@ -373,11 +388,12 @@ def dagster_stages(home: Path, since: float) -> dict:
             stats = instance.get_run_stats(run.run_id)
             if not stats.start_time or stats.start_time < since - 1:
                 continue
+            step_stats = [s for s in instance.get_run_step_stats(run.run_id) if s.start_time]
             entry = {"run": run, "start": stats.start_time, "end": stats.end_time or stats.start_time,
-                     "steps": {s.step_key: (s.end_time or s.start_time) - s.start_time
-                               for s in instance.get_run_step_stats(run.run_id) if s.start_time}}
+                     "steps": {s.step_key: (s.end_time or s.start_time) - s.start_time for s in step_stats},
+                     "windows": [(s.step_key, s.start_time, s.end_time or s.start_time) for s in step_stats]}
             (raw_runs if run.tags.get("dagster/partition") else main_runs).append(entry)
-        out: dict = {"raw_runs": len(raw_runs), "extracted": [], "skipped": [], "failed": [], "timeline": {}}
+        out: dict = {"raw_runs": len(raw_runs), "extracted": [], "skipped": [], "failed": [], "timeline": {}, "windows": []}
         if raw_runs:
             out["timeline"]["raw_start"] = min(r["start"] for r in raw_runs)
             out["timeline"]["raw_end"] = max(r["end"] for r in raw_runs)
@@ -399,12 +415,28 @@ def dagster_stages(home: Path, since: float) -> dict:
             out["timeline"]["main_end"] = max(r["end"] for r in main_runs)
         for r in main_runs:
             out["main run (wall)"] = out.get("main run (wall)", 0.0) + r["end"] - r["start"]
+            out["windows"] += [(MAIN_STEPS.get(key, f"other step {key}"), start, end) for key, start, end in r["windows"]]
             for step, seconds in r["steps"].items():
                 stage = MAIN_STEPS.get(step, f"other step {step}")
                 out[stage] = out.get(stage, 0.0) + seconds
         return out
     finally:
         instance.dispose()
+
+
+def stage_at(stages: dict, moment: float) -> str:
+    """The stage of a build (dagster_stages) running at `moment` (epoch seconds)."""
+    timeline = stages.get("timeline", {})
+    for stage, start, end in stages.get("windows", []):
+        if start <= moment <= end:
+            return stage
+    if timeline.get("raw_start", moment + 1) <= moment <= timeline.get("raw_end", moment - 1):
+        return "extract + load"
+    if moment < timeline.get("raw_start", timeline.get("main_start", moment)):
+        return "startup"
+    if moment > timeline.get("main_end", moment):
+        return "end"
+    return "between stages"
 
 
 def load_history(database: Path) -> list[tuple]:

@@ -349,8 +349,8 @@ def build_and_reruns(measure, corpus, code_root: Path, files: list[Path], work: 
     ok = full.returncode == 0 and "Warehouse published" in full.stdout
     out.line(f"- full build: {full.wall:.1f} s wall for {len(files)} reports / {pages} pages ({full.wall / pages:.3f} s/page), "
              f"exit {full.returncode}, {'published' if ok else 'NOT published'}; CPU {full.cpu:.0f} s over all its processes; "
-             f"peak memory {full.peak_tree_rss_mb:.0f} MB (all processes), {full.peak_process_rss_mb:.0f} MB (largest process); "
-             f"other users' processes kept {full.other_cores:.1f} of the {os.cpu_count()} cores busy meanwhile")
+             f"peak memory {full.peak_tree_rss_mb:.0f} MB (all processes), {full.peak_process_rss_mb:.0f} MB (largest process: "
+             f"{largest_process(measure, full.__dict__)}); other users' processes kept {full.other_cores:.1f} of the {os.cpu_count()} cores busy meanwhile")
     if not ok:
         out.line("- build output (end):\n```\n" + full.stdout[-2000:] + "\n```")
 
@@ -417,6 +417,14 @@ def load_timings(measure, extraction: dict, database: Path) -> dict:
     finally:
         conn.close()
     return seconds
+
+
+def largest_process(measure, build: dict) -> str:
+    """Which process of a build was largest, and during which stage (sampled every 0,2 s)."""
+    if not build.get("largest_process"):
+        return "not sampled"
+    return (f"{build['largest_process']}, {build['largest_sampled_mb']:.0f} MB sampled, "
+            f"during {measure.stage_at(build['stages'], build['largest_at'])}")
 
 
 def stage_table(run, extraction: dict, load: dict, reports: int, workers: int) -> list[list]:
@@ -531,7 +539,7 @@ def scale(measure, corpus, code_root: Path, dumps: list[Path], sizes: list[int],
             st = b["stages"]
             out.line(f"- full build of {n} reports: extract+load {f1(st.get('extract+load (raw runs, wall)'))} s, dbt build "
                      f"{f1(st.get('dbt build'))} s, checks {f1(st.get('checks (quality suites)'))} s, publish {f2(st.get('publish'))} s, "
-                     f"serve {f1(st.get('serve (exports, report)'))} s; "
+                     f"serve {f1(st.get('serve (exports, report)'))} s; largest process: {largest_process(measure, b)}; "
                      + ("published" if entry["build_ok"] else "NOT published: " + b["stdout"][-600:].replace("\n", " / ")))
     return results
 

@@ -92,3 +92,25 @@ def test_synthetic_reports_are_as_consistent_as_their_source(tmp_path, variant):
         statuses = lambda e: Counter(c.status for c in reconcile(e.tables, e.document.layout))  # noqa: E731
         assert statuses(synthetic)["exact"] == statuses(source)["exact"], dump.name  # exact sums stay exact (a rounding difference grows with the factor)
         assert len(synthetic.tables["budget_lines"]) == len(source.tables["budget_lines"])
+
+
+def test_memory_sampler_names_the_largest_process_of_a_tree():
+    """The build's peak memory is attributed to a process (it was a main-process figure without a name)."""
+    from benchmarks.measure import TreeSampler
+
+    child = "import time; block = bytearray(300 * 2**20); time.sleep(2)  # dbt build stand-in"
+    parent = subprocess.Popen([sys.executable, "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"])
+    with TreeSampler(parent.pid, interval=0.05) as sampler:
+        parent.wait()
+    assert sampler.peak_single_mb >= 300
+    assert sampler.peak_single_name == "dbt build"  # the child, by its command line, not the small parent
+    assert sampler.peak_total_mb >= sampler.peak_single_mb
+
+
+def test_a_moment_of_a_build_is_placed_in_its_stage():
+    from benchmarks.measure import stage_at
+
+    stages = {"timeline": {"raw_start": 10.0, "raw_end": 20.0, "main_start": 22.0, "main_end": 40.0},
+              "windows": [("dbt build", 23.0, 30.0), ("checks (quality suites)", 30.5, 35.0)]}
+    assert [stage_at(stages, t) for t in (5, 15, 21, 25, 32, 30.2, 45)] == [
+        "startup", "extract + load", "between stages", "dbt build", "checks (quality suites)", "between stages", "end"]
