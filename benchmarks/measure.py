@@ -388,17 +388,16 @@ def dagster_stages(home: Path, since: float) -> dict:
             stats = instance.get_run_stats(run.run_id)
             if not stats.start_time or stats.start_time < since - 1:
                 continue
-            step_stats = [s for s in instance.get_run_step_stats(run.run_id) if s.start_time]
             entry = {"run": run, "start": stats.start_time, "end": stats.end_time or stats.start_time,
-                     "steps": {s.step_key: (s.end_time or s.start_time) - s.start_time for s in step_stats},
-                     "windows": [(s.step_key, s.start_time, s.end_time or s.start_time) for s in step_stats]}
+                     "windows": [(s.step_key, s.start_time, s.end_time or s.start_time)  # (step, start, end)
+                                 for s in instance.get_run_step_stats(run.run_id) if s.start_time]}
             (raw_runs if run.tags.get("dagster/partition") else main_runs).append(entry)
         out: dict = {"raw_runs": len(raw_runs), "extracted": [], "skipped": [], "failed": [], "timeline": {}, "windows": []}
         if raw_runs:
             out["timeline"]["raw_start"] = min(r["start"] for r in raw_runs)
             out["timeline"]["raw_end"] = max(r["end"] for r in raw_runs)
             out["extract+load (raw runs, wall)"] = max(r["end"] for r in raw_runs) - min(r["start"] for r in raw_runs)
-            out["extract+load (sum of raw steps)"] = sum(sum(r["steps"].values()) for r in raw_runs)
+            out["extract+load (sum of raw steps)"] = sum(end - start for r in raw_runs for _, start, end in r["windows"])
             for r in raw_runs:
                 name = r["run"].tags["dagster/partition"]
                 if r["run"].status != dg.DagsterRunStatus.SUCCESS:
@@ -415,10 +414,10 @@ def dagster_stages(home: Path, since: float) -> dict:
             out["timeline"]["main_end"] = max(r["end"] for r in main_runs)
         for r in main_runs:
             out["main run (wall)"] = out.get("main run (wall)", 0.0) + r["end"] - r["start"]
-            out["windows"] += [(MAIN_STEPS.get(key, f"other step {key}"), start, end) for key, start, end in r["windows"]]
-            for step, seconds in r["steps"].items():
+            for step, start, end in r["windows"]:
                 stage = MAIN_STEPS.get(step, f"other step {step}")
-                out[stage] = out.get(stage, 0.0) + seconds
+                out["windows"].append((stage, start, end))
+                out[stage] = out.get(stage, 0.0) + end - start
         return out
     finally:
         instance.dispose()
