@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INBOX ?= data/samples
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test ui bench samples clean
+.PHONY: install run test ui bench samples corpus clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ ui: $(STAMP)  ## the Dagster UI on http://localhost:3000
 
 samples: $(STAMP)  ## re-render the sample PDFs from the text dumps
 	$(PY) tools/render_samples.py
+
+corpus: $(STAMP)  ## re-render tests/corpus (needs chromium, libreoffice, weasyprint: see README)
+	$(PY) tools/render_html.py --check
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

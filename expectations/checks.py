@@ -140,7 +140,12 @@ def _blocks_have_budget_table(cat: Catalog) -> str:
 with n as ({_nodes(cat)}),
 b as (select document_id, node_id, count(distinct table_no) as tables from {cat.raw('budget_lines')} group by all)
 , x as (select n.*, d.file_name, coalesce(b.tables, 0) as tables,
-              case when n.level = 'goal' and d.layout in {_in(LAYOUTS_WITHOUT_GOAL_TABLES)} then 0 else 1 end as expected
+              case when n.level = 'goal' and d.layout in {_in(LAYOUTS_WITHOUT_GOAL_TABLES)} then 0
+                   -- a code-less block with no table at all is text taken for a block (an anomaly of
+                   -- kind 'structure'), not a block whose numbers were lost
+                   when n.code is null and coalesce(b.tables, 0) = 0 and not exists (
+                       select 1 from {cat.raw('staffing_lines')} s where s.document_id = n.document_id and s.node_id = n.node_id)
+                   then 0 else 1 end as expected
        from n join ({_docs(cat)}) d using (document_id)
        left join b on b.document_id = n.document_id and b.node_id = n.node_id)
 select 'blocks_have_a_budget_table' as check_name, x.document_id, x.file_name as document, x.page, x.line, x.node_id,
@@ -161,6 +166,8 @@ select 'blocks_have_a_staffing_table' as check_name, n.document_id, d.file_name 
 from n join ({_docs(cat)}) d using (document_id)
 left join s on s.document_id = n.document_id and s.node_id = n.node_id
 where d.layout in {_in(STAFFING_LAYOUTS)}
+  and not (n.code is null and s.tables is null and not exists (  -- text taken for a block: see above
+      select 1 from {cat.raw('budget_lines')} b where b.document_id = n.document_id and b.node_id = n.node_id))
 """
 
 

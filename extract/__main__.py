@@ -1,6 +1,7 @@
 """Command line: python -m extract FILE... --out DIR
 
-Each file is extracted on its own: a bad file gets a clear error (file and reason) on
+Each file is extracted on its own: a bad file, or a report refused by the acceptance rule
+(`extract/acceptance.py`, the pipeline's too), gets a clear error (file and reason) on
 stderr and a non-zero exit code, and the other files are still processed.
 """
 from __future__ import annotations
@@ -10,6 +11,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from .acceptance import refusal
 from .document import extract_file
 from .errors import ExtractionError
 from .writer import write_extraction
@@ -24,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.files:
         try:
             extraction = extract_file(path)
+            reason = refusal(extraction)  # the pipeline's rule too: a refused report writes nothing
+            if reason:
+                raise ExtractionError(path, reason)
             write_extraction(extraction, args.out)
         except ExtractionError as exc:
             failed += 1

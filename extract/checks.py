@@ -42,22 +42,28 @@ def count_table_markers(lines: list[Line]) -> int:
 
 
 def completeness_issues(result: ParseResult, markers: int, layout: str) -> list[Issue]:
+    """Numbers missing ('completeness': the report is refused, see `acceptance`) and blocks out
+    of place or text taken for a block ('structure': recorded, the numbers read are whole)."""
     issues: list[Issue] = []
     tables = [t for b in result.blocks for t in b.tables]
     orphan_tables = sum(1 for i in result.issues if i.kind == "completeness" and "table" in i.detail)
     if len(tables) != markers:
-        issues.append(Issue("completeness", f"{len(tables)} tables extracted, {markers} table markers in the text ({orphan_tables} orphaned)", None))
+        kind = "completeness" if len(tables) < markers else "structure"
+        issues.append(Issue(kind, f"{len(tables)} tables extracted, {markers} table markers in the text ({orphan_tables} orphaned)", None))
     for block in result.blocks:
         if block.level in ("action", "project") and (block.parent is None or block.parent.level != "action_plan"):
-            issues.append(Issue("completeness", f"{block.node_id} has no action plan", block.line, block.node_id))
+            issues.append(Issue("structure", f"{block.node_id} has no action plan", block.line, block.node_id))
         if block.level == "action_plan" and (block.parent is None or block.parent.level != "goal"):
-            issues.append(Issue("completeness", f"{block.node_id} has no goal", block.line, block.node_id))
+            issues.append(Issue("structure", f"{block.node_id} has no goal", block.line, block.node_id))
         kinds = [t.kind for t in block.tables]
         needs_budget = block.level != "goal" or layout != "district09"
+        # A block with a code and no table lost its numbers (or they went to another block); a
+        # block without a code or any table is a piece of text the grammar took for a block.
+        kind = "completeness" if block.code or block.tables else "structure"
         if needs_budget and "budget" not in kinds:
-            issues.append(Issue("completeness", f"{block.node_id} has no budget table", block.line, block.node_id))
+            issues.append(Issue(kind, f"{block.node_id} has no budget table", block.line, block.node_id))
         if layout == "stad_ocmw" and "staffing" not in kinds:
-            issues.append(Issue("completeness", f"{block.node_id} has no staffing table", block.line, block.node_id))
+            issues.append(Issue(kind, f"{block.node_id} has no staffing table", block.line, block.node_id))
     return issues
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import EXTRACTOR_VERSION, grammar
 from .checks import completeness_issues, count_table_markers, percentage_issues
 from .errors import ExtractionError
+from .glyphs import recover_ligatures
 from .lines import Line, dump_lines
-from .parser import Block, LayoutError, ParseResult, ReportParser
+from .parser import Block, LayoutError, ParseResult, parse_report
 from .records import Anomaly, BudgetLine, Document, Node, Responsible, StaffingLine, Text
 from .tables import Issue, values
 
@@ -30,6 +31,7 @@ class Source:
     pages: int | None
     format: str  # 'pdf' or 'text'
     furniture: list[tuple[str, int]]  # running headers/footers removed: (text, times)
+    glyphs: list[tuple[str, str | None, int]] = field(default_factory=list)  # private-use glyphs: (char, letters, times)
 
 
 def read_source(path: Path, data: bytes) -> Source:
@@ -43,7 +45,8 @@ def read_source(path: Path, data: bytes) -> Source:
             from .pdf_lines import pdf_lines  # pdfplumber is imported only when a PDF comes
 
         lines, pages, furniture = pdf_lines(path, data)
-        return Source(lines, pages, "pdf", furniture)
+        lines, glyphs = recover_ligatures(lines)
+        return Source(lines, pages, "pdf", furniture, glyphs)
     if path.suffix.lower() in TEXT_SUFFIXES:
         try:
             text = data.decode("utf-8")
@@ -75,13 +78,16 @@ def extract_source(source: Source, path: Path, document_id: str) -> Extraction:
     if not any(grammar.marker_kind(l.text) == "goal" for l in lines):
         raise ExtractionError(path, "not an annual-account report: no 'Beleidsdoelstelling SD…' block found")
     try:
-        result = ReportParser(lines).parse()
+        result = parse_report(lines)
     except LayoutError as exc:
         raise ExtractionError(path, f"layout not recognised: {exc}") from None
     layout = detect_layout(result)
     _check_codes(result, layout, path)
     markers = count_table_markers(lines)
     furniture = [Issue("page_furniture_removed", f"running header/footer removed from {times} pages: {text!r}", None) for text, times in source.furniture]
+    furniture += [Issue("glyph_recovered" if letters else "glyph_unmapped",
+                        f"private-use glyph U+{ord(char):04X} in {times} words " + (f"read as {letters!r} (the letters that make them words of the document)" if letters else "left as printed: no reading makes them words"), None)
+                  for char, letters, times in source.glyphs]
     issues = furniture + result.issues + completeness_issues(result, markers, layout) + percentage_issues(result)
     years = Counter((t.year, t.previous_year) for b in result.blocks for t in b.tables if t.year)
     year, previous = years.most_common(1)[0][0] if years else (None, None)

@@ -24,12 +24,31 @@ TABLE_MARKER = re.compile(
 TABLE_HEADER_WORD = re.compile(r"^(?:%|budget|jaarrekening|besteding|plan|betaald|t\.o\.v\.?|(?:19|20)\d{2})$", re.I)
 ACHIEVEMENTS = re.compile(r"^Wat hebben we bereikt\s*\?\s*(?P<rest>.*)$", re.I)
 INDICATOR = re.compile(r"^(?P<label>Wat stellen we vast|Wat valt op)\s*\?\s*:?", re.I)
+# The same label after a sentence inside a line: a renderer flowed it into the paragraph before.
+INDICATOR_INSIDE = re.compile(r"(?<=[.!?:;)] )(?=(?:Wat stellen we vast|Wat valt op)\s*\?)", re.I)
 PERIOD = re.compile(r"(?<![0-9])(?P<start>(?:19|20)[0-9]{2})\s*-\s*(?P<end>(?:19|20)[0-9]{2})(?![0-9])")
+# Case-insensitive: a design may set the meta line in small caps ("LOPEND", "GROEP GENT");
+# the printed word is read as the report's own spelling (`canonical`).
+STATUSES = ("Lopend", "Afgewerkt", "Stopgezet", "On hold", "Nog niet gestart")
+PHASES = ("Onderzoek", "Ontwerp", "Uitvoering", "Nazorg")
 PROJECT_STATUS = re.compile(
-    r"\b(?P<status>Lopend|Afgewerkt|Stopgezet|On hold|Nog niet gestart)\s+(?P<phase>Onderzoek|Ontwerp|Uitvoering|Nazorg)"
-    r"\s+(?P<start>(?:19|20)[0-9]{2})\s*-\s*(?P<end>(?:19|20)[0-9]{2})(?![0-9])"
+    r"\b(?P<status>Lopend|Afgewerkt|Stopgezet|On\s+hold|Nog\s+niet\s+gestart)\s+(?P<phase>Onderzoek|Ontwerp|Uitvoering|Nazorg)"
+    r"\s+(?P<start>(?:19|20)[0-9]{2})\s*-\s*(?P<end>(?:19|20)[0-9]{2})(?![0-9])", re.I
 )
-GROUP_OWNER = re.compile(r"^\s*(?P<owner>Groep Gent)\b\s*(?P<rest>.*)$")
+GROUP_OWNER = re.compile(r"^\s*(?P<owner>Groep\s+Gent)\b\s*(?P<rest>.*)$", re.I)
+# Typography between the cells of a header's meta line: "Lopend · Ontwerp · 2018 - 2020 · Dienst X".
+META_SEPARATOR = re.compile(r"\s+[·|•▪◦]\s+|\s+[·|•▪◦]$|^[·|•▪◦]\s+")
+
+
+def canonical(printed: str, vocabulary: tuple[str, ...]) -> str:
+    """The vocabulary's spelling of a word printed in another case or spacing ("NOG NIET GESTART")."""
+    key = " ".join(printed.split()).lower()
+    return next((v for v in vocabulary if v.lower() == key), printed)
+
+
+def without_separators(text: str) -> str:
+    """Header text with meta-line separators read as cell gaps (TABs)."""
+    return META_SEPARATOR.sub("\t", text)
 # A page header that survived in the text layer, e.g. "District09 / Jaarrekening 2021 / Overzicht …".
 EMBEDDED_PAGE_HEADER = re.compile(r"^[^/\t]{2,60} / Jaarrekening [0-9]{4} / ", re.I)
 # A table-of-contents entry ends with its page number: "OD10071 - Title<TAB>12".
@@ -148,3 +167,96 @@ def looks_like_service(text: str) -> bool:
 def collapse(text: str) -> str:
     """One space between words (cell gaps included)."""
     return " ".join(text.split())
+
+
+# A word broken at a line end: "ruimte-" / "efficiëntie" (a hyphen printed in the word) or
+# "effi-" / "ciëntie" (a hyphen the renderer added). U+00AD is always the renderer's.
+LINE_END_HYPHENS = ("-", "\u2010", "\u00ad")
+# "sport- en cultuurleven", "stads- of gemeentegrenzen": a hyphen standing for a word part
+# left out is followed by a conjunction, with a space.
+SUSPENDED_BEFORE = frozenset({"en", "of", "tot", "noch", "als", "and", "or", "&"})
+_WORD_EDGE = re.compile(r"^[^\w]+|[^\w-]+$")
+
+
+def _bare(word: str) -> str:
+    return _WORD_EDGE.sub("", word).lower()
+
+
+def document_vocabulary(texts: list[str]) -> frozenset[str]:
+    """Words printed whole in a document (lowercased): they tell how a broken word goes on."""
+    words: set[str] = set()
+    broken = False
+    for text in texts:
+        tokens = text.split()
+        start = 1 if broken else 0
+        broken = bool(tokens) and _hyphenated_end(tokens[-1])
+        words.update(_bare(w) for w in tokens[start: len(tokens) - 1 if broken else None])
+    words.discard("")
+    if any(_INNER_U2010.search(text) for text in texts):
+        words.add("\u2010")  # the document prints U+2010 itself: at a line end it may be its own
+    return frozenset(words)
+
+
+_INNER_U2010 = re.compile("\\w\u2010\\w")
+
+
+def _hyphenated_end(word: str) -> bool:
+    return len(word) > 1 and word.endswith(LINE_END_HYPHENS) and word[-2].isalpha()
+
+
+def join_lines(parts: list[str], vocabulary: frozenset[str] = frozenset(),
+               deliberate: list[bool] | None = None) -> str:
+    """Lines of one paragraph or cell as one text: a space between them, except where a word
+    was broken at the line end.
+
+    A hyphen followed by a conjunction stays with a space ("sport- en cultuurleven"). The hyphen stays, without a space, when the word is printed
+    with it ("data-" / "ontsluiting" is "data-ontsluiting"): a renderer may break any word
+    after its hyphen. It goes when it is a soft hyphen (or U+2010 in a document that prints no
+    U+2010 itself: the renderer's hyphenation character), when the document prints the word
+    whole without it elsewhere, or when neither piece is a word of the document (syllables,
+    so the renderer hyphenated). A break after a slash ("S/" / "4HANA") is no space either.
+    A part that follows a deliberate line break (`deliberate[i]`: the line before stopped
+    although this one's first word would have fit) follows a line end of the source itself:
+    a space, as a text dump of the report reads it.
+    """
+    out = ""
+    for i, part in enumerate(parts):
+        part = part.lstrip(" ")
+        if not part:
+            continue
+        head = out.rstrip(" ")
+        last = head.rsplit(None, 1)[-1] if head.strip() else ""
+        first = part.split(None, 1)[0]
+        if not head:
+            out = part
+            continue
+        joint = "space" if deliberate and deliberate[i] else _line_break(last, first, vocabulary)
+        if joint == "space":
+            out = f"{head} {part}"
+        elif joint == "glued":
+            out = head + part
+        else:  # the line ended in a hyphen: the word goes on here, with or without it
+            out = head[:-1] + ("-" if joint == "hyphen" else "") + part
+    return out
+
+
+def _line_break(last: str, first: str, vocabulary: frozenset[str]) -> str:
+    """How a line ending in `last` goes on with `first`: 'space', 'glued', 'hyphen' (the word
+    goes on after its own hyphen) or 'dehyphenated' (the hyphen was the renderer's)."""
+    if len(last) > 1 and last.endswith("/") and first[:1].isalnum():
+        return "glued"
+    if not (first[:1].isalpha() and _hyphenated_end(last)):
+        return "space"
+    before, piece = _bare(last[:-1]), _bare(first)
+    if piece in SUSPENDED_BEFORE:
+        return "space"
+    return "dehyphenated" if _renderers_hyphen(last, before, piece, first, vocabulary) else "hyphen"
+
+
+def _renderers_hyphen(last: str, before: str, piece: str, first: str, vocabulary: frozenset[str]) -> bool:
+    if last.endswith("\u00ad") or (last.endswith("\u2010") and "\u2010" not in vocabulary):
+        return True
+    if before + piece in vocabulary and f"{before}-{piece}" not in vocabulary:
+        return True
+    return (before not in vocabulary and piece not in vocabulary and len(before) > 2
+            and last[-2].islower() and first[0].islower())

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from .grammar import join_lines
 from .markup import clean_line, is_rule
 
 
@@ -68,7 +69,7 @@ WIDE_GAP = 1.8  # times the row's word space: a gap between two cells
 EDGE_GAP = 1.4  # times the word space: enough before a word on a column edge
 
 
-def row_columns(lines: list[Line]) -> tuple[list[str], bool] | None:
+def row_columns(lines: list[Line], vocabulary: frozenset[str] = frozenset()) -> tuple[list[str], bool] | None:
     """The cells of a table row printed over several lines, read column by column.
 
     A renderer that wraps the cells of one row (a long title next to a period and an owner)
@@ -119,7 +120,7 @@ def row_columns(lines: list[Line]) -> tuple[list[str], bool] | None:
     for _, _, pieces in columns:
         if len({n for n, _ in pieces}) < len(pieces):
             return None
-    texts = [" ".join(text for _, text in sorted(pieces, key=lambda p: p[0])) for _, _, pieces in columns]
+    texts = [join_lines([text for _, text in sorted(pieces, key=lambda p: p[0])], vocabulary) for _, _, pieces in columns]
     return texts, len(lines) == 1 or _laid_out_as_row(per_line)
 
 

@@ -12,7 +12,11 @@ import re
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
 _TAGS = re.compile(r"</?(?:b|i|u|strong|em|sup|sub)>", re.IGNORECASE)
 _BOLD = re.compile(r"\*\*")
-_ESCAPE = re.compile(r"\\([\\*_#\[\]()`>-])")
+# A converter may escape twice ("Stad\\\\_Gent"): however many backslashes, the PDF shows the character.
+_ESCAPE = re.compile(r"\\+([\\*_#\[\]()`>-])")
+# Links print their text only; an autolink "<https://…>" prints the address.
+_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()\s]|\([^()\s]*\))*\)")
+_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
 # Two or more spaces (or any tab) separate cells in the layout dumps; one tab stands for all.
 _GAP = re.compile(r"[ \u00a0]*\t[\t \u00a0]*|[ \u00a0]{2,}")
 _RULE = re.compile(r"^[\s\-|:]*-[\s\-|:]*$")
@@ -22,6 +26,8 @@ def clean_line(raw: str) -> str:
     """Printed text of one dump line: markup removed, cell gaps as single TABs, ends trimmed."""
     line = _HEADING.sub("", raw)
     line = _TAGS.sub("", line)
+    line = _LINK.sub(r"\1", line)
+    line = _AUTOLINK.sub(r"\1", line)
     line = _BOLD.sub("", line)
     line = _ESCAPE.sub(r"\1", line)
     line = _GAP.sub("\t", line)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import grammar
 from .grammar import collapse
@@ -65,10 +65,21 @@ class ParseResult:
     issues: list[Issue]
 
 
+def parse_report(lines: list[Line]) -> ParseResult:
+    """Parse twice: the services read for more than one block in the first pass are the
+    report's own lexicon in the second, so a service wrapped over lines set apart like paragraphs is read whole
+    wherever the report prints it whole once."""
+    first = ReportParser(lines).parse()
+    recurring = Counter(b.service for b in first.blocks if b.service)
+    return ReportParser(lines, {s for s, n in recurring.items() if n > 1}).parse()
+
+
 class ReportParser:
-    def __init__(self, lines: list[Line]):
+    def __init__(self, lines: list[Line], services: set[str] = frozenset()):
         self.lines = hoist_table_headers(join_split_markers(lines))
-        self.known_services = self._header_services()
+        self.vocabulary = grammar.document_vocabulary([l.words for l in self.lines])
+        self.from_pdf = any(l.page is not None for l in self.lines)
+        self.known_services = self._header_services() | set(services)
         self.blocks: list[Block] = []
         self.issues: list[Issue] = []
         self.goal: Block | None = None
@@ -160,7 +171,7 @@ class ReportParser:
         if m is None:
             raise LayoutError(f"line {marker.line}: action plan marker without an OD/PO code: {rest!r}")
         if self.goal is None:
-            self._issue("completeness", f"action plan {m.group('code')} before any goal", marker)
+            self._issue("structure", f"action plan {m.group('code')} before any goal", marker)
         plan = self._new_block("action_plan", m.group("code"), self.goal, header_line)
         self.plan = plan
         # The header runs until its period "2020 - 2027" (the 2021 layout wraps it over lines).
@@ -170,20 +181,22 @@ class ReportParser:
                 break
             parts.append(self.lines[j].text)
             j, used = j + 1, used + 1
-        # A period wrapped mid-header ("2020 - 2025 Groep" / "Gent …") goes on in its paragraph.
-        header, j, more = self._paragraph_from(" ".join(parts), j)
+        # A period wrapped mid-header ("2020 - 2025 Groep" / "Gent …") goes on in its paragraph,
+        # up to a deliberate line break (a meta line set tight above the description).
+        header, j, more = self._paragraph_from(" ".join(parts), j, row=header_line,
+                                               stop_at_break=bool(grammar.PERIOD.search(" ".join(parts))))
         used += more
         period = _last_period(header)
         if period is None:
             self._issue("header_incomplete", f"no period in the header of {plan.code}", header_line)
             plan.title = collapse(header) or None
             return j
-        plan.title = collapse(header[: period.start()]) or None
+        plan.title = collapse(grammar.without_separators(header[: period.start()])) or None
         plan.period_start, plan.period_end = int(period.group("start")), int(period.group("end"))
-        after = collapse(header[period.end():])
+        after = collapse(grammar.without_separators(header[period.end():]))
         owner = grammar.GROUP_OWNER.match(after)
         if owner:
-            plan.owner = owner.group("owner")
+            plan.owner = grammar.canonical(owner.group("owner"), ("Groep Gent",))
             plan.responsible = owner.group("rest") or None
         elif after:
             plan.owner = after
@@ -240,13 +253,13 @@ class ReportParser:
         if any(b.node_id == code for b in self.blocks[:-1]):
             leaf.node_id = f"{code}#{sum(b.code == code for b in self.blocks)}"
             self._issue("duplicate_code", f"{code} printed more than once; kept as {leaf.node_id}", first, leaf)
-        header, k, wrapped = self._paragraph_from(m.group("rest"), j + 1 if end is None else end)
-        status = grammar.PROJECT_STATUS.search(header)
+        header, k, wrapped = self._paragraph_from(m.group("rest"), j + 1 if end is None else end, row=first)
+        status = grammar.PROJECT_STATUS.search(grammar.without_separators(header))
         if status is None and level == "project":
-            extra, k2, _ = self._paragraph_from("", k)
-            if grammar.PROJECT_STATUS.search(extra):
+            extra, k2, _ = self._paragraph_from("", k, stop_at_break=True)
+            if grammar.PROJECT_STATUS.search(grammar.without_separators(extra)):
                 header, k, wrapped = f"{header}\t{extra}", k2, wrapped + 1
-                status = grammar.PROJECT_STATUS.search(header)
+                status = grammar.PROJECT_STATUS.search(grammar.without_separators(header))
         if wrapped:
             self._issue("title_wrapped", f"header of {code} joined from {wrapped + 1} lines", first, leaf)
         fields = leaf_header_fields(header)
@@ -265,10 +278,14 @@ class ReportParser:
                 leaf.alternative = None
                 self._issue("header_columns", f"header of {code} read cell by cell: only so it has a service", first, leaf)
         if leaf.service is None and k < len(self.lines):
+            # The paragraph below, or, when that reads as no service, its part up to a deliberate
+            # line break (a service set tight above its description).
             candidate, k2, _ = self._paragraph_from("", k)
+            if not grammar.looks_like_service(collapse(candidate)):
+                candidate, k2, _ = self._paragraph_from("", k, stop_at_break=True)
             runs = self._service_runs(k)
             known = [run for run in runs if run[0] in self.known_services]
-            if known and collapse(candidate) not in self.known_services:
+            if known and (collapse(candidate) not in self.known_services or len(known[-1][0]) > len(collapse(candidate))):
                 leaf.service, k = known[-1]
             elif candidate and grammar.looks_like_service(collapse(candidate)):
                 leaf.service, k = collapse(candidate), k2
@@ -293,14 +310,20 @@ class ReportParser:
         (`Line.after_short_line`), or the paragraph ends there. Every run of at most three
         lines from lines[k] that ends so and reads as a service name, shortest first.
         """
-        runs = []
+        runs, crossed = [], False
         for m in range(k, min(k + 3, len(self.lines))):
             line = self.lines[m]
-            if self._ends_header(line) or (m > k and line.para_start):
+            if self._ends_header(line):
                 break
+            # Past a paragraph break only a service the report prints whole elsewhere counts:
+            # a renderer may set each line of a wrapped service apart like a paragraph.
+            crossed = crossed or (m > k and line.para_start)
             nxt = self.lines[m + 1] if m + 1 < len(self.lines) else None
-            text = collapse(" ".join(l.text for l in self.lines[k:m + 1]))
-            if (nxt is None or nxt.para_start or nxt.after_short_line) and grammar.looks_like_service(text):
+            text = collapse(self._join([l.text for l in self.lines[k:m + 1]], self.lines[k:m + 1]))
+            if crossed:
+                if text in self.known_services:
+                    runs.append((text, m + 1))
+            elif (nxt is None or nxt.para_start or nxt.after_short_line) and grammar.looks_like_service(text):
                 runs.append((text, m + 1))
         return runs
 
@@ -331,6 +354,10 @@ class ReportParser:
         block = self.current
         if block is None:
             return
+        inside = grammar.INDICATOR_INSIDE.search(line.words)
+        if inside:  # "… in 2020. Wat stellen we vast?: …": an indicator section starts mid-line
+            self._prose(replace(line, text=line.words[: inside.start()].rstrip(), boxes=()))
+            line = replace(line, text=line.words[inside.start():], boxes=(), para_start=True)
         indicator = grammar.INDICATOR.match(line.text)
         section = "indicator" if indicator else (self.section if self.section != "indicator" or not line.para_start else self._base_section(block))
         new_paragraph = line.para_start or indicator or line.text.startswith(("- ", "• "))
@@ -343,7 +370,11 @@ class ReportParser:
             block.sections.append(Section(section, [[]], line))
         elif new_paragraph and block.sections[-1].paragraphs[-1]:
             block.sections[-1].paragraphs.append([])
-        block.sections[-1].paragraphs[-1].append(line.words)
+        paragraph = block.sections[-1].paragraphs[-1]
+        if paragraph:  # a word broken at the end of the line before goes on here
+            paragraph[-1:] = [self._join([paragraph[-1], line.words], [line])]
+        else:
+            paragraph.append(line.words)
 
     @staticmethod
     def _base_section(block: Block) -> str:
@@ -367,11 +398,11 @@ class ReportParser:
         if code_at is None:
             return None
         end = code_at + 1
-        while (end < len(self.lines) and end - j < MAX_HEADER_LINES and not self.lines[end].para_start
-               and not self._ends_header(self.lines[end])):
-            end += 1
         code_line = self.lines[code_at]
-        read = row_columns(self.lines[j:end])
+        while (end < len(self.lines) and end - j < MAX_HEADER_LINES and not self.lines[end].para_start
+               and not self._ends_header(self.lines[end]) and not _left_of(self.lines[end], code_line)):
+            end += 1
+        read = row_columns(self.lines[j:end], self.vocabulary)
         if read is not None and end - j == 1 and len(read[0]) <= len(code_line.text.split("\t")):
             read = None  # one line whose cells its TABs already show: keep it as printed
         if read is None:
@@ -419,6 +450,15 @@ class ReportParser:
         text = line.text
         return grammar.is_block_start(text) or bool(grammar.LEAF_CODE.match(text)) or bool(grammar.EMBEDDED_PAGE_HEADER.match(text))
 
+    def _join(self, parts: list[str], lines: list[Line] | None = None) -> str:
+        """Parts of one text, `lines` the lines they came from (aligned to the end of `parts`)."""
+        if not self.from_pdf:
+            # A dump keeps the line breaks of the PDF it came from; a renderer of the dump
+            # flows its lines with a space ("data-" / "ontsluiting" prints "data- ontsluiting").
+            return " ".join(p for p in parts if p)
+        flags = [False] * (len(parts) - len(lines or [])) + [l.after_short_line for l in lines or []]
+        return grammar.join_lines(parts, self.vocabulary, flags)
+
     def _paragraph(self, j: int) -> tuple[str | None, int]:
         """The paragraph starting at lines[j] (None when a block or table starts there)."""
         if j >= len(self.lines) or self._ends_header(self.lines[j]):
@@ -426,17 +466,22 @@ class ReportParser:
         text, k, _ = self._paragraph_from(self.lines[j].text, j + 1)
         return collapse(text), k
 
-    def _paragraph_from(self, text: str, k: int, stop_at_break: bool = False) -> tuple[str, int, int]:
-        """Extend text with the lines that continue its paragraph; return text, next index, count."""
-        parts, joined = [text] if text else [], 0
+    def _paragraph_from(self, text: str, k: int, stop_at_break: bool = False,
+                        row: Line | None = None) -> tuple[str, int, int]:
+        """Extend text with the lines that continue its paragraph; return text, next index, count.
+
+        With `row` (the code line of a header), a line starting elsewhere ends the header
+        even with no gap."""
+        parts, joined, used = [text] if text else [], 0, []
         while k < len(self.lines) and not self._ends_header(self.lines[k]):
             line = self.lines[k]
-            if parts and (line.para_start or stop_at_break and line.after_short_line):
+            if parts and (line.para_start or stop_at_break and line.after_short_line or row and _elsewhere(line, row)):
                 break
             parts.append(line.text)
+            used.append(line)
             k += 1
             joined += 1 if len(parts) > 1 else 0
-        return " ".join(parts), k, joined
+        return self._join(parts, used), k, joined
 
     def _complete_from_toc(self, code: str, title: str | None, j: int) -> tuple[str | None, int]:
         """A header wrapped by the renderer continues on the next lines: the TOC says how far."""
@@ -444,7 +489,7 @@ class ReportParser:
         if not full or not title or collapse(title) == full or not full.startswith(collapse(title)):
             return title, j
         while j < len(self.lines) and not self._ends_header(self.lines[j]):
-            candidate = collapse(f"{title} {self.lines[j].words}")
+            candidate = collapse(self._join([title, self.lines[j].words], [self.lines[j]]))
             if not full.startswith(candidate):
                 break
             title, j = candidate, j + 1
@@ -456,6 +501,19 @@ class ReportParser:
 
 class LayoutError(ValueError):
     """The text does not follow the report grammar (layout drift): stop, do not guess."""
+
+
+def _left_of(line: Line, row: Line) -> bool:
+    """Does `line` start left of the header row's code cell? Then it is text below the row
+    (the row's cells are padded inside the text edge), even with no gap above it."""
+    return bool(line.boxes and row.boxes) and line.boxes[0][0] < row.boxes[0][0] - 1
+
+
+def _elsewhere(line: Line, row: Line) -> bool:
+    """Does `line` start elsewhere than the header's code, left (text below a header row) or
+    right (a service or description indented below a stacked header)? Either ends a header
+    whose lines were read as one paragraph, even with no gap above it."""
+    return bool(line.boxes and row.boxes) and abs(line.boxes[0][0] - row.boxes[0][0]) > 1
 
 
 def _last_period(text: str):
@@ -493,9 +551,11 @@ def parse_front_matter(lines: list[Line]) -> FrontMatter:
 def leaf_header_fields(header: str) -> dict:
     """Title, service and project status/phase/period of a leaf header (the text after the code)."""
     fields = dict(title=None, service=None, status=None, phase=None, period_start=None, period_end=None)
+    header = grammar.without_separators(header)
     status = grammar.PROJECT_STATUS.search(header)
     if status:
-        fields.update(status=status.group("status"), phase=status.group("phase"),
+        fields.update(status=grammar.canonical(status.group("status"), grammar.STATUSES),
+                      phase=grammar.canonical(status.group("phase"), grammar.PHASES),
                       period_start=int(status.group("start")), period_end=int(status.group("end")),
                       title=collapse(header[: status.start()]) or None, service=collapse(header[status.end():]) or None)
         return fields

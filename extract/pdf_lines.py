@@ -10,15 +10,18 @@ from __future__ import annotations
 import functools
 import io
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import ExtractionError
-from .grammar import CATEGORIES, DIRECTIONS, STAFFING_LABEL, ends_sentence, is_block_start, match_label
+from .grammar import (CATEGORIES, DIRECTIONS, STAFFING_LABEL, ends_sentence, is_block_start, is_table_header_fragment,
+                      match_label)
 from .lines import Line
 from .markup import is_rule
 from .numbers import shape
+from .tables import MARKER_FIRST_WORD
 
 BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 PAGE_NUMBER = re.compile(r"^(?:pagina|page|p\.)?\s*[-–]?\s*(\d{1,4})\s*[-–]?(?:\s*(?:/|van|of)\s*\d{1,4})?$", re.I)
@@ -159,11 +162,13 @@ def _group_lines(words: list[dict], page: int, height: float = 0.0) -> list[Phys
             rows[-1].append(word)
         else:
             rows.append([word])
+    rows = _merge_raised(rows)
+    families = {_font_family(w["fontname"]) for w in words}
     lines = []
     for number, row in enumerate(rows, start=1):
         row.sort(key=lambda w: w["x0"])
         size = Counter(round(w["size"], 1) for w in row).most_common(1)[0][0]
-        bold = sum(len(w["text"]) for w in row if BOLD_FONT.search(w["fontname"])) * 2 > sum(len(w["text"]) for w in row)
+        bold = sum(len(w["text"]) for w in row if _bold(w["fontname"], families)) * 2 > sum(len(w["text"]) for w in row)
         row = _join_touching(row, size)
         parts = [row[0]["text"]]
         for before, word in zip(row, row[1:]):
@@ -173,13 +178,60 @@ def _group_lines(words: list[dict], page: int, height: float = 0.0) -> list[Phys
         bottom = max(w["bottom"] for w in row)
         x0, x1 = row[0]["x0"], row[-1]["x1"]
         boxes = tuple((w["x0"], w["x1"]) for w in row)
-        lines.append(PhysicalLine("".join(parts).strip(), page, number, top, bottom, x0, x1, size, bold, boxes=boxes))
+        lines.append(PhysicalLine(compatibility_forms("".join(parts).strip()), page, number, top, bottom, x0, x1, size, bold, boxes=boxes))
     edge = max((l.x1 for l in lines), default=0.0)
     for line in lines:
         line.right_edge, line.page_height = edge, height
         # Lines with cell gaps are table rows or headers: they say nothing about the text width.
         line.column_right = max([l.x1 for l in lines if abs(l.x0 - line.x0) <= 1 and "\t" not in l.text] + [line.x1])
     return lines
+
+
+# A style suffix after a family name on the same page: "LinLibertineOB" beside "LinLibertineO".
+BOLD_SUFFIX = re.compile(r"^(?P<family>.+?)[-_,]?(?:B|BI|BO|Bd|BdIt|Bol)$")
+
+
+def _font_family(fontname: str) -> str:
+    return fontname.split("+", 1)[-1]
+
+
+def _bold(fontname: str, families: set[str]) -> bool:
+    """Bold by its name ("…-Bold", "…Black") or by a bold suffix on a family of the page."""
+    name = _font_family(fontname)
+    if BOLD_FONT.search(name):
+        return True
+    m = BOLD_SUFFIX.match(name)
+    return bool(m) and m.group("family") in families
+
+
+RAISED_SIZE_SHARE = 0.9  # a superscript or subscript is set smaller than the text around it
+
+
+def _merge_raised(rows: list[list[dict]]) -> list[list[dict]]:
+    """Superscripts and subscripts ("Duo²", "W²") back into the line they belong to.
+
+    Their baseline is raised or lowered, so they form a row of their own; but they are set
+    smaller than that line and sit inside its vertical extent, which no line of text does.
+    """
+    extents = [(min(w["top"] for w in row), max(w["bottom"] for w in row), max(w["size"] for w in row)) for row in rows]
+    keep = [True] * len(rows)
+    for i, (top, bottom, size) in enumerate(extents):
+        middle = (top + bottom) / 2
+        for j, (o_top, o_bottom, o_size) in enumerate(extents):
+            if j != i and keep[j] and size < RAISED_SIZE_SHARE * o_size and o_top < middle < o_bottom:
+                rows[j].extend(rows[i])
+                keep[i] = False
+                break
+    return [row for row, kept in zip(rows, keep) if kept]
+
+
+# Arabic presentation forms and Latin ligatures: a PDF stores the shaped glyph ("ﻥ", "ﬁ"),
+# the text it stands for is the plain letter(s), as in a text dump.
+_PRESENTATION_FORMS = re.compile("[\ufb00-\ufdff\ufe70-\ufeff]")
+
+
+def compatibility_forms(text: str) -> str:
+    return _PRESENTATION_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
 
 
 def _join_touching(row: list[dict], size: float) -> list[dict]:
@@ -217,6 +269,10 @@ def _report_content(text: str) -> bool:
     if is_block_start(text):
         return True
     words = text.split()
+    # A table header repeated at the top of a page, its marker cell wrapped ("Budgettaire" /
+    # "onderbouwing"): the rows below it continue a table.
+    if words and (MARKER_FIRST_WORD.match(words[0]) or is_table_header_fragment(text)):
+        return True
     labels = [w for w in words if shape(w) is None]
     return len(labels) < len(words) and 0 < len(labels) <= 2 and all(
         w.lower() == STAFFING_LABEL or match_label(w, CATEGORIES + DIRECTIONS) for w in labels)
@@ -253,12 +309,12 @@ def _ended_early(previous: PhysicalLine | None, line: PhysicalLine) -> bool:
     A line-breaking renderer only moves a word to the next line when it does not fit, so
     such a break is deliberate: the end of a paragraph, a heading or a service line, even
     when no vertical gap or font change shows it. Only for lines in one column (same left
-    edge, same page), and never after a hyphen (the rest of a split word may well fit).
+    edge, same page).
     """
     if previous is None or previous.page != line.page or not line.boxes or abs(previous.x0 - line.x0) > 1:
         return False
-    if previous.text.endswith(("-", "\u2010", "\u00ad")):
-        return False
+    # After a hyphen too: a renderer splits a word only when the whole of it does not fit, so
+    # a rest that would have fit means the line was broken on purpose after a hyphen.
     return _room_for_first_word(previous, line)
 
 
@@ -270,9 +326,44 @@ def _room_for_first_word(previous: PhysicalLine, line: PhysicalLine) -> bool:
     return previous.x1 + SPACE_EM * line.size + word < previous.column_right - 1
 
 
+def _continues_row(previous: PhysicalLine, line: PhysicalLine) -> bool:
+    """Is `line` the wrapped rest of the cells of the row printed on `previous` (a header laid
+    out as a grid: a bold title cell, regular cells for status, period, owner or service)?
+
+    With no gap, it either starts under a later word of the row (the rest of a cell further
+    right), or under the row's first word with each of its other cells under a word of the
+    row. No paragraph starts in the middle of a row, whatever the weight of the words.
+    """
+    if previous.page != line.page or not previous.boxes or not line.boxes:
+        return False
+    if line.top - previous.bottom > PARAGRAPH_GAP_EM * line.size:
+        return False
+    starts = [x0 for x0, _ in previous.boxes]
+    under_a_word = lambda x: any(abs(x - s) <= CELL_ALIGN_PT for s in starts[1:])  # noqa: E731
+    if line.x0 > previous.x0 + CELL_ALIGN_PT:
+        return under_a_word(line.x0)
+    cells = _cell_starts(line)
+    return abs(line.x0 - previous.x0) <= CELL_ALIGN_PT and len(cells) > 1 and all(under_a_word(x) for x in cells[1:])
+
+
+CELL_ALIGN_PT = 1.5  # cells of one column start at the same x
+
+
+def _cell_starts(line: PhysicalLine) -> list[float]:
+    """x0 of each TAB-separated cell of a physical line."""
+    starts, k = [], 0
+    for cell in line.text.split("\t"):
+        if k < len(line.boxes):
+            starts.append(line.boxes[k][0])
+        k += len(cell.split(" "))
+    return starts
+
+
 def _starts_paragraph(previous: PhysicalLine | None, line: PhysicalLine) -> bool:
     if previous is None:
         return True
+    if _continues_row(previous, line):
+        return False
     if previous.bold != line.bold or abs(previous.size - line.size) > 0.6:
         return True
     if previous.page != line.page:

@@ -6,6 +6,11 @@
   `,` delimiter, `.` decimal point, no thousands separators, ISO dates, empty cell = null,
   booleans `true`/`false`, `\\n` line ends), columns in the mart's order, rows sorted by the
   mart's key. Lineage columns (`document_id`, `page`, `line`) are exported as they are.
+* Next to each `<mart>.csv`, `<mart>.excel.csv` holds the same rows for a Belgian Excel (`;`
+  delimiter, `,` decimal separator, UTF-8 with BOM, CRLF); it is not a package resource.
+* In both CSV flavours a text cell a spreadsheet would run as a formula (starting with `=`, `+`,
+  `-`, `@`, TAB or CR, and not a printed number such as "-4.335.322") gets a leading apostrophe;
+  numbers are never touched and Parquet keeps the printed text.
 * `datapackage.json` is a Frictionless Tabular Data Package with Fiscal Data Package hints:
   one resource per file, every field described from the dbt manifest (the marts' column
   descriptions are the only place the meaning is written down) with its unit and sign, the
@@ -55,6 +60,7 @@ PERSONAL_RESOURCE = "responsibles"
 PERSONAL_DATA_TAG = "personal_data"
 DATAPACKAGE = "datapackage.json"
 PARQUET_SUFFIX = "-parquet"  # resource name of a mart's Parquet file: "<mart>-parquet"
+EXCEL_SUFFIX = ".excel.csv"  # "<mart>.excel.csv": the CSV for a Belgian Excel, not a package resource
 
 # Parquet writer options, pinned so that two runs (and two machines with the same pyarrow)
 # write the same bytes. pyarrow writes no timestamps; `created_by` names the pyarrow version and
@@ -100,7 +106,9 @@ PACKAGE = {
         "into a star schema. Printed values are kept exactly as printed; derived values (recomputed percentages, "
         "derived totals, imputed cells, conformed Stad/OCMW actions) are in separate, labelled columns. Every row "
         "leads back to its source document (document_id = sha256 of the file), page and line. Read "
-        "`limitations` before adding numbers up: only fct_spending and fct_staffing are additive."
+        "`limitations` before adding numbers up: only fct_spending and fct_staffing are additive. Every CSV "
+        "resource <name>.csv also comes as <name>.excel.csv, the same rows for a Belgian Excel (';' between "
+        "cells, ',' as decimal separator, UTF-8 with BOM); see the limitation `csv-formulas` for text cells."
     ),
     "keywords": ["Gent", "Ghent", "jaarrekening", "annual accounts", "budget", "OCMW", "District09",
                  "fiscal data package", "open data"],
@@ -147,6 +155,13 @@ LIMITATIONS = [
      "description": "Some leaves lost their code/title/service line in the source; they keep their money under a "
                     "synthetic node_id (e.g. OD10071~lost1), is_header_lost = true, entity `unknown`.",
      "resources": ["fct_spending", "fct_staffing", "dim_action"]},
+    {"name": "csv-formulas", "title": "Text that looks like a formula is neutralised in the CSV files",
+     "description": "A spreadsheet runs a cell starting with =, +, -, @, TAB or CR as a formula. In the CSV files "
+                    "(<name>.csv and <name>.excel.csv) such a text cell is prefixed with an apostrophe ('=... "
+                    "instead of =...), the usual rule against formula injection; a text that is a printed number "
+                    "(-4.335.322, -8,9%) and every number column are left as they are. The Parquet files keep the "
+                    "printed text unchanged: read them when the exact text matters.",
+     "resources": []},
     {"name": "lineage", "title": "Lineage",
      "description": "document_id is the sha256 of the source file (see `sources`); page is null when the source was "
                     "a text dump without pages; line is the 1-based line of the source text layer.",
@@ -475,17 +490,38 @@ def _write_parquet(table: pa.Table, path: Path, sort: list[str]) -> None:
     pq.write_table(table, path, row_group_size=PARQUET_ROW_GROUP_SIZE, sorting_columns=sorting, **PARQUET_OPTIONS)
 
 
-def _csv_column(column: pa.ChunkedArray) -> list[str]:
-    """csv_value of every cell of a column, with a fast path for the common types."""
+# A cell a spreadsheet would run as a formula starts with one of these (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# ... unless it is a number as printed ("-4.335.322", "-8,9%"): no spreadsheet runs that.
+_PRINTED_NUMBER = re.compile(r"[+-]?\d[\d.,]*%?")
+
+
+def neutralise_formula(text: str) -> str:
+    """A text cell as a spreadsheet must read it: a leading apostrophe keeps a formula a text."""
+    if text.startswith(FORMULA_START) and not _PRINTED_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _csv_column(column: pa.ChunkedArray, decimal_char: str = ".") -> list[str]:
+    """csv_value of every cell of a column, with a fast path for the common types.
+
+    Text cells are neutralised (neutralise_formula); numbers never are, only their decimal
+    point becomes `decimal_char`.
+    """
     values = column.to_pylist()
     t = column.type
     if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return ["" if v is None else v for v in values]
+        return ["" if v is None else neutralise_formula(v) for v in values]
     if pa.types.is_integer(t):
         return ["" if v is None else str(v) for v in values]
     if pa.types.is_decimal(t):
-        return ["" if v is None else format(v, "f") for v in values]
-    return [csv_value(v) for v in values]
+        cells = ["" if v is None else format(v, "f") for v in values]
+    else:
+        cells = [csv_value(v) for v in values]
+    if decimal_char != "." and (pa.types.is_decimal(t) or pa.types.is_floating(t)):
+        cells = [c.replace(".", decimal_char) for c in cells]
+    return cells
 
 
 def _write_csv(table: pa.Table, path: Path) -> None:
@@ -493,6 +529,18 @@ def _write_csv(table: pa.Table, path: Path) -> None:
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=",", quotechar='"', doublequote=True,
                             lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        writer.writerow(table.column_names)
+        writer.writerows(zip(*columns))
+
+
+def _write_excel_csv(table: pa.Table, path: Path) -> None:
+    """The same rows as a Belgian (nl-BE/fr-BE) Excel opens them with a double click: `;` between
+    cells, `,` as decimal separator, UTF-8 with a BOM (without it Excel reads Windows-1252 and shows
+    "CoÃ¶rdineren"), CRLF line ends."""
+    columns = [_csv_column(table.column(i), decimal_char=",") for i in range(table.num_columns)]
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";", quotechar='"', doublequote=True,
+                            lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
         writer.writerow(table.column_names)
         writer.writerows(zip(*columns))
 
@@ -804,6 +852,7 @@ def export_open_data(database: Path, out_dir: Path, include_personal_data: bool 
             mart.table = _read(con, mart)
             _write_parquet(mart.table, staged / f"{mart.name}.parquet", mart.sort)
             _write_csv(mart.table, staged / f"{mart.name}.csv")
+            _write_excel_csv(mart.table, staged / f"{mart.name}{EXCEL_SUFFIX}")
         package = _datapackage(con, marts, staged, include_personal_data)
         text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
         (staged / DATAPACKAGE).write_text(text, encoding="utf-8")

@@ -163,40 +163,15 @@ def _last_line(err: bytes) -> str:
 
 # ---------------------------------------------------------------- layout drift
 
-# Anomalies that mean the grammar did not recognise the layout: rows out of their fixed order
-# (a label it does not know shifted them), tables or rows missing, a table header without its
-# years. None occurs in the known reports; loading such a report would load a guess.
-DRIFT_KINDS = ("row_order", "completeness", "header_years_missing", "header_years_unexpected")
-
 
 def refuse_layout_drift(path: Path | str, extraction) -> None:
-    """Raise ExtractionError when a report's layout was not fully recognised (layout drift).
+    """Raise ExtractionError when the extractor's acceptance rule refuses the report (the CLI
+    applies the same rule: `extract.acceptance`)."""
+    from extract.acceptance import refusal
 
-    Codes of an unknown shape already stop the extractor; a label it does not know does not
-    always: a budget row is placed by its fixed position, so a category line in other words
-    ("Werking" for "Exploitatie") is read over, and a row label it cannot match shifts the rows
-    after it. Every budget row must print the labels of its own row (misspellings within the
-    grammar's tolerance allowed): "<category> Uitgaven", then "Ontvangsten".
-    """
-    from extract import grammar
-
-    t = extraction.tables
-    for anomaly in t["anomalies"]:
-        if anomaly.kind in DRIFT_KINDS:
-            raise ExtractionError(path, f"layout not recognised ({anomaly.kind}): {anomaly.detail}{_where(anomaly.page, anomaly.line)}")
-    for row in t["budget_lines"]:
-        words = row.label_printed.split()
-        labels = [grammar.match_label(w, grammar.CATEGORIES) or grammar.match_label(w, grammar.DIRECTIONS) for w in words]
-        printed = [label.canonical if label else None for label in labels]
-        expected = [[row.category, row.direction]] if row.direction == grammar.DIRECTIONS[0] else [[row.direction], [row.category, row.direction]]
-        if printed not in expected:
-            wanted = " ".join(word.capitalize() for word in expected[0])
-            raise ExtractionError(path, f"layout not recognised: row label {row.label_printed!r} where {wanted!r} "
-                                        f"was expected{_where(row.page, row.line)}")
-
-
-def _where(page, line) -> str:
-    return f" (page {page}, line {line})" if page else (f" (line {line})" if line else "")
+    reason = refusal(extraction)
+    if reason:
+        raise ExtractionError(path, reason)
 
 
 # ---------------------------------------------------------------- the child

@@ -3,26 +3,63 @@
 The build database is copied next to the published file and renamed over it: a reader
 never sees a half-written file, and one that has the old file open keeps its consistent
 view (the old inode lives until it closes).
+
+The copy is not a byte copy: the build database is written by DuckDB 2.x in a storage format
+1.x readers refuse ("version number 69 ... can only read versions between 64 and 68"), and the
+DuckDB CLI, DBeaver's and Metabase's drivers are 1.x builds. `COPY FROM DATABASE` into a file
+attached with an old STORAGE_VERSION writes every schema, table, view and comment in a format
+every reader since DuckDB 1.0 opens (storage version 64).
 """
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import duckdb
 
+# File header version 64, the lowest DuckDB 2.0 writes: read by every DuckDB since 1.0 (1.4 and 1.5 CLIs tested).
+STORAGE_VERSION = "v1.0.0"
+
+
+def _sql_string(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _remove(database: Path) -> None:
+    for path in (database, database.with_name(database.name + ".wal")):
+        path.unlink(missing_ok=True)
+
 
 def publish_database(build_db: Path, published_db: Path) -> Path:
+    published_db.parent.mkdir(parents=True, exist_ok=True)
+    staging = published_db.with_name(f".{published_db.name}.publishing")
+    _remove(staging)  # of a killed run
+    # through the build database's own connection: a process that holds it open (dbt's adapter)
+    # shares its instance, a second instance on the same file would be refused
     conn = duckdb.connect(str(build_db))
     try:
         conn.execute("CHECKPOINT")  # everything in the main file, nothing left in the WAL
+        build = conn.execute("select current_database()").fetchone()[0]
+        conn.execute(f"ATTACH {_sql_string(staging)} AS gent_publishing (STORAGE_VERSION '{STORAGE_VERSION}')")
+        try:
+            conn.execute(f"COPY FROM DATABASE {_quote(build)} TO gent_publishing")
+        finally:
+            conn.execute("DETACH gent_publishing")  # checkpoints: the whole database in the file, no WAL
+    except BaseException:
+        _remove(staging)
+        raise
     finally:
         conn.close()
-    published_db.parent.mkdir(parents=True, exist_ok=True)
-    staging = published_db.with_name(f".{published_db.name}.publishing")
-    shutil.copyfile(build_db, staging)
     with open(staging, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(staging, published_db)
+    fd = os.open(published_db.parent, os.O_RDONLY)  # the rename itself survives a crash
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     return published_db

@@ -70,7 +70,7 @@ def print_summary(outcome: BuildOutcome, seconds: float) -> None:
         print(f"Warehouse published: {settings.published_db()} (open it read-only)")
         export, report = settings.warehouse_dir() / "export", settings.warehouse_dir() / "report" / "index.html"
         if export.is_dir():
-            print(f"Open data: {export}/ ({len(list(export.glob('*.parquet')))} tables as Parquet and CSV, datapackage.json)")
+            print(f"Open data: {export}/ ({len(list(export.glob('*.parquet')))} tables as Parquet, CSV and CSV for Belgian Excel (*.excel.csv), datapackage.json)")
         if report.exists():
             print(f"Overview report: {report} (open it in a browser)")
     else:

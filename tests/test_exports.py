@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import decimal
 import hashlib
+import io
 import json
 import os
 import re
@@ -88,6 +89,11 @@ def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
+def csv_cell(value) -> str:
+    """What the standard CSV holds for a database value (text cells neutralised against formulas)."""
+    return exports.neutralise_formula(value) if isinstance(value, str) else csv_value(value)
+
+
 def file_texts(path: Path) -> list[str]:
     """What a grep sees in a file: its bytes, and for Parquet also its decoded values."""
     texts = [path.read_bytes().decode("utf-8", errors="replace")]
@@ -109,7 +115,7 @@ def test_every_mart_is_exported_as_parquet_and_csv_with_its_rows(built, export):
     marts = built.marts()
     assert len(marts) >= 12
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["datapackage.json"] + [f"{m}.{ext}" for m in marts for ext in ("csv", "parquet")])
+        ["datapackage.json"] + [f"{m}.{ext}" for m in marts for ext in ("csv", "excel.csv", "parquet")])
     assert summary == {m: built.query(f'select count(*) from marts."{m}"')[0][0] for m in marts}
     con = duckdb.connect(str(built.db), read_only=True)
     try:
@@ -126,7 +132,7 @@ def test_every_mart_is_exported_as_parquet_and_csv_with_its_rows(built, export):
             assert len(rows) == table.num_rows == len(expected) == summary[mart], mart
             # the same values, in the same (key) order, in both files
             assert [tuple(r.values()) for r in table.to_pylist()] == expected, mart
-            assert rows == [[csv_value(v) for v in row] for row in expected], mart
+            assert rows == [[csv_cell(v) for v in row] for row in expected], mart
     finally:
         con.close()
 
@@ -151,7 +157,8 @@ def test_datapackage_describes_every_file_and_field(built, export):
     out, _ = export
     pkg = package(out)
     resources = {r["name"]: r for r in pkg["resources"]}
-    data_files = sorted(p.name for p in out.iterdir() if p.name != "datapackage.json")
+    data_files = sorted(p.name for p in out.iterdir()
+                        if p.name != "datapackage.json" and not p.name.endswith(exports.EXCEL_SUFFIX))
     assert sorted(r["path"] for r in pkg["resources"]) == data_files  # one resource per file
     assert len(resources) == len(data_files)
     assert pkg["licenses"] and all(lic.get("path") and lic.get("title") for lic in pkg["licenses"])
@@ -261,6 +268,91 @@ def test_csv_value_formats():
     assert csv_value(0.5) == "0.5"
 
 
+# ----------------------------------------------------------------------------- Excel for Belgium
+
+def read_as_belgian_excel(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Read a file as a nl-BE Excel does on a double click: BOM -> UTF-8 (else Windows-1252), `;` list separator."""
+    data = path.read_bytes()
+    text = data[3:].decode("utf-8") if data.startswith(b"\xef\xbb\xbf") else data.decode("cp1252")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    return rows[0], rows[1:]
+
+
+def belgian_number(cell: str) -> decimal.Decimal:
+    """A cell as nl-BE Excel parses a number: `,` decimal separator, `.` would be a thousands separator."""
+    assert re.fullmatch(r"-?\d+(,\d+)?", cell), cell
+    return decimal.Decimal(cell.replace(",", "."))
+
+
+def test_excel_flavour_opens_right_in_a_belgian_excel(export):
+    out, _ = export
+    excel_files = sorted(out.glob(f"*{exports.EXCEL_SUFFIX}"))
+    assert excel_files and all(p.read_bytes().startswith(b"\xef\xbb\xbf") for p in excel_files)
+    decimals_seen = 0
+    for res in package(out)["resources"]:
+        if res["format"] != "csv":
+            continue
+        header, rows = read_csv(out / res["path"])
+        x_header, x_rows = read_as_belgian_excel(out / res["path"].replace(".csv", exports.EXCEL_SUFFIX))
+        assert x_header == header and len(x_rows) == len(rows), res["name"]  # one cell per column, every row
+        for f in res["schema"]["fields"]:
+            i = header.index(f["name"])
+            if f["type"] in ("number", "integer"):
+                for row, x_row in zip(rows, x_rows):
+                    if row[i] == "":
+                        assert x_row[i] == "", (res["name"], f["name"])
+                    else:  # the same number, read with a decimal comma
+                        assert belgian_number(x_row[i]) == decimal.Decimal(row[i]), (res["name"], f["name"], x_row[i])
+                        decimals_seen += "," in x_row[i]
+            else:
+                assert [r[i] for r in x_rows] == [r[i] for r in rows], (res["name"], f["name"])
+    assert decimals_seen > 0
+    header, rows = read_as_belgian_excel(out / f"fct_staffing{exports.EXCEL_SUFFIX}")
+    assert any(r[header.index("plan_fte")].count(",") == 1 for r in rows)  # e.g. 1097,07 VTE
+    header, rows = read_as_belgian_excel(out / f"dim_action{exports.EXCEL_SUFFIX}")
+    assert any(r[header.index("title_printed")].startswith("Coördineren") for r in rows)  # not "CoÃ¶rdineren"
+
+
+# ----------------------------------------------------------------------------- formulas in CSV
+
+def test_neutralise_formula_rule():
+    for cell in ("=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1", "-cmd", "=-1"):
+        assert exports.neutralise_formula(cell) == "'" + cell
+    for cell in ("Coördineren", "-4.335.322", "-8,9%", "+12", "-1", "a=b", "", "'=already text"):
+        assert exports.neutralise_formula(cell) == cell
+
+
+def test_a_formula_in_a_title_is_neutralised_in_csv_and_kept_in_parquet(built, tmp_path):
+    hostile = "=cmd|' /C calc'!A0"
+    db = tmp_path / "hostile.duckdb"
+    shutil.copyfile(built.db, db)
+    con = duckdb.connect(str(db))
+    code = con.execute("select min(action_plan_code) from marts.dim_action_plan").fetchone()[0]
+    con.execute("update marts.dim_action_plan set action_plan_title = ? where action_plan_code = ?", [hostile, code])
+    negative = con.execute("select count(*) from marts.fct_spending where actual_eur < 0").fetchone()[0]
+    con.close()
+    out = tmp_path / "export"
+    export_open_data(db, out, manifest=built.manifest)
+    header, rows = read_csv(out / "dim_action_plan.csv")
+    x_header, x_rows = read_as_belgian_excel(out / f"dim_action_plan{exports.EXCEL_SUFFIX}")
+    i, k = header.index("action_plan_title"), header.index("action_plan_code")
+    assert [r[i] for r in rows if r[k] == code] == [r[i] for r in x_rows if r[k] == code] == ["'" + hostile]
+    assert not any(r[i].startswith("=") for r in rows + x_rows)
+    table = pq.read_table(out / "dim_action_plan.parquet").to_pylist()
+    assert [r["action_plan_title"] for r in table if r["action_plan_code"] == code] == [hostile]  # printed text
+    # numbers are never prefixed: negative amounts stay numbers, in both flavours
+    assert negative > 0
+    for path, reader in ((out / "fct_spending.csv", read_csv),
+                         (out / f"fct_spending{exports.EXCEL_SUFFIX}", read_as_belgian_excel)):
+        header, rows = reader(path)
+        cells = [r[header.index("actual_eur")] for r in rows]
+        assert sum(c.startswith("-") for c in cells) == negative and not any(c.startswith("'") for c in cells)
+    # printed numbers kept as text ("-4.335.322") are no formula and stay as printed
+    header, rows = read_csv(out / "fct_spending_reported.csv")
+    printed = [r[header.index("budget_raw")] for r in rows]
+    assert any(re.fullmatch(r"-\d{1,3}(\.\d{3})*", c) for c in printed) and not any(c.startswith("'") for c in printed)
+
+
 # ----------------------------------------------------------------------------- personal data
 
 def test_no_personal_name_reaches_an_export_without_the_switch(built, export):
@@ -283,7 +375,7 @@ def test_the_switch_adds_a_responsibles_resource_with_the_names(built, export_pe
     assert resources["responsibles"]["containsPersonalData"] is True
     assert names_in(out / "responsibles.csv", names) == set(names)
     assert names_in(out / "responsibles.parquet", names) == set(names)
-    others = [p for p in out.iterdir() if p.stem != "responsibles" and p.name != "datapackage.json"]
+    others = [p for p in out.iterdir() if p.name.split(".")[0] != "responsibles" and p.name != "datapackage.json"]
     assert all(names_in(p, names) == set() for p in others)
 
 

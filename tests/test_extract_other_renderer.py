@@ -24,7 +24,7 @@ import pdfplumber
 import pytest
 from conftest import REPO, sample_path
 
-from extract.compare import content_rows
+from extract.compare import content_rows, without_space_after_hyphens
 from extract.document import extract_file
 
 if "render_variant" not in sys.modules:  # tools/ is no package: load the renderer by path
@@ -101,13 +101,20 @@ def test_every_cell_is_the_dumps(pair, sample, style):
 NOT_EXACT = {("001", "d"): {"ACC2412", "ACC2512"}}
 
 
+# A word the dump breaks after its hyphen at its own line end ("co-" / "creatiefonds"): the
+# dump reader flows its lines with a space, as a renderer of the dump does; this renderer keeps
+# the dump's line break there, so the PDF reader joins the word ("co-creatiefonds").
+_unhyphenated = without_space_after_hyphens
+
+
 @pytest.mark.parametrize("sample,style", CASES)
 def test_titles_services_and_texts_are_the_dumps(pair, sample, style):
     from_dump, from_pdf, _, _ = pair(sample, style)
     known = NOT_EXACT.get((sample, style), set())
-    nodes = [(a, b) for a, b in zip(_rows(from_dump, "nodes"), _rows(from_pdf, "nodes")) if a["node_id"] not in known]
+    nodes = [(a, b) for a, b in zip(_unhyphenated(_rows(from_dump, "nodes")), _unhyphenated(_rows(from_pdf, "nodes")))
+             if a["node_id"] not in known]
     assert [b for _, b in nodes] == [a for a, _ in nodes]
-    assert _rows(from_pdf, "texts") == _rows(from_dump, "texts")
+    assert _unhyphenated(_rows(from_pdf, "texts")) == _unhyphenated(_rows(from_dump, "texts"))
 
 
 @pytest.mark.parametrize("sample,style", CASES)

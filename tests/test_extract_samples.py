@@ -17,7 +17,7 @@ from fractions import Fraction
 import pytest
 from conftest import SAMPLE_IDS, sample_path
 
-from extract.compare import content_rows
+from extract.compare import content_rows, without_space_after_hyphens
 
 FORMATS = ("text", "pdf")
 BOTH = [pytest.param(s, f, id=f"{s}-{f}") for s in SAMPLE_IDS for f in FORMATS]
@@ -557,8 +557,9 @@ def test_2021_goals_have_no_budget_and_previous_year_is_zero(extracted):
 
 @pytest.mark.parametrize("sample", SAMPLE_IDS)
 def test_pdf_and_dump_give_identical_rows(extracted, sample):
-    dump_rows = content_rows(extracted(sample, "text").extraction)
-    pdf_rows = content_rows(extracted(sample, "pdf").extraction)
+    # A space after a hyphen where the PDF breaks the line cannot be seen (AC35124, AC35207).
+    dump_rows = {t: without_space_after_hyphens(r) for t, r in content_rows(extracted(sample, "text").extraction).items()}
+    pdf_rows = {t: without_space_after_hyphens(r) for t, r in content_rows(extracted(sample, "pdf").extraction).items()}
     for table in dump_rows:
         assert len(pdf_rows[table]) == len(dump_rows[table]), table
         for k, (a, b) in enumerate(zip(dump_rows[table], pdf_rows[table])):
