@@ -5,6 +5,7 @@ codes printed in the report, never on positions on a page.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -89,6 +90,7 @@ class Label:
         return self.printed.lower() != self.canonical
 
 
+@functools.lru_cache(maxsize=4096)  # the same few printed words, thousands of times per report
 def match_label(word: str, vocabulary: tuple[str, ...], max_distance: int = 2) -> Label | None:
     """The vocabulary word this printed word stands for, tolerating small misspellings."""
     lowered = word.lower()
@@ -254,9 +256,20 @@ def _line_break(last: str, first: str, vocabulary: frozenset[str]) -> str:
 
 
 def _renderers_hyphen(last: str, before: str, piece: str, first: str, vocabulary: frozenset[str]) -> bool:
+    """Was the hyphen that ended the line the renderer's (the word goes on without it)?
+
+    In order: a soft hyphen, or U+2010 in a document that prints none itself, is; the word
+    printed whole elsewhere says it was, printed with its hyphen elsewhere says it was not; a
+    capital or digit at the joint ("UCO-site", "Noord-Zuid") and two words of the document
+    on either side ("ruimte-efficiëntie") keep it; syllables ("aanvangsbe-" / "geleiding") lose it.
+    """
     if last.endswith("\u00ad") or (last.endswith("\u2010") and "\u2010" not in vocabulary):
         return True
-    if before + piece in vocabulary and f"{before}-{piece}" not in vocabulary:
+    glued, kept = before + piece, f"{before}-{piece}"
+    if glued in vocabulary and kept not in vocabulary:
         return True
-    return (before not in vocabulary and piece not in vocabulary and len(before) > 2
-            and last[-2].islower() and first[0].islower())
+    if kept in vocabulary:
+        return False
+    if not (last[-2].islower() and first[0].islower()):
+        return False
+    return not (before in vocabulary and piece in vocabulary)

@@ -97,6 +97,7 @@ class ReportParser:
         while i < len(self.lines):
             i = self._step(i)
         choose_header_readings(self.blocks, self.issues)
+        restore_capitalised_services(self.blocks, self.issues)
         assign_services_from_lexicon(self.blocks, self.issues)
         return ParseResult(front, self.blocks, self.issues)
 
@@ -152,6 +153,7 @@ class ReportParser:
         goal = self._new_block("goal", code, None, marker)
         self.goal, self.plan = goal, None
         title, j = self._paragraph(j)
+        title, j = self._bold_continuation(title, j)
         goal.title, j = self._complete_from_toc(code, title, j)
         return j
 
@@ -256,10 +258,22 @@ class ReportParser:
         header, k, wrapped = self._paragraph_from(m.group("rest"), j + 1 if end is None else end, row=first)
         status = grammar.PROJECT_STATUS.search(grammar.without_separators(header))
         if status is None and level == "project":
-            extra, k2, _ = self._paragraph_from("", k, stop_at_break=True)
-            if grammar.PROJECT_STATUS.search(grammar.without_separators(extra)):
-                header, k, wrapped = f"{header}\t{extra}", k2, wrapped + 1
-                status = grammar.PROJECT_STATUS.search(grammar.without_separators(header))
+            # The status line below; a title set apart over two paragraphs of its own style
+            # (same weight as the code line) may come first.
+            title_parts, m = [], k
+            for _ in range(3):
+                extra, k2, _ = self._paragraph_from("", m, stop_at_break=True)
+                if not extra:
+                    break
+                if grammar.PROJECT_STATUS.search(grammar.without_separators(extra)):
+                    header = self._join([header, *title_parts]) + f"\t{extra}"
+                    k, wrapped = k2, wrapped + 1 + len(title_parts)
+                    status = grammar.PROJECT_STATUS.search(grammar.without_separators(header))
+                    break
+                if self.lines[m].bold != first.bold or self.lines[m].bold is None:
+                    break
+                title_parts.append(extra)
+                m = k2
         if wrapped:
             self._issue("title_wrapped", f"header of {code} joined from {wrapped + 1} lines", first, leaf)
         fields = leaf_header_fields(header)
@@ -278,14 +292,11 @@ class ReportParser:
                 leaf.alternative = None
                 self._issue("header_columns", f"header of {code} read cell by cell: only so it has a service", first, leaf)
         if leaf.service is None and k < len(self.lines):
-            # The paragraph below, or, when that reads as no service, its part up to a deliberate
-            # line break (a service set tight above its description).
             candidate, k2, _ = self._paragraph_from("", k)
-            if not grammar.looks_like_service(collapse(candidate)):
-                candidate, k2, _ = self._paragraph_from("", k, stop_at_break=True)
             runs = self._service_runs(k)
             known = [run for run in runs if run[0] in self.known_services]
-            if known and (collapse(candidate) not in self.known_services or len(known[-1][0]) > len(collapse(candidate))):
+            if known and (collapse(candidate) not in self.known_services or len(known[-1][0]) > len(collapse(candidate))) \
+                    and not _wrapped_rest(known[-1][0], collapse(candidate)):
                 leaf.service, k = known[-1]
             elif candidate and grammar.looks_like_service(collapse(candidate)):
                 leaf.service, k = collapse(candidate), k2
@@ -323,7 +334,8 @@ class ReportParser:
             if crossed:
                 if text in self.known_services:
                     runs.append((text, m + 1))
-            elif (nxt is None or nxt.para_start or nxt.after_short_line) and grammar.looks_like_service(text):
+            elif (nxt is None or nxt.para_start or nxt.after_short_line or _left_of(nxt, self.lines[k])) \
+                    and grammar.looks_like_service(text):  # the text below starts left of an indented service
                 runs.append((text, m + 1))
         return runs
 
@@ -450,6 +462,19 @@ class ReportParser:
         text = line.text
         return grammar.is_block_start(text) or bool(grammar.LEAF_CODE.match(text)) or bool(grammar.EMBEDDED_PAGE_HEADER.match(text))
 
+    def _bold_continuation(self, title: str | None, j: int) -> tuple[str | None, int]:
+        """A bold title set over paragraphs of its own goes on while the paragraphs stay bold
+        (a renderer that keeps the source's line breaks may space them like paragraphs)."""
+        start = j - 1
+        while (title and j < len(self.lines) and self.lines[start].bold and self.lines[j].bold
+               and not self._ends_header(self.lines[j]) and not grammar.ACHIEVEMENTS.match(self.lines[j].text)
+               and not grammar.ends_sentence(title)):
+            more, k = self._paragraph(j)
+            if not more:
+                break
+            title, j = collapse(self._join([title, more], [self.lines[j]])), k
+        return title, j
+
     def _join(self, parts: list[str], lines: list[Line] | None = None) -> str:
         """Parts of one text, `lines` the lines they came from (aligned to the end of `parts`)."""
         if not self.from_pdf:
@@ -501,6 +526,13 @@ class ReportParser:
 
 class LayoutError(ValueError):
     """The text does not follow the report grammar (layout drift): stop, do not guess."""
+
+
+def _wrapped_rest(run: str, paragraph: str) -> bool:
+    """Is the paragraph a known service run plus a word or two that read as its wrapped rest
+    ("Welzijnsbureau" / "Bloemekenswijk"), not as a description below it?"""
+    rest = paragraph[len(run):].split() if paragraph.startswith(run + " ") else []
+    return 0 < len(rest) <= 2 and grammar.looks_like_service(paragraph)
 
 
 def _left_of(line: Line, row: Line) -> bool:
@@ -591,6 +623,23 @@ def choose_header_readings(blocks: list[Block], issues: list[Issue]) -> None:
                 setattr(block, name, value)
             issues.append(Issue("header_columns", f"header of {block.node_id} read cell by cell: its service "
                                 f"{block.service!r} recurs in other headers", block.line, block.node_id))
+
+
+def restore_capitalised_services(blocks: list[Block], issues: list[Issue]) -> None:
+    """Services printed in capitals (small caps): the spelling another block prints, if any.
+
+    Left in capitals, with an anomaly, when the report prints that service nowhere else."""
+    spelled = {b.service.lower(): b.service for b in blocks if b.service and not b.service.isupper()}
+    for block in blocks:
+        if block.service and block.service.isupper() and len(block.service) > 3:
+            found = spelled.get(block.service.lower())
+            if found:
+                issues.append(Issue("service_case", f"service {block.service!r} printed in capitals, read as {found!r} "
+                                    f"(its spelling elsewhere in the report)", block.line, block.node_id))
+                block.service = found
+            else:
+                issues.append(Issue("service_case", f"service {block.service!r} printed in capitals only: its case "
+                                    f"is unknown", block.line, block.node_id))
 
 
 def assign_services_from_lexicon(blocks: list[Block], issues: list[Issue]) -> None:

@@ -48,6 +48,8 @@ class PhysicalLine:
     page_height: float = 0.0
     boxes: tuple[tuple[float, float], ...] = ()  # (x0, x1) of each word
     column_right: float = 0.0  # right end of the longest line on the page that starts where this one does
+    edge_bold: tuple[bool, bool] = (False, False)  # weight of the first and of the last word
+    edge_size: tuple[float, float] = (0.0, 0.0)  # font size of the first and of the last word
 
 
 PageReader = Callable[[object, bytes], list[list[PhysicalLine]]]  # (path, PDF bytes) -> physical lines per page
@@ -178,7 +180,10 @@ def _group_lines(words: list[dict], page: int, height: float = 0.0) -> list[Phys
         bottom = max(w["bottom"] for w in row)
         x0, x1 = row[0]["x0"], row[-1]["x1"]
         boxes = tuple((w["x0"], w["x1"]) for w in row)
-        lines.append(PhysicalLine(compatibility_forms("".join(parts).strip()), page, number, top, bottom, x0, x1, size, bold, boxes=boxes))
+        edge_bold = (_bold(row[0]["fontname"], families), _bold(row[-1]["fontname"], families))
+        edge_size = (row[0]["size"], row[-1]["size"])
+        lines.append(PhysicalLine(compatibility_forms("".join(parts).strip()), page, number, top, bottom, x0, x1, size, bold,
+                                  boxes=boxes, edge_bold=edge_bold, edge_size=edge_size))
     edge = max((l.x1 for l in lines), default=0.0)
     for line in lines:
         line.right_edge, line.page_height = edge, height
@@ -346,6 +351,8 @@ def _continues_row(previous: PhysicalLine, line: PhysicalLine) -> bool:
     return abs(line.x0 - previous.x0) <= CELL_ALIGN_PT and len(cells) > 1 and all(under_a_word(x) for x in cells[1:])
 
 
+# A header's meta line wrapped before or after a separator goes on.
+META_START, META_END = re.compile(r"^[·|•]\s"), re.compile(r"\s[·|•]$")
 CELL_ALIGN_PT = 1.5  # cells of one column start at the same x
 
 
@@ -362,9 +369,13 @@ def _cell_starts(line: PhysicalLine) -> list[float]:
 def _starts_paragraph(previous: PhysicalLine | None, line: PhysicalLine) -> bool:
     if previous is None:
         return True
-    if _continues_row(previous, line):
+    if _continues_row(previous, line) or META_START.match(line.text) or META_END.search(previous.text):
         return False
-    if previous.bold != line.bold or abs(previous.size - line.size) > 0.6:
+    # A change of weight or size where the lines meet: a heading over text. A header printed
+    # as one flowing line ("Title (bold, large) | Dienst X (regular)") that wraps inside its
+    # regular part changes weight and size by majority only, and goes on.
+    if (previous.bold != line.bold and previous.edge_bold[1] != line.edge_bold[0]) or (
+            abs(previous.size - line.size) > 0.6 and abs(previous.edge_size[1] - line.edge_size[0]) > 0.6):
         return True
     if previous.page != line.page:
         # A paragraph cut by a page break goes on, unless its last line closed a sentence

@@ -54,9 +54,11 @@ Fidelity check (--check): every PDF is read with pdfplumber (page.extract_text()
 per page); the words of the cleaned dump must appear in the PDF in order. Page furniture
 lines are dropped, words hyphenated at a line end are joined, "·"/"|" separators ignored,
 both sides NFKC-normalised and case-folded (small caps). Two figures: "local" (share of dump
-words found in order, where a word may be found up to 60 tokens back: the cells of a wrapped
-header row or table header are read line by line, so their words interleave) and "strict"
-(the longest subsequence of those matches that is in PDF order, as a share of dump words).
+words found: words unique to both sides anchor the alignment in order, and between two
+anchors the words must be found among the PDF tokens between them, in any order, since the
+cells of a wrapped header row or table header are read line by line and interleave) and
+"strict" (the longest subsequence of those matches that is in PDF order, as a share of dump
+words). "extra" counts PDF tokens no dump word used: the repeated table header rows.
 
 Re-render everything (all engines need to be installed):
 
