@@ -272,4 +272,5 @@ def _renderers_hyphen(last: str, before: str, piece: str, first: str, vocabulary
         return False
     if not (last[-2].islower() and first[0].islower()):
         return False
-    return not (before in vocabulary and piece in vocabulary)
+    # "co-" / "creatiefonds", "e-" / "loket": a prefix of one or two letters keeps its hyphen.
+    return len(before) > 2 and not (before in vocabulary and piece in vocabulary)

@@ -295,7 +295,9 @@ class ReportParser:
             candidate, k2, _ = self._paragraph_from("", k)
             runs = self._service_runs(k)
             known = [run for run in runs if run[0] in self.known_services]
-            if known and (collapse(candidate) not in self.known_services or len(known[-1][0]) > len(collapse(candidate))) \
+            if known and _wrapped_rest(known[-1][0], runs[-1][0]):
+                leaf.service, k = runs[-1]  # a known service with a word or two more: its wrapped rest
+            elif known and (collapse(candidate) not in self.known_services or len(known[-1][0]) > len(collapse(candidate))) \
                     and not _wrapped_rest(known[-1][0], collapse(candidate)):
                 leaf.service, k = known[-1]
             elif candidate and grammar.looks_like_service(collapse(candidate)):

@@ -87,7 +87,11 @@ def _page_chars(document, index: int) -> tuple[list[dict], float]:
         chars = []
         for i in range(count):
             key = object_address(textpage, i)
-            if not key:  # a space or line break PDFium generated: not printed
+            if not key:  # a space or line break PDFium generated where the page prints none
+                if text[i] == " " and chars:
+                    # A word gap drawn by positioning alone (Chromium prints no space glyphs):
+                    # it still ends the word, as the gap does for pdfminer's characters.
+                    chars.append({**chars[-1], "text": " ", "x0": chars[-1]["x1"]})
                 continue
             attrs = objects.get(key)
             if attrs is None:

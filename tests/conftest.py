@@ -101,6 +101,52 @@ def dumps_warehouse(tmp_path_factory) -> DumpsWarehouse:
     return DumpsWarehouse(db, published, target, build, docs, compiled)
 
 
+# ------------------------------------------------------------------ the multi-engine corpus
+# Extracting the 27 corpus PDFs takes minutes of one core. The corpus tests run last, and their
+# PDFs are extracted meanwhile in a background process on the core the rest of the suite
+# leaves free (most of it runs on one); run alone, they use both cores.
+CORPUS_TESTS = "test_extract_corpus.py"
+_corpus_pool: dict = {}
+
+
+def pytest_collection_modifyitems(session, config, items):
+    corpus = [item for item in items if item.path.name == CORPUS_TESTS]
+    if not corpus:
+        return
+    items[:] = [item for item in items if item.path.name != CORPUS_TESTS] + corpus
+    _corpus_pool["workers"] = 1 if len(items) > len(corpus) else 2
+
+
+def extract_in_background(paths: list[Path]) -> dict[Path, object]:
+    """Futures of `extract_file` for each path, submitted once per session."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "executor" not in _corpus_pool:
+        _corpus_pool["executor"] = ProcessPoolExecutor(max_workers=_corpus_pool.get("workers", 2),
+                                                       mp_context=multiprocessing.get_context("fork"))
+        _corpus_pool["futures"] = {}
+    futures = _corpus_pool["futures"]
+    for path in paths:
+        if path not in futures:
+            futures[path] = _corpus_pool["executor"].submit(_extract_path, path)
+    return {path: futures[path] for path in paths}
+
+
+def _extract_path(path: Path):
+    from extract.document import extract_file
+
+    return extract_file(path)
+
+
+def pytest_runtest_setup(item):
+    """Start the corpus extraction as soon as the first test of the session runs."""
+    if "workers" in _corpus_pool and "executor" not in _corpus_pool:
+        from test_extract_corpus import corpus_paths
+
+        extract_in_background(corpus_paths())
+
+
 # duckdb 2.0 prints "nanobind: leaked …" lines at interpreter shutdown (harmless). Leave right
 # after pytest's own last words, so that its summary line stays the last line of the run.
 _exit_status: list[int] = []
@@ -108,6 +154,8 @@ _exit_status: list[int] = []
 
 def pytest_sessionfinish(session, exitstatus):
     _exit_status.append(int(exitstatus))
+    if "executor" in _corpus_pool:
+        _corpus_pool["executor"].shutdown(wait=False, cancel_futures=True)
 
 
 @pytest.hookimpl(trylast=True)

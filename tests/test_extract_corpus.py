@@ -14,33 +14,33 @@ every design and is kept as an expected failure that reports its figures
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import REPO, sample_path
+from conftest import REPO, extract_in_background, sample_path
 
 from extract.acceptance import refusal
 from extract.compare import compare
-from extract.document import extract_file
 
 CORPUS = REPO / "tests" / "corpus"
 PDFS = sorted(CORPUS.glob("*/*.pdf"))
 CASES = [pytest.param(pdf, id=f"{pdf.parent.name}/{pdf.name[:3]}") for pdf in PDFS]
 
 
-def _extract(path: Path):
-    return extract_file(path)
+DUMPS = {n: sample_path(n, "text") for n in ("000", "001", "002")}
+
+
+def corpus_paths() -> list[Path]:
+    """The corpus PDFs, then the dumps they are compared with."""
+    return [*PDFS, *DUMPS.values()]
 
 
 @pytest.fixture(scope="module")
 def corpus():
-    """Every corpus PDF and every dump extracted once, over two processes."""
-    dumps = {n: sample_path(n, "text") for n in ("000", "001", "002")}
-    paths = list(PDFS) + list(dumps.values())
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        done = dict(zip(paths, pool.map(_extract, paths)))
-    return {pdf: (done[dumps[pdf.name[:3]]], done[pdf]) for pdf in PDFS}
+    """Every corpus PDF and every dump extracted once, in the background (see conftest)."""
+    futures = extract_in_background(corpus_paths())
+    done = {path: future.result() for path, future in futures.items()}
+    return {pdf: (done[DUMPS[pdf.name[:3]]], done[pdf]) for pdf in PDFS}
 
 
 def test_the_corpus_is_there():
