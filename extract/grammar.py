@@ -32,8 +32,9 @@ PERIOD = re.compile(r"(?<![0-9])(?P<start>(?:19|20)[0-9]{2})\s*-\s*(?P<end>(?:19
 # the printed word is read as the report's own spelling (`canonical`).
 STATUSES = ("Lopend", "Afgewerkt", "Stopgezet", "On hold", "Nog niet gestart")
 PHASES = ("Onderzoek", "Ontwerp", "Uitvoering", "Nazorg")
+_ANY_SPACING = r"\s+"
 PROJECT_STATUS = re.compile(
-    r"\b(?P<status>Lopend|Afgewerkt|Stopgezet|On\s+hold|Nog\s+niet\s+gestart)\s+(?P<phase>Onderzoek|Ontwerp|Uitvoering|Nazorg)"
+    r"\b(?P<status>" + "|".join(s.replace(" ", _ANY_SPACING) for s in STATUSES) + r")\s+(?P<phase>" + "|".join(PHASES) + ")"
     r"\s+(?P<start>(?:19|20)[0-9]{2})\s*-\s*(?P<end>(?:19|20)[0-9]{2})(?![0-9])", re.I
 )
 GROUP_OWNER = re.compile(r"^\s*(?P<owner>Groep\s+Gent)\b\s*(?P<rest>.*)$", re.I)
@@ -211,8 +212,8 @@ def join_lines(parts: list[str], vocabulary: frozenset[str] = frozenset(),
     """Lines of one paragraph or cell as one text: a space between them, except where a word
     was broken at the line end.
 
-    A hyphen followed by a conjunction stays with a space ("sport- en cultuurleven"). The hyphen stays, without a space, when the word is printed
-    with it ("data-" / "ontsluiting" is "data-ontsluiting"): a renderer may break any word
+    A hyphen followed by a conjunction stays with a space ("sport- en cultuurleven"). The
+    hyphen stays, without a space, when the word is printed with it ("data-" / "ontsluiting" is "data-ontsluiting"): a renderer may break any word
     after its hyphen. It goes when it is a soft hyphen (or U+2010 in a document that prints no
     U+2010 itself: the renderer's hyphenation character), when the document prints the word
     whole without it elsewhere, or when neither piece is a word of the document (syllables,
@@ -224,14 +225,11 @@ def join_lines(parts: list[str], vocabulary: frozenset[str] = frozenset(),
     out = ""
     for i, part in enumerate(parts):
         part = part.lstrip(" ")
-        if not part:
-            continue
         head = out.rstrip(" ")
-        last = head.rsplit(None, 1)[-1] if head.strip() else ""
-        first = part.split(None, 1)[0]
-        if not head:
-            out = part
+        if not part or not head.strip():
+            out = out or part
             continue
+        last, first = head.rsplit(None, 1)[-1], part.split(None, 1)[0]
         joint = "space" if deliberate and deliberate[i] else _line_break(last, first, vocabulary)
         if joint == "space":
             out = f"{head} {part}"
