@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 # Markers are capitalised words of their own; "acties" in lower case is prose.
@@ -156,8 +157,8 @@ def looks_like_service(text: str) -> bool:
     """A responsible-service line: a short name, not a sentence, not a bullet or table."""
     words = text.split()
     return (
-        0 < len(words) <= 8
-        and len(text) <= 70
+        0 < len(words) <= 10
+        and len(text) <= 80
         and not ends_sentence(text)
         and ". " not in text
         and not text.startswith(("-", "•", "*", "("))
@@ -197,7 +198,24 @@ def document_vocabulary(texts: list[str]) -> frozenset[str]:
     words.discard("")
     if any(_INNER_U2010.search(text) for text in texts):
         words.add("\u2010")  # the document prints U+2010 itself: at a line end it may be its own
+    if _renderer_hyphenates(texts, words):
+        words.add(RENDERER_HYPHENATES)
     return frozenset(words)
+
+
+def _renderer_hyphenates(texts: list[str], words: set[str]) -> bool:
+    """Are the document's line-end hyphens that its own words explain mostly the renderer's?"""
+    votes = Counter()
+    for text, nxt in zip(texts, texts[1:]):
+        tokens, following = text.split(), nxt.split()
+        if not tokens or not following or not _hyphenated_end(tokens[-1]) or not following[0][:1].islower():
+            continue
+        before, piece = _bare(tokens[-1][:-1]), _bare(following[0])
+        if tokens[-1].endswith("\u00ad") or (before + piece in words and f"{before}-{piece}" not in words):
+            votes["renderer"] += 1
+        elif f"{before}-{piece}" in words:
+            votes["printed"] += 1
+    return votes["renderer"] > votes["printed"]
 
 
 _INNER_U2010 = re.compile("\\w\u2010\\w")
@@ -250,25 +268,49 @@ def _line_break(last: str, first: str, vocabulary: frozenset[str]) -> str:
     before, piece = _bare(last[:-1]), _bare(first)
     if piece in SUSPENDED_BEFORE:
         return "space"
-    return "dehyphenated" if _renderers_hyphen(last, before, piece, first, vocabulary) else "hyphen"
+    renderers, _ = hyphen_evidence(last, before, piece, first, vocabulary)
+    return "dehyphenated" if renderers else "hyphen"
 
 
-def _renderers_hyphen(last: str, before: str, piece: str, first: str, vocabulary: frozenset[str]) -> bool:
-    """Was the hyphen that ended the line the renderer's (the word goes on without it)?
+def guessed_break(last: str, first: str, vocabulary: frozenset[str]) -> str | None:
+    """The word as joined when a line ending in `last` went on with `first` and nothing in the
+    document told whether the hyphen was printed or the renderer's; None otherwise."""
+    if _line_break(last, first, vocabulary) not in ("hyphen", "dehyphenated"):
+        return None
+    before, piece = _bare(last[:-1]), _bare(first)
+    renderers, certain = hyphen_evidence(last, before, piece, first, vocabulary)
+    return None if certain else (before + piece if renderers else f"{before}-{piece}")
+
+
+# A document whose line-end hyphens are mostly the renderer's (words it prints whole
+# elsewhere) hyphenates: its other line-end hyphens likely are too. Kept in the vocabulary.
+RENDERER_HYPHENATES = "\x00hyphenates"
+_VOWELS = frozenset("aeiouyàáâäèéêëìíîïòóôöùúûü")
+LONG_COMPOUND = 24  # letters: a compound this long is written with its hyphen, for readability
+
+
+def hyphen_evidence(last: str, before: str, piece: str, first: str, vocabulary: frozenset[str]) -> tuple[bool, bool]:
+    """Was the hyphen that ended the line the renderer's (the word goes on without it)? And
+    does the document say so, or is it a guess?
 
     In order: a soft hyphen, or U+2010 in a document that prints none itself, is; the word
     printed whole elsewhere says it was, printed with its hyphen elsewhere says it was not; a
-    capital or digit at the joint ("UCO-site", "Noord-Zuid") and two words of the document
-    on either side ("ruimte-efficiëntie") keep it; syllables ("aanvangsbe-" / "geleiding") lose it.
+    capital or digit at the joint ("UCO-site", "Noord-Zuid") and a prefix of one or two
+    letters ("e-loket") keep it. Otherwise a guess: where the renderer hyphenates, two
+    syllables lose it unless their vowels would run together ("ruimte-efficiëntie", as
+    Dutch spelling writes them) or the whole would be very long; where it does not, a
+    line-end hyphen is a printed one.
     """
     if last.endswith("\u00ad") or (last.endswith("\u2010") and "\u2010" not in vocabulary):
-        return True
+        return True, True
     glued, kept = before + piece, f"{before}-{piece}"
     if glued in vocabulary and kept not in vocabulary:
-        return True
+        return True, True
     if kept in vocabulary:
-        return False
-    if not (last[-2].islower() and first[0].islower()):
-        return False
-    # "co-" / "creatiefonds", "e-" / "loket": a prefix of one or two letters keeps its hyphen.
-    return len(before) > 2 and not (before in vocabulary and piece in vocabulary)
+        return False, True
+    if not (last[-2].islower() and first[0].islower()) or len(before) <= 2:
+        return False, True
+    if RENDERER_HYPHENATES in vocabulary:
+        clash = before[-1] in _VOWELS and piece[:1] in _VOWELS
+        return not (clash or len(before) + len(piece) >= LONG_COMPOUND), False
+    return False, False

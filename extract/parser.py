@@ -97,8 +97,10 @@ class ReportParser:
         while i < len(self.lines):
             i = self._step(i)
         choose_header_readings(self.blocks, self.issues)
-        restore_capitalised_services(self.blocks, self.issues)
+        restore_capitalised_services(self.blocks, self.issues, [l.words for l in self.lines])
         assign_services_from_lexicon(self.blocks, self.issues)
+        if self.from_pdf:
+            report_guessed_hyphens(self.lines[start:], self.blocks, self.vocabulary, self.issues)
         return ParseResult(front, self.blocks, self.issues)
 
     def _step(self, i: int) -> int:
@@ -294,16 +296,19 @@ class ReportParser:
         if leaf.service is None and k < len(self.lines):
             candidate, k2, _ = self._paragraph_from("", k)
             runs = self._service_runs(k)
-            known = [run for run in runs if run[0] in self.known_services]
+            known = [run[:2] for run in runs if run[0] in self.known_services]
+            continued = [run[:2] for run in runs if run[2]]
             if known and _wrapped_rest(known[-1][0], runs[-1][0]):
-                leaf.service, k = runs[-1]  # a known service with a word or two more: its wrapped rest
+                leaf.service, k = runs[-1][:2]  # a known service with a word or two more: its wrapped rest
             elif known and (collapse(candidate) not in self.known_services or len(known[-1][0]) > len(collapse(candidate))) \
                     and not _wrapped_rest(known[-1][0], collapse(candidate)):
                 leaf.service, k = known[-1]
+            elif continued:
+                leaf.service, k = continued[-1]
             elif candidate and grammar.looks_like_service(collapse(candidate)):
                 leaf.service, k = collapse(candidate), k2
             elif runs:
-                leaf.service, k = runs[-1]
+                leaf.service, k = runs[-1][:2]
         return k
 
     def _header_services(self) -> set[str]:
@@ -316,29 +321,33 @@ class ReportParser:
                     found.add(service)
         return found
 
-    def _service_runs(self, k: int) -> list[tuple[str, int]]:
-        """Service names printed with no gap above the text below them: (text, index after).
+    def _service_runs(self, k: int) -> list[tuple[str, int, bool]]:
+        """Service names printed with no gap above the text below them: (text, index after,
+        whether it goes on past a paragraph break).
 
         The renderer ended the service's last line although the next word would have fit
         (`Line.after_short_line`), or the paragraph ends there. Every run of at most three
         lines from lines[k] that ends so and reads as a service name, shortest first.
         """
-        runs, crossed = [], False
+        runs, crossed, joints_hold = [], False, True
         for m in range(k, min(k + 3, len(self.lines))):
             line = self.lines[m]
             if self._ends_header(line):
                 break
-            # Past a paragraph break only a service the report prints whole elsewhere counts:
-            # a renderer may set each line of a wrapped service apart like a paragraph.
-            crossed = crossed or (m > k and line.para_start)
+            # A renderer may set each line of a wrapped service apart like a paragraph: past
+            # such a break the run goes on where the name plainly does, or where the report
+            # prints the whole name elsewhere.
+            if m > k and line.para_start:
+                crossed = True
+                before = collapse(self._join([l.text for l in self.lines[k:m]], self.lines[k:m]))
+                joints_hold = joints_hold and name_goes_on(before, line.words, self.known_services)
             nxt = self.lines[m + 1] if m + 1 < len(self.lines) else None
             text = collapse(self._join([l.text for l in self.lines[k:m + 1]], self.lines[k:m + 1]))
-            if crossed:
-                if text in self.known_services:
-                    runs.append((text, m + 1))
-            elif (nxt is None or nxt.para_start or nxt.after_short_line or _left_of(nxt, self.lines[k])) \
-                    and grammar.looks_like_service(text):  # the text below starts left of an indented service
-                runs.append((text, m + 1))
+            ends = nxt is None or nxt.para_start or nxt.after_short_line or _left_of(nxt, self.lines[k])
+            if crossed and text in self.known_services:
+                runs.append((text, m + 1, True))
+            elif (joints_hold or not crossed) and ends and grammar.looks_like_service(text):
+                runs.append((text, m + 1, crossed))  # the text below starts left of an indented service
         return runs
 
     def _table(self, i: int) -> int:
@@ -537,6 +546,19 @@ def _wrapped_rest(run: str, paragraph: str) -> bool:
     return 0 < len(rest) <= 2 and grammar.looks_like_service(paragraph)
 
 
+# A name does not end on a word that joins it to more: "Centrum voor" / "Leerlingenbegeleiding".
+_LINKING_WORD = re.compile(r"(?:^|\s)(?:en|of|van|voor|de|der|den|het|in|op|met|tot|bij|&|-|–)$|\w-$", re.I)
+
+
+def name_goes_on(before: str, line: str, known: set[str]) -> bool:
+    """Is `line` (set apart like a paragraph) the rest of the name `before`? Where `before`
+    ends on a linking word or hyphen, where `line` starts in lower case, or where another name
+    of the report starts with `before` ("Welzijnsbureau" / "Bloemekenswijk")."""
+    first = line.lstrip()[:1]
+    return bool(_LINKING_WORD.search(before)) or first.islower() \
+        or any(name.startswith(before + " ") for name in known)
+
+
 def _left_of(line: Line, row: Line) -> bool:
     """Does `line` start left of the header row's code cell? Then it is text below the row
     (the row's cells are padded inside the text edge), even with no gap above it."""
@@ -627,11 +649,33 @@ def choose_header_readings(blocks: list[Block], issues: list[Issue]) -> None:
                                 f"{block.service!r} recurs in other headers", block.line, block.node_id))
 
 
-def restore_capitalised_services(blocks: list[Block], issues: list[Issue]) -> None:
-    """Services printed in capitals (small caps): the spelling another block prints, if any.
+def report_guessed_hyphens(lines: list[Line], blocks: list[Block], vocabulary: frozenset[str],
+                           issues: list[Issue]) -> None:
+    """One anomaly per block whose text joins a word broken at a hyphen on a guess: nothing in
+    the document told whether the hyphen was printed or the renderer's."""
+    starts = {(b.line.page, b.line.line): b for b in blocks}
+    block, guessed = None, {}
+    for line, nxt in zip(lines, lines[1:]):
+        block = starts.get((line.page, line.line), block)
+        if block is None or nxt.after_short_line or not line.text.strip() or not nxt.text.strip():
+            continue
+        word = grammar.guessed_break(line.text.split()[-1], nxt.text.split()[0], vocabulary)
+        if word:
+            guessed.setdefault(block.node_id, (block, nxt, []))[2].append(word)
+    for node_id, (block, line, words) in guessed.items():
+        issues.append(Issue("hyphen_guessed", f"{len(words)} word(s) broken at a line-end hyphen joined on a guess "
+                            f"(printed hyphen or the renderer's?): {', '.join(words[:8])}", line, node_id))
+
+
+def restore_capitalised_services(blocks: list[Block], issues: list[Issue], texts: list[str] = ()) -> None:
+    """Services printed in capitals (small caps): the spelling another block prints, if any,
+    else each word as the report spells it elsewhere (an anomaly says so either way).
 
     Left in capitals, with an anomaly, when the report prints that service nowhere else."""
     spelled = {b.service.lower(): b.service for b in blocks if b.service and not b.service.isupper()}
+    recase = word_case_reader(
+        [b.service for b in blocks if b.service and not b.service.isupper()],
+        [b.title for b in blocks if b.title], texts)
     for block in blocks:
         if block.service and block.service.isupper() and len(block.service) > 3:
             found = spelled.get(block.service.lower())
@@ -640,8 +684,41 @@ def restore_capitalised_services(blocks: list[Block], issues: list[Issue]) -> No
                                     f"(its spelling elsewhere in the report)", block.line, block.node_id))
                 block.service = found
             else:
-                issues.append(Issue("service_case", f"service {block.service!r} printed in capitals only: its case "
-                                    f"is unknown", block.line, block.node_id))
+                guess = recase(block.service)
+                issues.append(Issue("service_case", f"service {block.service!r} printed in capitals only: read as "
+                                    f"{guess!r} from the case of its words elsewhere in the report", block.line, block.node_id))
+                block.service = guess
+
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+MAX_ACRONYM = 5  # letters: "OCMW", "VAPH", "POOW"; a longer word in capitals is a word
+
+
+def word_case_reader(services: list[str], titles: list[str], texts: list[str]):
+    """A function giving a text in capitals the case its words have elsewhere in the report:
+    as in other services first, then in titles, then anywhere; a word the report only prints
+    in capitals (an acronym: "POOW", "IVA") stays so. The first word starts with a capital."""
+    sources = []
+    for source in (services, titles, texts):
+        forms: dict[str, Counter] = {}
+        for text in source:
+            for k, m in enumerate(_WORD.finditer(text)):
+                word = m.group()
+                if not word.isupper() and (k > 0 or source is services):  # a sentence's first word says nothing
+                    forms.setdefault(word.lower(), Counter())[word] += 1
+        sources.append(forms)
+
+    def form(word: str, first: bool) -> str:
+        for forms in sources:
+            if word.lower() in forms:
+                found = forms[word.lower()].most_common(1)[0][0]
+                return found[:1].upper() + found[1:] if first else found
+        return word[0] + word[1:].lower() if first and len(word) > MAX_ACRONYM else word
+
+    def recase(text: str) -> str:
+        return _WORD.sub(lambda m: form(m.group(), m.start() == 0), text)
+
+    return recase
 
 
 def assign_services_from_lexicon(blocks: list[Block], issues: list[Issue]) -> None:

@@ -24,6 +24,7 @@ from .numbers import shape
 from .tables import MARKER_FIRST_WORD
 
 BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+ITALIC_FONT = re.compile(r"italic|oblique|kursiv", re.I)
 PAGE_NUMBER = re.compile(r"^(?:pagina|page|p\.)?\s*[-–]?\s*(\d{1,4})\s*[-–]?(?:\s*(?:/|van|of)\s*\d{1,4})?$", re.I)
 CELL_GAP_EM = 1.2  # wider than this (in font sizes) between two words = a cell gap
 TOUCH_EM = 0.08  # closer than this, two words are one (split only by a font change, e.g. a fallback glyph)
@@ -50,6 +51,8 @@ class PhysicalLine:
     column_right: float = 0.0  # right end of the longest line on the page that starts where this one does
     edge_bold: tuple[bool, bool] = (False, False)  # weight of the first and of the last word
     edge_size: tuple[float, float] = (0.0, 0.0)  # font size of the first and of the last word
+    italic: bool = False  # most of the line's letters are italic
+    edge_italic: tuple[bool, bool] = (False, False)  # slant of the first and of the last word
 
 
 PageReader = Callable[[object, bytes], list[list[PhysicalLine]]]  # (path, PDF bytes) -> physical lines per page
@@ -170,7 +173,9 @@ def _group_lines(words: list[dict], page: int, height: float = 0.0) -> list[Phys
     for number, row in enumerate(rows, start=1):
         row.sort(key=lambda w: w["x0"])
         size = Counter(round(w["size"], 1) for w in row).most_common(1)[0][0]
-        bold = sum(len(w["text"]) for w in row if _bold(w["fontname"], families)) * 2 > sum(len(w["text"]) for w in row)
+        letters = sum(len(w["text"]) for w in row)
+        bold = sum(len(w["text"]) for w in row if _bold(w["fontname"], families)) * 2 > letters
+        italic = sum(len(w["text"]) for w in row if _italic(w["fontname"], families)) * 2 > letters
         row = _join_touching(row, size)
         parts = [row[0]["text"]]
         for before, word in zip(row, row[1:]):
@@ -182,8 +187,9 @@ def _group_lines(words: list[dict], page: int, height: float = 0.0) -> list[Phys
         boxes = tuple((w["x0"], w["x1"]) for w in row)
         edge_bold = (_bold(row[0]["fontname"], families), _bold(row[-1]["fontname"], families))
         edge_size = (row[0]["size"], row[-1]["size"])
+        edge_italic = (_italic(row[0]["fontname"], families), _italic(row[-1]["fontname"], families))
         lines.append(PhysicalLine(compatibility_forms("".join(parts).strip()), page, number, top, bottom, x0, x1, size, bold,
-                                  boxes=boxes, edge_bold=edge_bold, edge_size=edge_size))
+                                  boxes=boxes, edge_bold=edge_bold, edge_size=edge_size, italic=italic, edge_italic=edge_italic))
     edge = max((l.x1 for l in lines), default=0.0)
     for line in lines:
         line.right_edge, line.page_height = edge, height
@@ -194,6 +200,7 @@ def _group_lines(words: list[dict], page: int, height: float = 0.0) -> list[Phys
 
 # A style suffix after a family name on the same page: "LinLibertineOB" beside "LinLibertineO".
 BOLD_SUFFIX = re.compile(r"^(?P<family>.+?)[-_,]?(?:B|BI|BO|Bd|BdIt|Bol)$")
+ITALIC_SUFFIX = re.compile(r"^(?P<family>.+?)[-_,]?(?:I|BI|It|BdIt|Obl)$")
 
 
 def _font_family(fontname: str) -> str:
@@ -206,6 +213,15 @@ def _bold(fontname: str, families: set[str]) -> bool:
     if BOLD_FONT.search(name):
         return True
     m = BOLD_SUFFIX.match(name)
+    return bool(m) and m.group("family") in families
+
+
+def _italic(fontname: str, families: set[str]) -> bool:
+    """Italic by its name ("…-Italic", "…Oblique") or by an italic suffix on a family of the page."""
+    name = _font_family(fontname)
+    if ITALIC_FONT.search(name):
+        return True
+    m = ITALIC_SUFFIX.match(name)
     return bool(m) and m.group("family") in families
 
 
@@ -371,10 +387,12 @@ def _starts_paragraph(previous: PhysicalLine | None, line: PhysicalLine) -> bool
         return True
     if _continues_row(previous, line) or META_START.match(line.text) or META_END.search(previous.text):
         return False
-    # A change of weight or size where the lines meet: a heading over text. A header printed
-    # as one flowing line ("Title (bold, large) | Dienst X (regular)") that wraps inside its
-    # regular part changes weight and size by majority only, and goes on.
+    # A change of weight, slant or size where the lines meet: a heading over text, an italic
+    # service line over its description. A header printed as one flowing line ("Title (bold,
+    # large) | Dienst X (regular)") that wraps inside its regular part changes weight and size
+    # by majority only, and goes on.
     if (previous.bold != line.bold and previous.edge_bold[1] != line.edge_bold[0]) or (
+            previous.italic != line.italic and previous.edge_italic[1] != line.edge_italic[0]) or (
             abs(previous.size - line.size) > 0.6 and abs(previous.edge_size[1] - line.edge_size[0]) > 0.6):
         return True
     if previous.page != line.page:
