@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from .grammar import join_lines
+from .grammar import PROJECT_STATUS, join_lines
 from .markup import clean_line, is_rule
 
 
@@ -25,6 +25,7 @@ class Line:
     # PDF only: the line before stopped short although this line's first word would have
     # fit on it, so the renderer broke it on purpose (a weaker sign than para_start).
     after_short_line: bool = False
+    italic: bool | None = None  # PDF only: most of the line is set in an italic font
 
     @property
     def words(self) -> str:
@@ -91,7 +92,9 @@ def row_columns(lines: list[Line], vocabulary: frozenset[str] = frozenset()) -> 
     rows = [line.word_boxes() for line in lines]
     gaps = sorted(b[0] - a[1] for words in rows for a, b in zip(words, words[1:]))
     space = gaps[len(gaps) // 4] if gaps else 0.0  # a low quantile: rows of one-word cells have few spaces
-    cut = [[k == 0 or sep == "\t" or x0 - words[k - 1][1] > WIDE_GAP * space
+    # A project's status, phase and period start a cell however tight the padding before
+    # them: no title reads "… Lopend Uitvoering 2022 - 2025".
+    cut = [[k == 0 or sep == "\t" or x0 - words[k - 1][1] > WIDE_GAP * space or _status_at(words, k)
             for k, (x0, _, _, sep) in enumerate(words)] for words in rows]
     edges = [words[k][0] for words, starts in zip(rows, cut) for k in range(1, len(words)) if starts[k]]
     fragments, per_line = [], []
@@ -122,6 +125,12 @@ def row_columns(lines: list[Line], vocabulary: frozenset[str] = frozenset()) -> 
             return None
     texts = [join_lines([text for _, text in sorted(pieces, key=lambda p: p[0])], vocabulary) for _, _, pieces in columns]
     return texts, len(lines) == 1 or _laid_out_as_row(per_line)
+
+
+def _status_at(words: list[tuple[float, float, str, str]], k: int) -> bool:
+    """Do a project's status, phase and period start at word k of a line?"""
+    m = PROJECT_STATUS.match(" ".join(w for _, _, w, _ in words[k:]))
+    return bool(m)
 
 
 def _laid_out_as_row(cells: list[list[tuple[float, float, str]]]) -> bool:

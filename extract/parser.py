@@ -179,16 +179,17 @@ class ReportParser:
         plan = self._new_block("action_plan", m.group("code"), self.goal, header_line)
         self.plan = plan
         # The header runs until its period "2020 - 2027" (the 2021 layout wraps it over lines).
-        parts, used = [m.group("rest")], 0
+        parts, lines, used = [m.group("rest")], [], 0
         while not grammar.PERIOD.search(" ".join(parts)) and j < len(self.lines) and used < MAX_HEADER_LINES:
             if self._ends_header(self.lines[j]):
                 break
             parts.append(self.lines[j].text)
+            lines.append(self.lines[j])
             j, used = j + 1, used + 1
         # A period wrapped mid-header ("2020 - 2025 Groep" / "Gent …") goes on in its paragraph,
         # up to a deliberate line break (a meta line set tight above the description).
-        header, j, more = self._paragraph_from(" ".join(parts), j, row=header_line,
-                                               stop_at_break=bool(grammar.PERIOD.search(" ".join(parts))))
+        joined = self._join(parts, lines)
+        header, j, more = self._paragraph_from(joined, j, row=header_line, stop_at_break=bool(grammar.PERIOD.search(joined)))
         used += more
         period = _last_period(header)
         if period is None:
@@ -287,12 +288,26 @@ class ReportParser:
         if alternative:
             leaf.alternative = leaf_header_fields(grammar.LEAF_CODE.match(alternative).group("rest"))
             service = leaf.alternative["service"]
-            if leaf.service is None and service and grammar.looks_like_service(service):
-                # Read as one line the header has no service; read by cells its last cell is one.
+            if leaf.status is None and leaf.alternative["status"]:
+                reason = "only so its status, phase and period are read"
+            elif _title_tail_below(leaf, leaf.alternative, self.known_services) \
+                    and not collapse(first.text).endswith(" " + leaf.alternative["service"]):  # else a service wrapped below
+                reason = "the last line of its title lies under the title, not after the service"
+            elif leaf.service is None and service and grammar.looks_like_service(service):
+                reason = "only so it has a service"  # read as one line the header has none
+            else:
+                reason = None
+            if reason:
                 for name, value in leaf.alternative.items():
                     setattr(leaf, name, value)
                 leaf.alternative = None
-                self._issue("header_columns", f"header of {code} read cell by cell: only so it has a service", first, leaf)
+                self._issue("header_columns", f"header of {code} read cell by cell: {reason}", first, leaf)
+        if level == "action" and end in (None, j + 1) and wrapped and leaf.service not in self.known_services:
+            inside = self._service_inside(first, m.group("rest"), self.lines[j + 1:k])
+            if inside:
+                leaf.title, leaf.service = inside
+                self._issue("header_columns", f"service {leaf.service!r} of {code} read inside the header's lines: "
+                            f"a cell beside its wrapped title", first, leaf)
         if leaf.service is None and k < len(self.lines):
             candidate, k2, _ = self._paragraph_from("", k)
             runs = self._service_runs(k)
@@ -310,6 +325,29 @@ class ReportParser:
             elif runs:
                 leaf.service, k = runs[-1][:2]
         return k
+
+    def _service_inside(self, first: Line, rest: str, below: list[Line]) -> tuple[str, str] | None:
+        """(title, service) of a header whose service cell sits beside its wrapped title: the
+        end of one of its lines that stands right of all its other lines (a column of its own),
+        either a cell after a wide gap or, with no wider gap than a word space, a service the
+        report names elsewhere. None when no line has one."""
+        parts, lines = [rest] + [l.text for l in below], [first] + below
+        for t, part in enumerate(parts):
+            words = collapse(part).split()
+            cell = len(part.rsplit("\t", 1)[1].split()) if "\t" in part.strip() else 0
+            for n in range(len(words) - 1, 0, -1):  # the longest service first, a title word before it
+                service = " ".join(words[-n:])
+                after = parts[t + 1] if t + 1 < len(parts) else ""
+                if after and name_goes_on(service, after, self.known_services):
+                    continue  # a service wrapped below, as dumps print them
+                # A cell on a later line than the code's, centred beside the wrapped title; on
+                # the code's line it may as well be a service wrapped below.
+                a_cell = t > 0 and (n == cell or _set_apart(lines[t], n)) and grammar.looks_like_service(service)
+                if (service in self.known_services or a_cell) and _beside(lines, t, n):
+                    title_parts = parts[:t] + [" ".join(words[:-n])] + parts[t + 1:]
+                    # Broken inside a narrow cell: no line break of the title is deliberate.
+                    return collapse(grammar.join_lines(title_parts, self.vocabulary)), service
+        return None
 
     def _header_services(self) -> set[str]:
         """Services printed in the last cell of a one-line leaf header: the report's own lexicon."""
@@ -340,7 +378,8 @@ class ReportParser:
             if m > k and line.para_start:
                 crossed = True
                 before = collapse(self._join([l.text for l in self.lines[k:m]], self.lines[k:m]))
-                joints_hold = joints_hold and name_goes_on(before, line.words, self.known_services)
+                joints_hold = joints_hold and _same_style(self.lines[m - 1], line) \
+                    and name_goes_on(before, line.words, self.known_services)
             nxt = self.lines[m + 1] if m + 1 < len(self.lines) else None
             text = collapse(self._join([l.text for l in self.lines[k:m + 1]], self.lines[k:m + 1]))
             ends = nxt is None or nxt.para_start or nxt.after_short_line or _left_of(nxt, self.lines[k])
@@ -559,6 +598,43 @@ def name_goes_on(before: str, line: str, known: set[str]) -> bool:
         or any(name.startswith(before + " ") for name in known)
 
 
+def _title_tail_below(leaf: Block, columns: dict, known: set[str]) -> bool:
+    """Do the two readings of a header differ only in words that the line-by-line reading
+    appends to the service and the column reading to the title, under the title's column,
+    and that do not read as the rest of the service ("Dienst" / "Activering en Werk")?"""
+    service, title = leaf.service or "", leaf.title or ""
+    short = columns["service"] or ""
+    tail = service[len(short):].strip() if short and service.startswith(short + " ") else ""
+    return bool(tail) and columns["status"] == leaf.status and columns["title"] == f"{title} {tail}" \
+        and not name_goes_on(short, tail, known)
+
+
+def _same_style(a: Line, b: Line) -> bool:
+    """Same weight and slant: an italic service does not go on in the regular text below it."""
+    return a.bold == b.bold and a.italic == b.italic
+
+
+def _beside(lines: list[Line], t: int, n: int) -> bool:
+    """Do the last n words of lines[t] stand right of every other line of the header (a cell
+    of their own beside the title's), rather than end a title that fills the text width?"""
+    if len(lines[t].boxes) < n or len(lines) < 2:
+        return False
+    x0 = lines[t].boxes[-n][0]
+    return all(l.boxes and l.boxes[-1][1] < x0 for k, l in enumerate(lines) if k != t)
+
+
+CELL_PADDING_SHARE = 1.5  # a gap this many times the line's usual word space parts two cells
+
+
+def _set_apart(line: Line, n: int) -> bool:
+    """Is the gap before the last n words of the line clearly wider than its word spaces?"""
+    boxes = line.boxes
+    if len(boxes) <= n or len(boxes) < 3:
+        return False
+    gaps = sorted(b[0] - a[1] for a, b in zip(boxes, boxes[1:]))
+    return boxes[-n][0] - boxes[-n - 1][1] > CELL_PADDING_SHARE * gaps[len(gaps) // 2]
+
+
 def _left_of(line: Line, row: Line) -> bool:
     """Does `line` start left of the header row's code cell? Then it is text below the row
     (the row's cells are padded inside the text edge), even with no gap above it."""
@@ -691,7 +767,8 @@ def restore_capitalised_services(blocks: list[Block], issues: list[Issue], texts
 
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
-MAX_ACRONYM = 5  # letters: "OCMW", "VAPH", "POOW"; a longer word in capitals is a word
+MAX_ACRONYM = 4  # letters: "OCMW", "VAPH", "POOW"; a longer word in capitals is a word
+MIN_CONTENT_WORD = 3  # letters: shorter words ("en", "van", "de") are never capitalised in a name
 
 
 def word_case_reader(services: list[str], titles: list[str], texts: list[str]):
@@ -708,12 +785,21 @@ def word_case_reader(services: list[str], titles: list[str], texts: list[str]):
                     forms.setdefault(word.lower(), Counter())[word] += 1
         sources.append(forms)
 
+    # How the report's services write their other words: "Dienst Wegen, Bruggen en Waterlopen"
+    # (capitalised) or "Coördinatie lokale dienstencentra" (not).
+    content = [w for name in services for w in _WORD.findall(name)[1:] if len(w) > MIN_CONTENT_WORD]
+    capitalised = sum(w[0].isupper() for w in content) * 2 > len(content)
+
     def form(word: str, first: bool) -> str:
-        for forms in sources:
+        if word.lower() in sources[0]:
+            found = sources[0][word.lower()].most_common(1)[0][0]
+            return found[:1].upper() + found[1:] if first else found
+        if first or (capitalised and len(word) > MIN_CONTENT_WORD):
+            return word[0] + word[1:].lower() if len(word) > MAX_ACRONYM or word.lower() in sources[1] or word.lower() in sources[2] else word
+        for forms in sources[1:]:
             if word.lower() in forms:
-                found = forms[word.lower()].most_common(1)[0][0]
-                return found[:1].upper() + found[1:] if first else found
-        return word[0] + word[1:].lower() if first and len(word) > MAX_ACRONYM else word
+                return forms[word.lower()].most_common(1)[0][0]
+        return word
 
     def recase(text: str) -> str:
         return _WORD.sub(lambda m: form(m.group(), m.start() == 0), text)

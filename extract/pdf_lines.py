@@ -84,7 +84,7 @@ def assemble_lines(path, pages: list[list[PhysicalLine]]) -> tuple[list[Line], i
             if is_rule(physical.text):  # a rule of dashes is drawing, not text
                 continue
             lines.append(Line(physical.text, physical.page, physical.line, _starts_paragraph(previous, physical),
-                              physical.bold, physical.boxes, _ended_early(previous, physical)))
+                              physical.bold, physical.boxes, _ended_early(previous, physical), physical.italic))
             previous = physical
     return lines, len(pages), sorted(removed.items())
 
@@ -334,6 +334,8 @@ def _ended_early(previous: PhysicalLine | None, line: PhysicalLine) -> bool:
     """
     if previous is None or previous.page != line.page or not line.boxes or abs(previous.x0 - line.x0) > 1:
         return False
+    if "\t" in previous.text or "\t" in line.text:
+        return False  # cells of a row: a line of a cell ends at the cell's edge, not the text's
     # After a hyphen too: a renderer splits a word only when the whole of it does not fit, so
     # a rest that would have fit means the line was broken on purpose after a hyphen.
     return _room_for_first_word(previous, line)
@@ -382,6 +384,15 @@ def _cell_starts(line: PhysicalLine) -> list[float]:
     return starts
 
 
+CAPITALS_LINE_LETTERS = 8  # fewer letters in capitals may be an acronym ending a line ("OCMW")
+
+
+def _capitals_only(text: str) -> bool:
+    """A line set in capitals or small caps: letters enough, none of them lower case."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= CAPITALS_LINE_LETTERS and not any(c.islower() for c in letters)
+
+
 def _starts_paragraph(previous: PhysicalLine | None, line: PhysicalLine) -> bool:
     if previous is None:
         return True
@@ -391,6 +402,8 @@ def _starts_paragraph(previous: PhysicalLine | None, line: PhysicalLine) -> bool
     # service line over its description. A header printed as one flowing line ("Title (bold,
     # large) | Dienst X (regular)") that wraps inside its regular part changes weight and size
     # by majority only, and goes on.
+    if _capitals_only(previous.text) != _capitals_only(line.text):
+        return True  # small caps (a meta line) over text in upper and lower case, or the reverse
     if (previous.bold != line.bold and previous.edge_bold[1] != line.edge_bold[0]) or (
             previous.italic != line.italic and previous.edge_italic[1] != line.edge_italic[0]) or (
             abs(previous.size - line.size) > 0.6 and abs(previous.edge_size[1] - line.edge_size[0]) > 0.6):
