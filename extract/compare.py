@@ -114,9 +114,9 @@ def _bump(result: Comparison, measure: str, equal: bool) -> None:
 
 
 def _compare_nodes(reference, candidate, result, flagged) -> None:
-    theirs = {n.node_id: asdict(n) for n in candidate.tables["nodes"]}
-    for node in reference.tables["nodes"]:
-        mine, other = asdict(node), theirs.get(node.node_id)
+    theirs = {row["node_id"]: row for row in without_space_after_hyphens([asdict(n) for n in candidate.tables["nodes"]])}
+    for node, mine in zip(reference.tables["nodes"], without_space_after_hyphens([asdict(n) for n in reference.tables["nodes"]])):
+        other = theirs.get(node.node_id)
         _bump(result, "nodes", other is not None)
         for name in NODE_FIELDS:
             same = other is not None and other[name] == mine[name]
@@ -153,7 +153,8 @@ def _compare_table_rows(reference, candidate, table, measure, result, flagged) -
 def _words_per_node(extraction: Extraction) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for text in extraction.tables["texts"]:
-        out.setdefault(text.node_id, []).extend(f"{text.section}:{w}" for w in text.text.split())
+        words = _SPACE_AFTER_HYPHEN.sub("-", text.text).split()  # see without_space_after_hyphens
+        out.setdefault(text.node_id, []).extend(f"{text.section}:{w}" for w in words)
     return out
 
 

@@ -193,7 +193,7 @@ def document_vocabulary(texts: list[str]) -> frozenset[str]:
     for text in texts:
         tokens = text.split()
         start = 1 if broken else 0
-        broken = bool(tokens) and _hyphenated_end(tokens[-1])
+        broken = bool(tokens) and hyphenated_end(tokens[-1])
         words.update(_bare(w) for w in tokens[start: len(tokens) - 1 if broken else None])
     words.discard("")
     if any(_INNER_U2010.search(text) for text in texts):
@@ -208,7 +208,7 @@ def _renderer_hyphenates(texts: list[str], words: set[str]) -> bool:
     votes = Counter()
     for text, nxt in zip(texts, texts[1:]):
         tokens, following = text.split(), nxt.split()
-        if not tokens or not following or not _hyphenated_end(tokens[-1]) or not following[0][:1].islower():
+        if not tokens or not following or not hyphenated_end(tokens[-1]) or not following[0][:1].islower():
             continue
         before, piece = _bare(tokens[-1][:-1]), _bare(following[0])
         if tokens[-1].endswith("\u00ad") or (before + piece in words and f"{before}-{piece}" not in words):
@@ -221,7 +221,7 @@ def _renderer_hyphenates(texts: list[str], words: set[str]) -> bool:
 _INNER_U2010 = re.compile("\\w\u2010\\w")
 
 
-def _hyphenated_end(word: str) -> bool:
+def hyphenated_end(word: str) -> bool:
     return len(word) > 1 and word.endswith(LINE_END_HYPHENS) and word[-2].isalpha()
 
 
@@ -230,7 +230,9 @@ def join_lines(parts: list[str], vocabulary: frozenset[str] = frozenset(),
     """Lines of one paragraph or cell as one text: a space between them, except where a word
     was broken at the line end.
 
-    A hyphen followed by a conjunction stays with a space ("sport- en cultuurleven"). The
+    A hyphen followed by a conjunction or by another such part stays with a space ("sport- en
+    cultuurleven", "vrijetijds- sport- en"); a lone hyphen after one goes with the part after
+    it ("kosten en -" / "subsidies"). The
     hyphen stays, without a space, when the word is printed with it ("data-" / "ontsluiting" is "data-ontsluiting"): a renderer may break any word
     after its hyphen. It goes when it is a soft hyphen (or U+2010 in a document that prints no
     U+2010 itself: the renderer's hyphenation character), when the document prints the word
@@ -247,8 +249,14 @@ def join_lines(parts: list[str], vocabulary: frozenset[str] = frozenset(),
         if not part or not head.strip():
             out = out or part
             continue
-        last, first = head.rsplit(None, 1)[-1], part.split(None, 1)[0]
-        joint = "space" if deliberate and deliberate[i] else _line_break(last, first, vocabulary)
+        words = head.rsplit(None, 2)
+        last, first = words[-1], part.split(None, 1)[0]
+        if deliberate and deliberate[i]:
+            joint = "space"
+        elif last in ("-", "\u2013") and len(words) > 1 and words[-2].lower() in SUSPENDED_BEFORE and first[:1].isalpha():
+            joint = "glued"  # "kosten en -" / "subsidies": a word's part left out, its hyphen before the rest
+        else:
+            joint = _line_break(last, first, vocabulary)
         if joint == "space":
             out = f"{head} {part}"
         elif joint == "glued":
@@ -263,11 +271,11 @@ def _line_break(last: str, first: str, vocabulary: frozenset[str]) -> str:
     goes on after its own hyphen) or 'dehyphenated' (the hyphen was the renderer's)."""
     if len(last) > 1 and last.endswith("/") and first[:1].isalnum():
         return "glued"
-    if not (first[:1].isalpha() and _hyphenated_end(last)):
+    if not (first[:1].isalpha() and hyphenated_end(last)):
         return "space"
     before, piece = _bare(last[:-1]), _bare(first)
-    if piece in SUSPENDED_BEFORE:
-        return "space"
+    if piece in SUSPENDED_BEFORE or first.endswith(LINE_END_HYPHENS):
+        return "space"  # "sport- en", "vrijetijds- sport- en": parts of a word left out
     renderers, _ = hyphen_evidence(last, before, piece, first, vocabulary)
     return "dehyphenated" if renderers else "hyphen"
 

@@ -18,6 +18,7 @@ from .tables import Issue, Table, hoist_table_headers, join_split_markers, parse
 
 LEVEL_OF_MARKER = {"goal": "goal", "plan": "action_plan"}
 MAX_HEADER_LINES = 8
+MAX_TITLE_PARAGRAPHS = 2  # a goal title set apart over more one-line paragraphs than this is not read as one
 
 
 @dataclass
@@ -302,6 +303,13 @@ class ReportParser:
                     setattr(leaf, name, value)
                 leaf.alternative = None
                 self._issue("header_columns", f"header of {code} read cell by cell: {reason}", first, leaf)
+        if leaf.service and _LINKING_WORD.search(leaf.service) and k < len(self.lines):
+            # "Financiën en" / "Administratie": a service cell ending on a linking word goes on
+            # in the line below, however the renderer set that line.
+            rest, k2 = self._paragraph(k)
+            if rest and grammar.looks_like_service(f"{leaf.service} {rest}") and k2 == k + 1:
+                leaf.service, k = f"{leaf.service} {rest}", k2
+                self._issue("service_wrapped", f"service of {code} goes on below its header: {leaf.service!r}", first, leaf)
         if level == "action" and end in (None, j + 1) and wrapped and leaf.service not in self.known_services:
             inside = self._service_inside(first, m.group("rest"), self.lines[j + 1:k])
             if inside:
@@ -378,8 +386,8 @@ class ReportParser:
             if m > k and line.para_start:
                 crossed = True
                 before = collapse(self._join([l.text for l in self.lines[k:m]], self.lines[k:m]))
-                joints_hold = joints_hold and _same_style(self.lines[m - 1], line) \
-                    and name_goes_on(before, line.words, self.known_services)
+                joints_hold = joints_hold and name_goes_on(before, line.words, self.known_services,
+                                                           _same_style(self.lines[m - 1], line))
             nxt = self.lines[m + 1] if m + 1 < len(self.lines) else None
             text = collapse(self._join([l.text for l in self.lines[k:m + 1]], self.lines[k:m + 1]))
             ends = nxt is None or nxt.para_start or nxt.after_short_line or _left_of(nxt, self.lines[k])
@@ -433,10 +441,16 @@ class ReportParser:
         elif new_paragraph and block.sections[-1].paragraphs[-1]:
             block.sections[-1].paragraphs.append([])
         paragraph = block.sections[-1].paragraphs[-1]
-        if paragraph:  # a word broken at the end of the line before goes on here
-            paragraph[-1:] = [self._join([paragraph[-1], line.words], [line])]
-        else:
+        if not paragraph:
             paragraph.append(line.words)
+            return
+        joined = self._join([paragraph[-1], line.words], [line])  # a word broken at the line end goes on here
+        inside = grammar.INDICATOR_INSIDE.search(joined)
+        if inside:  # "… coronapandemie. Wat stellen we" / "vast?: …": the indicator's label wrapped
+            paragraph[-1] = joined[: inside.start()].rstrip()
+            self._prose(replace(line, text=joined[inside.start():], boxes=(), para_start=True))
+        else:
+            paragraph[-1] = joined
 
     @staticmethod
     def _base_section(block: Block) -> str:
@@ -513,8 +527,9 @@ class ReportParser:
         return grammar.is_block_start(text) or bool(grammar.LEAF_CODE.match(text)) or bool(grammar.EMBEDDED_PAGE_HEADER.match(text))
 
     def _bold_continuation(self, title: str | None, j: int) -> tuple[str | None, int]:
-        """A bold title set over paragraphs of its own goes on while the paragraphs stay bold
-        (a renderer that keeps the source's line breaks may space them like paragraphs)."""
+        """A title set over paragraphs of its own goes on while the paragraphs stay bold (a
+        renderer that keeps the source's line breaks may space them like paragraphs), or, in
+        any weight, when one-line paragraphs like it lead straight to the achievements."""
         start = j - 1
         while (title and j < len(self.lines) and self.lines[start].bold and self.lines[j].bold
                and not self._ends_header(self.lines[j]) and not grammar.ACHIEVEMENTS.match(self.lines[j].text)
@@ -523,6 +538,11 @@ class ReportParser:
             if not more:
                 break
             title, j = collapse(self._join([title, more], [self.lines[j]])), k
+        rest = self.lines[j:j + MAX_TITLE_PARAGRAPHS + 1]
+        ends = next((n for n, l in enumerate(rest) if grammar.ACHIEVEMENTS.match(l.text) or self._ends_header(l)), None)
+        if title and ends and not grammar.ends_sentence(title) and all(
+                l.para_start and l.bold == self.lines[start].bold and not grammar.ends_sentence(l.text) for l in rest[:ends]):
+            title, j = collapse(self._join([title, *(l.text for l in rest[:ends])], rest[:ends])), j + ends
         return title, j
 
     def _join(self, parts: list[str], lines: list[Line] | None = None) -> str:
@@ -589,13 +609,14 @@ def _wrapped_rest(run: str, paragraph: str) -> bool:
 _LINKING_WORD = re.compile(r"(?:^|\s)(?:en|of|van|voor|de|der|den|het|in|op|met|tot|bij|&|-|–)$|\w-$", re.I)
 
 
-def name_goes_on(before: str, line: str, known: set[str]) -> bool:
+def name_goes_on(before: str, line: str, known: set[str], same_style: bool = True) -> bool:
     """Is `line` (set apart like a paragraph) the rest of the name `before`? Where `before`
-    ends on a linking word or hyphen, where `line` starts in lower case, or where another name
-    of the report starts with `before` ("Welzijnsbureau" / "Bloemekenswijk")."""
+    ends on a linking word or hyphen; or, in the same weight and slant, where `line` starts in
+    lower case or another name of the report starts with `before` ("Welzijnsbureau" /
+    "Bloemekenswijk")."""
     first = line.lstrip()[:1]
-    return bool(_LINKING_WORD.search(before)) or first.islower() \
-        or any(name.startswith(before + " ") for name in known)
+    return bool(_LINKING_WORD.search(before)) or same_style and (
+        first.islower() or any(name.startswith(before + " ") for name in known))
 
 
 def _title_tail_below(leaf: Block, columns: dict, known: set[str]) -> bool:
@@ -731,16 +752,37 @@ def report_guessed_hyphens(lines: list[Line], blocks: list[Block], vocabulary: f
     the document told whether the hyphen was printed or the renderer's."""
     starts = {(b.line.page, b.line.line): b for b in blocks}
     block, guessed = None, {}
-    for line, nxt in zip(lines, lines[1:]):
+    for n, line in enumerate(lines):
         block = starts.get((line.page, line.line), block)
-        if block is None or nxt.after_short_line or not line.text.strip() or not nxt.text.strip():
+        if block is None:
             continue
-        word = grammar.guessed_break(line.text.split()[-1], nxt.text.split()[0], vocabulary)
-        if word:
-            guessed.setdefault(block.node_id, (block, nxt, []))[2].append(word)
+        for nxt, last, first in _broken_words(line, lines[n + 1:n + 4]):
+            word = grammar.guessed_break(last, first, vocabulary)
+            if word:
+                guessed.setdefault(block.node_id, (block, nxt, []))[2].append(word)
     for node_id, (block, line, words) in guessed.items():
         issues.append(Issue("hyphen_guessed", f"{len(words)} word(s) broken at a line-end hyphen joined on a guess "
                             f"(printed hyphen or the renderer's?): {', '.join(words[:8])}", line, node_id))
+
+
+def _broken_words(line: Line, below: list[Line]):
+    """(line, last word, first word) where a cell of `line` ends in a hyphenated word and the
+    same column goes on below: the next line, or the piece of a later line starting where the
+    cell does (a header row's cells wrap side by side)."""
+    cells = line.cells() or [(None, None, line.text)]
+    for k, (x0, _, text) in enumerate(cells):
+        words = text.split()
+        if not words or not grammar.hyphenated_end(words[-1]):
+            continue
+        if x0 is None:
+            if below and not below[0].after_short_line and below[0].text.strip():
+                yield below[0], words[-1], below[0].text.split()[0]
+        else:
+            for other in below:
+                piece = next((t for c0, _, t in other.cells() or [] if abs(c0 - x0) <= 1.5 and t.strip()), None)
+                if piece:
+                    yield other, words[-1], piece.split()[0]
+                    break
 
 
 def restore_capitalised_services(blocks: list[Block], issues: list[Issue], texts: list[str] = ()) -> None:
@@ -799,7 +841,8 @@ def word_case_reader(services: list[str], titles: list[str], texts: list[str]):
         for forms in sources[1:]:
             if word.lower() in forms:
                 return forms[word.lower()].most_common(1)[0][0]
-        return word
+        # A word the report prints nowhere else is rather a name ("Service FACTORY") than a common noun.
+        return word[0] + word[1:].lower() if len(word) > MAX_ACRONYM else word
 
     def recase(text: str) -> str:
         return _WORD.sub(lambda m: form(m.group(), m.start() == 0), text)
