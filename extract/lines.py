@@ -97,6 +97,8 @@ def row_columns(lines: list[Line], vocabulary: frozenset[str] = frozenset()) -> 
     cut = [[k == 0 or sep == "\t" or x0 - words[k - 1][1] > WIDE_GAP * space or _status_at(words, k)
             for k, (x0, _, _, sep) in enumerate(words)] for words in rows]
     edges = [words[k][0] for words, starts in zip(rows, cut) for k in range(1, len(words)) if starts[k]]
+    # A line starting right of the row's left edge starts a cell of a later column.
+    edges += [words[0][0] for words in rows[1:] if words[0][0] > rows[0][0][0] + 1]
     fragments, per_line = [], []
     for n, (words, starts) in enumerate(zip(rows, cut)):
         cells: list[list] = []

@@ -278,6 +278,11 @@ class ReportParser:
                     break
                 title_parts.append(extra)
                 m = k2
+        if level == "action" and first.bold and "\t" not in header and k < len(self.lines) and self.lines[k].bold:
+            # A title wrapped by the source over lines that the renderer spaced like paragraphs.
+            longer, k2 = self._bold_continuation(header, k)
+            if longer != header:
+                header, wrapped, k = longer, wrapped + (k2 - k), k2
         if wrapped:
             self._issue("title_wrapped", f"header of {code} joined from {wrapped + 1} lines", first, leaf)
         fields = leaf_header_fields(header)
@@ -431,6 +436,10 @@ class ReportParser:
         indicator = grammar.INDICATOR.match(line.text)
         section = "indicator" if indicator else (self.section if self.section != "indicator" or not line.para_start else self._base_section(block))
         new_paragraph = line.para_start or indicator or line.text.startswith(("- ", "• "))
+        before = block.sections[-1].paragraphs[-1][-1:] if block.sections else []
+        if new_paragraph and not indicator and line.text[:1].islower() and before and before[0].split() \
+                and grammar.hyphenated_end(before[0].split()[-1]):
+            new_paragraph = False  # "co-" / "creatiefonds": no paragraph ends inside a word
         if self.rejoin and block.sections and not grammar.ends_sentence(" ".join(block.sections[-1].paragraphs[-1])):
             new_paragraph = False
             section = block.sections[-1].name
