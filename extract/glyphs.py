@@ -16,6 +16,8 @@ from .lines import Line
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 LIGATURES = ("ff", "fi", "fl", "ffi", "ffl", "ft", "fj", "fb", "fh", "fk", "tt", "tz", "st", "ct", "sp", "th", "Th",
              "ch", "ck", "Qu")
+# A contextual alternate stands for one letter: Linux Libertine's "f" before ")" in "(innovatief)".
+ALTERNATES = tuple("abcdefghijklmnopqrstuvwxyz")
 
 
 def _words(text: str) -> list[str]:
@@ -34,7 +36,7 @@ def recover_ligatures(lines: list[Line]) -> tuple[list[Line], list[tuple[str, st
         for word in _words(line.text):
             for char in set(PRIVATE_USE.findall(word)):
                 seen[char] += 1
-                for letters in LIGATURES:
+                for letters in LIGATURES + ALTERNATES:
                     if word.replace(char, letters).lower() in known:
                         votes[char][letters] += 1
     learnt = {char: votes[char].most_common(1)[0][0] for char in seen if votes[char]}

@@ -351,8 +351,8 @@ class ReportParser:
             for n in range(len(words) - 1, 0, -1):  # the longest service first, a title word before it
                 service = " ".join(words[-n:])
                 after = parts[t + 1] if t + 1 < len(parts) else ""
-                if after and name_goes_on(service, after, self.known_services):
-                    continue  # a service wrapped below, as dumps print them
+                if t == 0 and after and name_goes_on(service, after, self.known_services):
+                    continue  # on the code's line, a service wrapped below, as dumps print them
                 # A cell on a later line than the code's, centred beside the wrapped title; on
                 # the code's line it may as well be a service wrapped below.
                 a_cell = t > 0 and (n == cell or _set_apart(lines[t], n)) and grammar.looks_like_service(service)
@@ -646,8 +646,10 @@ def _same_style(a: Line, b: Line) -> bool:
 
 def _beside(lines: list[Line], t: int, n: int) -> bool:
     """Do the last n words of lines[t] stand right of every other line of the header (a cell
-    of their own beside the title's), rather than end a title that fills the text width?"""
-    if len(lines[t].boxes) < n or len(lines) < 2:
+    of their own beside the title's), rather than end a title that fills the text width?
+    A title line that wrapped (not the header's last line) must show it: a last line is
+    short anyway."""
+    if len(lines[t].boxes) < n or len(lines) < 2 or not any(k != t for k in range(len(lines) - 1)):
         return False
     x0 = lines[t].boxes[-n][0]
     return all(l.boxes and l.boxes[-1][1] < x0 for k, l in enumerate(lines) if k != t)
@@ -799,12 +801,12 @@ def restore_capitalised_services(blocks: list[Block], issues: list[Issue], texts
     else each word as the report spells it elsewhere (an anomaly says so either way).
 
     Left in capitals, with an anomaly, when the report prints that service nowhere else."""
-    spelled = {b.service.lower(): b.service for b in blocks if b.service and not b.service.isupper()}
+    spelled = {b.service.lower(): b.service for b in blocks if b.service and not _in_capitals(b.service)}
     recase = word_case_reader(
-        [b.service for b in blocks if b.service and not b.service.isupper()],
+        [b.service for b in blocks if b.service and not _in_capitals(b.service)],
         [b.title for b in blocks if b.title], texts)
     for block in blocks:
-        if block.service and block.service.isupper() and len(block.service) > 3:
+        if block.service and _in_capitals(block.service):
             found = spelled.get(block.service.lower())
             if found:
                 issues.append(Issue("service_case", f"service {block.service!r} printed in capitals, read as {found!r} "
@@ -820,6 +822,11 @@ def restore_capitalised_services(blocks: list[Block], issues: list[Issue], texts
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 MAX_ACRONYM = 4  # letters: "OCMW", "VAPH", "POOW"; a longer word in capitals is a word
 MIN_CONTENT_WORD = 3  # letters: shorter words ("en", "van", "de") are never capitalised in a name
+
+
+def _in_capitals(name: str) -> bool:
+    """Printed (partly) in capitals or small caps: a word in capitals too long for an acronym."""
+    return any(w.isupper() and len(w) > MAX_ACRONYM for w in _WORD.findall(name))
 
 
 def word_case_reader(services: list[str], titles: list[str], texts: list[str]):
@@ -854,7 +861,7 @@ def word_case_reader(services: list[str], titles: list[str], texts: list[str]):
         return word[0] + word[1:].lower() if len(word) > MAX_ACRONYM else word
 
     def recase(text: str) -> str:
-        return _WORD.sub(lambda m: form(m.group(), m.start() == 0), text)
+        return _WORD.sub(lambda m: form(m.group(), m.start() == 0) if m.group().isupper() else m.group(), text)
 
     return recase
 
