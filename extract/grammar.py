@@ -38,6 +38,10 @@ PROJECT_STATUS = re.compile(
     r"\b(?P<status>" + "|".join(s.replace(" ", _ANY_SPACING) for s in STATUSES) + r")\s+(?P<phase>" + "|".join(PHASES) + ")"
     r"\s+(?P<start>(?:19|20)[0-9]{2})\s*-\s*(?P<end>(?:19|20)[0-9]{2})(?![0-9])", re.I
 )
+# The status and phase that open a project's meta cells, its period perhaps wrapped below.
+STATUS_AND_PHASE = re.compile(
+    r"\b(?P<status>" + "|".join(s.replace(" ", _ANY_SPACING) for s in STATUSES) + r")\s+(?P<phase>" + "|".join(PHASES) + r")\b", re.I
+)
 GROUP_OWNER = re.compile(r"^\s*(?P<owner>Groep\s+Gent)\b\s*(?P<rest>.*)$", re.I)
 # Typography between the cells of a header's meta line: "Lopend · Ontwerp · 2018 - 2020 · Dienst X".
 META_SEPARATOR = re.compile(r"\s+[·|•▪◦]\s+|\s+[·|•▪◦]$|^[·|•▪◦]\s+")

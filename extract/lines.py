@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from .grammar import PROJECT_STATUS, join_lines
+from .grammar import STATUS_AND_PHASE, join_lines
 from .markup import clean_line, is_rule
 
 
@@ -67,7 +67,7 @@ def dump_lines(raw_lines: Iterable[str]) -> Iterator[Line]:
 
 EDGE_TOLERANCE = 0.3  # points: cells of one column start at the same x (same padding)
 WIDE_GAP = 1.8  # times the row's word space: a gap between two cells
-EDGE_GAP = 1.4  # times the word space: enough before a word on a column edge
+EDGE_GAP = 1.25  # times the word space: enough before a word on a column edge
 
 
 def row_columns(lines: list[Line], vocabulary: frozenset[str] = frozenset()) -> tuple[list[str], bool] | None:
@@ -92,8 +92,8 @@ def row_columns(lines: list[Line], vocabulary: frozenset[str] = frozenset()) -> 
     rows = [line.word_boxes() for line in lines]
     gaps = sorted(b[0] - a[1] for words in rows for a, b in zip(words, words[1:]))
     space = gaps[len(gaps) // 4] if gaps else 0.0  # a low quantile: rows of one-word cells have few spaces
-    # A project's status, phase and period start a cell however tight the padding before
-    # them: no title reads "… Lopend Uitvoering 2022 - 2025".
+    # A project's status and phase start a cell however tight the padding before them: no
+    # title reads "… Lopend Uitvoering".
     cut = [[k == 0 or sep == "\t" or x0 - words[k - 1][1] > WIDE_GAP * space or _status_at(words, k)
             for k, (x0, _, _, sep) in enumerate(words)] for words in rows]
     edges = [words[k][0] for words, starts in zip(rows, cut) for k in range(1, len(words)) if starts[k]]
@@ -130,9 +130,8 @@ def row_columns(lines: list[Line], vocabulary: frozenset[str] = frozenset()) -> 
 
 
 def _status_at(words: list[tuple[float, float, str, str]], k: int) -> bool:
-    """Do a project's status, phase and period start at word k of a line?"""
-    m = PROJECT_STATUS.match(" ".join(w for _, _, w, _ in words[k:]))
-    return bool(m)
+    """Do a project's status and phase start at word k of a line?"""
+    return bool(STATUS_AND_PHASE.match(" ".join(w for _, _, w, _ in words[k:k + 4])))
 
 
 def _laid_out_as_row(cells: list[list[tuple[float, float, str]]]) -> bool:

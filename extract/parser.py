@@ -315,7 +315,7 @@ class ReportParser:
             if rest and grammar.looks_like_service(f"{leaf.service} {rest}") and k2 == k + 1:
                 leaf.service, k = f"{leaf.service} {rest}", k2
                 self._issue("service_wrapped", f"service of {code} goes on below its header: {leaf.service!r}", first, leaf)
-        if level == "action" and end in (None, j + 1) and wrapped and leaf.service not in self.known_services:
+        if level == "action" and end in (None, j + 1) and leaf.service not in self.known_services:
             inside = self._service_inside(first, m.group("rest"), self.lines[j + 1:k])
             if inside:
                 leaf.title, leaf.service = inside
@@ -395,7 +395,8 @@ class ReportParser:
                                                            _same_style(self.lines[m - 1], line))
             nxt = self.lines[m + 1] if m + 1 < len(self.lines) else None
             text = collapse(self._join([l.text for l in self.lines[k:m + 1]], self.lines[k:m + 1]))
-            ends = nxt is None or nxt.para_start or nxt.after_short_line or _left_of(nxt, self.lines[k])
+            ends = nxt is None or nxt.para_start or nxt.after_short_line or _left_of(nxt, self.lines[k]) \
+                or self._ends_header(nxt)
             if crossed and text in self.known_services:
                 runs.append((text, m + 1, True))
             elif (joints_hold or not crossed) and ends and grammar.looks_like_service(text):
