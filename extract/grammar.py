@@ -278,15 +278,19 @@ def _line_break(last: str, first: str, vocabulary: frozenset[str]) -> str:
     if not (first[:1].isalpha() and hyphenated_end(last)):
         return "space"
     before, piece = _bare(last[:-1]), _bare(first)
-    if piece in SUSPENDED_BEFORE or first.endswith(LINE_END_HYPHENS):
+    if piece in SUSPENDED_BEFORE or first.endswith(LINE_END_HYPHENS) and _bare(first[:-1]) in vocabulary:
         return "space"  # "sport- en", "vrijetijds- sport- en": parts of a word left out
     renderers, _ = hyphen_evidence(last, before, piece, first, vocabulary)
     return "dehyphenated" if renderers else "hyphen"
 
 
-def guessed_break(last: str, first: str, vocabulary: frozenset[str]) -> str | None:
+def guessed_break(last: str, first: str, vocabulary: frozenset[str], before: str = "") -> str | None:
     """The word as joined when a line ending in `last` went on with `first` and nothing in the
-    document told whether the hyphen was printed or the renderer's; None otherwise."""
+    document told whether the hyphen was printed or the renderer's; None otherwise. A line
+    ending in a lone dash (`before` is the word ahead of it) is a guess too: "-" / "delen"
+    may be a dash or the hyphen of "-delen"."""
+    if last in ("-", "\u2013") and first[:1].isalpha() and before.lower() not in SUSPENDED_BEFORE:
+        return f"{last} {first}"
     if _line_break(last, first, vocabulary) not in ("hyphen", "dehyphenated"):
         return None
     before, piece = _bare(last[:-1]), _bare(first)

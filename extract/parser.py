@@ -768,8 +768,8 @@ def report_guessed_hyphens(lines: list[Line], blocks: list[Block], vocabulary: f
         block = starts.get((line.page, line.line), block)
         if block is None:
             continue
-        for nxt, last, first in _broken_words(line, lines[n + 1:n + 4]):
-            word = grammar.guessed_break(last, first, vocabulary)
+        for nxt, before, last, first in _broken_words(line, lines[n + 1:n + 4]):
+            word = grammar.guessed_break(last, first, vocabulary, before)
             if word:
                 guessed.setdefault(block.node_id, (block, nxt, []))[2].append(word)
     for node_id, (block, line, words) in guessed.items():
@@ -778,22 +778,23 @@ def report_guessed_hyphens(lines: list[Line], blocks: list[Block], vocabulary: f
 
 
 def _broken_words(line: Line, below: list[Line]):
-    """(line, last word, first word) where a cell of `line` ends in a hyphenated word and the
+    """(line, word before, last word, first word) where a cell of `line` ends in a hyphen and the
     same column goes on below: the next line, or the piece of a later line starting where the
     cell does (a header row's cells wrap side by side)."""
     cells = line.cells() or [(None, None, line.text)]
     for k, (x0, _, text) in enumerate(cells):
         words = text.split()
-        if not words or not grammar.hyphenated_end(words[-1]):
+        if not words or not (grammar.hyphenated_end(words[-1]) or words[-1] in ("-", "\u2013")):
             continue
+        before = words[-2] if len(words) > 1 else ""
         if x0 is None:
             if below and not below[0].after_short_line and below[0].text.strip():
-                yield below[0], words[-1], below[0].text.split()[0]
+                yield below[0], before, words[-1], below[0].text.split()[0]
         else:
             for other in below:
                 piece = next((t for c0, _, t in other.cells() or [] if abs(c0 - x0) <= 1.5 and t.strip()), None)
                 if piece:
-                    yield other, words[-1], piece.split()[0]
+                    yield other, before, words[-1], piece.split()[0]
                     break
 
 

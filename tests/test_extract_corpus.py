@@ -7,10 +7,10 @@ extractor knows none of these designs. Each PDF is compared, field by field, wit
 extraction of its own dump (`extract.compare`).
 
 The bar of issue 14: every budget and staffing row and cell equal; the main job's acceptance
-rule loads every PDF; titles and services ≥ 99,5% equal, text word ratio ≥ 0,998, and every
-remaining difference flagged by an anomaly. The first two hold; the last is not met yet on
-every design and is kept as an expected failure that reports its figures
-(`tools/compare_sources.py DUMP PDF...` prints them with each difference).
+rule loads every PDF; text word ratio ≥ 0,998; titles and services ≥ 99,5% equal, and every
+remaining difference flagged by an anomaly. The last two are not met on a few PDFs yet; those
+are named below (`KNOWN_GAPS`) as expected failures that report their figures, every other PDF
+must meet the bar (`tools/compare_sources.py DUMP PDF...` prints the figures and differences).
 """
 from __future__ import annotations
 
@@ -69,16 +69,48 @@ def test_the_acceptance_rule_loads_it(corpus, pdf):
 
 
 @pytest.mark.parametrize("pdf", CASES)
-def test_the_text_is_the_dumps_nearly_word_for_word(corpus, pdf):
-    """A floor against regressions (the issue's bar of 0,998 is the expected failure below)."""
+def test_the_text_is_the_dumps_word_for_word(corpus, pdf):
     reference, candidate = corpus[pdf]
-    assert compare(reference, candidate).text_ratio >= 0.975
+    assert compare(reference, candidate).text_ratio >= 0.998
 
 
-@pytest.mark.xfail(strict=False, reason="issue 14: titles/services of some designs still read differently without an anomaly")
-@pytest.mark.parametrize("pdf", CASES)
-def test_titles_services_and_text_meet_the_bar(corpus, pdf):
+# PDFs that do not meet the whole bar yet, and why (see the notes on issue 14).
+KNOWN_GAPS = {
+    "titles": {
+        # LibreOffice sizes each header table to its content with a cell padding no wider than
+        # a word space: a title and a service cell a report prints once read as one (flagged).
+        "libreoffice-grid/000": "a title hyphenated inside a narrow cell (flagged hyphen_guessed)",
+        "libreoffice-grid/001": "services beside wrapped titles with no gap (flagged)",
+        "libreoffice-grid/002": "services beside wrapped titles with no gap (flagged)",
+    },
+    "silent": {
+        "chromium-magazine/002": "a line ending in a lone dash before a word: '-federale' (dash or hyphen?)",
+        "weasyprint-magazine/002": "a line ending in a lone dash before a word: '-federale'",
+        "weasyprint-grid/000": "a line ending in a lone dash before a word: '-delen'",
+        "weasyprint-grid/001": "a word hyphenated at a page end inside a list item",
+        "libreoffice-grid/001": "a service with no gap after a one-line title it repeats (ACX1300)",
+        "libreoffice-grid/002": "a line ending in a lone dash; a hyphenated word ending in a suspended hyphen",
+        "libreoffice-magazine/002": "a hyphenated word ending in a suspended hyphen",
+        "libreoffice-stacked/001": "words hyphenated by LibreOffice that the document also prints with a hyphen",
+    },
+}
+
+
+def cases_with_gaps(kind: str) -> list:
+    return [pytest.param(pdf, id=f"{pdf.parent.name}/{pdf.name[:3]}",
+                         marks=pytest.mark.xfail(strict=False, reason=KNOWN_GAPS[kind][key]) if key in KNOWN_GAPS[kind] else ())
+            for pdf in PDFS for key in [f"{pdf.parent.name}/{pdf.name[:3]}"]]
+
+
+@pytest.mark.parametrize("pdf", cases_with_gaps("titles"))
+def test_titles_and_services_meet_the_bar(corpus, pdf):
     reference, candidate = corpus[pdf]
     result = compare(reference, candidate)
-    assert result.share("title") >= 0.995 and result.share("service") >= 0.995 and result.text_ratio >= 0.998, result.summary()
-    assert not result.silent, [(d.key, d.field) for d in result.silent[:10]]
+    assert result.share("title") >= 0.995 and result.share("service") >= 0.995, result.summary()
+
+
+@pytest.mark.parametrize("pdf", cases_with_gaps("silent"))
+def test_every_difference_is_flagged_by_an_anomaly(corpus, pdf):
+    reference, candidate = corpus[pdf]
+    silent = compare(reference, candidate).silent
+    assert not silent, [(d.key, d.field, d.reference, d.candidate) for d in silent[:10]]

@@ -45,6 +45,17 @@ def test_only_a_break_nothing_explains_is_a_guess():
     assert guessed_break("aanvangsbe-", "geleiding", words) is None  # the document prints it whole
     assert guessed_break("door-", "loopt", words) == "doorloopt"
     assert guessed_break("door", "loopt", words) is None  # no hyphen, no question
+    assert guessed_break("-", "delen", words, before="lessen.") == "- delen"  # a dash, or "-delen"?
+    assert guessed_break("-", "rapportering", words, before="en") is None  # "opvolging en -rapportering"
+
+
+@pytest.mark.parametrize("parts,words,joined", [
+    (["opvolging en -", "rapportering"], (), "opvolging en -rapportering"),
+    (["vrijetijds-", "sport- en cultuur"], ("de sport",), "vrijetijds- sport- en cultuur"),  # a series of parts
+    (["eerste-", "lijnsgezondheids- en"], ("eerstelijnsgezondheids",), "eerstelijnsgezondheids- en"),
+])
+def test_parts_of_words_left_out_keep_their_hyphens(parts, words, joined):
+    assert join_lines(parts, vocabulary(*words, hyphenates=True)) == joined
 
 
 @pytest.mark.parametrize("before,line,goes_on", [
