@@ -281,7 +281,9 @@ class ReportParser:
         if level == "action" and first.bold and "\t" not in header and k < len(self.lines) and self.lines[k].bold:
             # A title wrapped by the source over lines that the renderer spaced like paragraphs.
             longer, k2 = self._bold_continuation(header, k)
-            if longer != header:
+            # Only where bold sets the header apart: in a design that sets everything bold
+            # the text below would go on bold too.
+            if longer != header and k2 < len(self.lines) and self.lines[k2].bold is False:
                 header, wrapped, k = longer, wrapped + (k2 - k), k2
         if wrapped:
             self._issue("title_wrapped", f"header of {code} joined from {wrapped + 1} lines", first, leaf)
@@ -351,8 +353,11 @@ class ReportParser:
             for n in range(len(words) - 1, 0, -1):  # the longest service first, a title word before it
                 service = " ".join(words[-n:])
                 after = parts[t + 1] if t + 1 < len(parts) else ""
-                if t == 0 and after and name_goes_on(service, after, self.known_services):
-                    continue  # on the code's line, a service wrapped below, as dumps print them
+                # A service wrapped below, as dumps print them. Beside a wrapped title, the line
+                # below may as well be the title's rest: there only a linking word or a known
+                # name's start tells, not the lower case.
+                if after and name_goes_on(service, after, self.known_services, lower_case=t == 0):
+                    continue
                 # A cell on a later line than the code's, centred beside the wrapped title; on
                 # the code's line it may as well be a service wrapped below.
                 a_cell = t > 0 and (n == cell or _set_apart(lines[t], n)) and grammar.looks_like_service(service)
@@ -619,14 +624,14 @@ def _wrapped_rest(run: str, paragraph: str) -> bool:
 _LINKING_WORD = re.compile(r"(?:^|\s)(?:en|of|van|voor|de|der|den|het|in|op|met|tot|bij|&|-|–)$|\w-$", re.I)
 
 
-def name_goes_on(before: str, line: str, known: set[str], same_style: bool = True) -> bool:
+def name_goes_on(before: str, line: str, known: set[str], same_style: bool = True, lower_case: bool = True) -> bool:
     """Is `line` (set apart like a paragraph) the rest of the name `before`? Where `before`
     ends on a linking word or hyphen; or, in the same weight and slant, where `line` starts in
-    lower case or another name of the report starts with `before` ("Welzijnsbureau" /
-    "Bloemekenswijk")."""
+    lower case (unless `lower_case` is False) or another name of the report starts with
+    `before` ("Welzijnsbureau" / "Bloemekenswijk")."""
     first = line.lstrip()[:1]
     return bool(_LINKING_WORD.search(before)) or same_style and (
-        first.islower() or any(name.startswith(before + " ") for name in known))
+        lower_case and first.islower() or any(name.startswith(before + " ") for name in known))
 
 
 def _title_tail_below(leaf: Block, columns: dict, known: set[str]) -> bool:
