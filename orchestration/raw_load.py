@@ -26,7 +26,9 @@ def _duck_type(field: pa.Field) -> str:
 BOOKKEEPING = {
     "load_history": "file_name VARCHAR, document_id VARCHAR, extractor_version VARCHAR, action VARCHAR, recorded_at TIMESTAMP",
     "quarantine": "file_name VARCHAR, document_id VARCHAR, reason VARCHAR, recorded_at TIMESTAMP",
+    "publications": "code_hash VARCHAR, published_at TIMESTAMP",  # which code built each published snapshot
 }
+DUPLICATE_REASON = "same content as"  # how raw.quarantine names a second copy of a loaded report
 
 
 def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
@@ -99,11 +101,32 @@ def replace_document(conn: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table
 
 
 def drop_document(conn: duckdb.DuckDBPyConnection, file_name: str) -> int:
-    """Remove every row of the document loaded from file_name (a report removed from the inbox)."""
+    """Remove every row of the document loaded from file_name (a report removed from the inbox).
+
+    Its quarantine entry goes too, and raw.load_history records the departure: a file put
+    back later is a new arrival (its sensor run key counts departures).
+    """
     ensure_raw_schema(conn)
-    ids = [r[0] for r in conn.execute(f"SELECT document_id FROM {RAW_SCHEMA}.documents WHERE file_name = ?", [file_name]).fetchall()]
+    rows = conn.execute(f"SELECT document_id, extractor_version FROM {RAW_SCHEMA}.documents WHERE file_name = ?", [file_name]).fetchall()
+    refused = conn.execute(f"SELECT document_id FROM {RAW_SCHEMA}.quarantine WHERE file_name = ?", [file_name]).fetchall()
+    ids = [r[0] for r in rows]
+    if not rows and not refused:
+        return 0
     conn.execute("BEGIN TRANSACTION")
-    for name in RAW_TABLES:
-        conn.execute(f"DELETE FROM {RAW_SCHEMA}.{name} WHERE document_id IN (SELECT unnest(?))", [ids])
-    conn.execute("COMMIT")
+    try:
+        for name in RAW_TABLES:
+            conn.execute(f"DELETE FROM {RAW_SCHEMA}.{name} WHERE document_id IN (SELECT unnest(?))", [ids])
+        conn.execute(f"DELETE FROM {RAW_SCHEMA}.quarantine WHERE file_name = ?", [file_name])
+        document_id, version = rows[0] if rows else (refused[0][0], None)
+        conn.execute(f"INSERT INTO {RAW_SCHEMA}.load_history VALUES (?, ?, ?, 'dropped', now())", [file_name, document_id, version])
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
     return len(ids)
+
+
+def record_publication(conn: duckdb.DuckDBPyConnection, code_hash: str) -> None:
+    """Note in the database about to be published which code built it."""
+    ensure_raw_schema(conn)
+    conn.execute(f"INSERT INTO {RAW_SCHEMA}.publications VALUES (?, now())", [code_hash])
