@@ -94,8 +94,10 @@ def build_everything(force: bool = False, workers: int | None = None) -> BuildOu
 
 def dagster_instance() -> dg.DagsterInstance:
     """The persistent instance under warehouse/dagster_home: `make ui` shows the runs of `make run`."""
+    from .instance import ensure_home
+
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home()))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    ensure_home(Path(os.environ["DAGSTER_HOME"]))
     return dg.DagsterInstance.get()
 
 
