@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,8 +26,9 @@ from .inbox import inbox_files
 from .state import InboxPlan, WarehouseState, plan_inbox, read_database
 
 
-# The console shows warnings and errors only; the UI keeps the full event log.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The terminal gets make run's own lines (progress, summary); the runs' event logs, stack traces
+# included, stay in the instance for the UI (`make ui`).
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 @dataclass
@@ -55,7 +58,7 @@ def up_to_date(files: dict[str, str]) -> tuple[bool, InboxPlan, WarehouseState]:
     return published.digest() == built.digest() and published.code_hash == code_hash(), plan, built
 
 
-def build_everything(force: bool = False, workers: int | None = None) -> BuildOutcome:
+def build_everything(force: bool = False, workers: int | None = None, progress=None) -> BuildOutcome:
     """Extract what the warehouse lacks (in parallel processes), prune, then build and publish."""
     outcome = BuildOutcome()
     files = inbox_files(settings.inbox())
@@ -70,19 +73,22 @@ def build_everything(force: bool = False, workers: int | None = None) -> BuildOu
     instance.add_dynamic_partitions("reports", [n for n in outcome.reports if n not in known])
     for name in sorted(known - set(files)):
         instance.delete_dynamic_partition("reports", name)
-    for name, reason in extract_in_parallel(plan.extract, workers):
+    for name, reason in extract_in_parallel(plan.extract, workers, progress):
         if reason is not None:
             outcome.failed_reports[name] = reason
     # Only now the full code location (dbt manifest included): the workers did not wait for it.
     from .definitions import defs  # after the settings are final (env set by the caller)
 
+    # Dagster's own beta notice when it resolves our jobs' sensors (a parameter we do not use)
+    warnings.filterwarnings("ignore", category=dg.BetaWarning, message="Parameter `owners`")
+
     if plan.drop:
-        defs.get_job_def("prune_removed_reports").execute_in_process(
+        defs.resolve_job_def("prune_removed_reports").execute_in_process(
             instance=instance, raise_on_error=False,
             run_config={**QUIET, "ops": {"drop_removed_reports": {"config": {"file_names": plan.drop}}}})
         outcome.dropped_reports = [n for n in plan.drop if n in built.loaded]
     outcome.quarantined = _quarantined(set(files))
-    result = defs.get_job_def("build_warehouse").execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
+    result = defs.resolve_job_def("build_warehouse").execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     for evaluation in result.get_asset_check_evaluations():
         outcome.checks[evaluation.asset_check_key.to_user_string()] = evaluation
     published = dg.AssetKey("published_warehouse")
@@ -101,23 +107,37 @@ def dagster_instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
-def extract_in_parallel(names: list[str], workers: int | None) -> list[tuple[str, str | None]]:
+def extract_in_parallel(names: list[str], workers: int | None, progress=None) -> list[tuple[str, str | None]]:
     """One `extract_reports` run per report partition, spread over processes (pdfplumber is CPU-bound).
 
     The loads that follow each extraction wait for DuckDB's single-writer lock in turn.
+    `progress(line)` is told of each report as it finishes.
     """
     if not names:
         return []
     workers = max(1, min(workers or os.cpu_count() or 1, len(names)))
+    done = []
+
+    def report(name: str, reason: str | None, seconds: float) -> None:
+        done.append((name, reason))
+        if progress:
+            status = "extracted" if reason is None else "FAILED"
+            detail = f"{seconds:.0f} s" if reason is None else reason.removeprefix(f"{name}: ")
+            progress(f"  [{len(done)}/{len(names)}] {status} {name}: {detail}")
+
     if workers == 1:
-        return [extract_partition(name) for name in names]
+        for name in names:
+            report(*extract_partition(name))
+        return done
     context = multiprocessing.get_context("spawn")  # no fork of a process that holds threads and DB handles
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return list(pool.map(extract_partition, names))
+        for future in as_completed([pool.submit(extract_partition, name) for name in names]):
+            report(*future.result())
+    return sorted(done)
 
 
-def extract_partition(name: str) -> tuple[str, str | None]:
-    """Run `extract_reports` for one report; (name, None) or (name, failure reason).
+def extract_partition(name: str) -> tuple[str, str | None, float]:
+    """Run `extract_reports` for one report; (name, None or the failure reason, seconds).
 
     With the raw asset and its one resource only, not the whole code location: a worker
     process starts without loading dbt.
@@ -127,9 +147,10 @@ def extract_partition(name: str) -> tuple[str, str | None]:
     from .resources import warehouse_resource
 
     job = dg.Definitions(assets=[raw_report], jobs=[extract_reports],
-                         resources={"warehouse": warehouse_resource()}).get_job_def(extract_reports.name)
+                         resources={"warehouse": warehouse_resource()}).resolve_job_def(extract_reports.name)
+    started = time.monotonic()
     result = job.execute_in_process(partition_key=name, instance=dagster_instance(), raise_on_error=False, run_config=QUIET)
-    return name, None if result.success else _failure_reason(result)
+    return name, None if result.success else _failure_reason(result), time.monotonic() - started
 
 
 def _quarantined(present: set[str]) -> dict[str, str]:

@@ -56,6 +56,9 @@ def print_summary(outcome: BuildOutcome, seconds: float) -> None:
     if ignored:
         print(f"  ignored (not a .pdf file in the inbox itself): {', '.join(ignored)}")
     if outcome.checks:
+        from .assets.dbt import DBT_LOG, dbt_summary, dbt_target
+
+        print(f"{dbt_summary(dbt_target())} (its log: {dbt_target() / DBT_LOG})")
         passed = sum(c.passed for c in outcome.checks.values())
         print(f"Checks: {passed} of {len(outcome.checks)} passed (dbt tests and quality suites)")
     for key, check in sorted(outcome.checks.items()):

@@ -73,6 +73,16 @@ def test_build_publishes_populated_marts_and_passes_blocking_checks(two_builds):
         assert name in first.stdout  # the summary names every report
 
 
+def test_the_terminal_shows_a_page_a_person_reads(two_builds):
+    """At most 40 lines: a progress line per report, dbt's one-line summary, the checks, where things are."""
+    first = two_builds[0]
+    lines = (first.stdout + first.stderr).splitlines()
+    assert len(lines) <= 40, "\n".join(lines)
+    assert sum(" extracted " in line for line in lines) == 3
+    assert any(line.startswith("dbt build: ") and "passed" in line for line in lines)
+    assert not [line for line in lines if "Warning" in line or "Traceback" in line]
+
+
 def test_a_removed_report_leaves_the_published_warehouse(two_builds):
     _, _, _, before, _, _, (removed, without, name) = two_builds
     assert f"removed from the warehouse (no longer in the inbox): {name}" in removed.stdout
