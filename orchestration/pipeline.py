@@ -44,7 +44,12 @@ class BuildOutcome:
 
     @property
     def ok(self) -> bool:
-        return not self.failed_reports and self.published and self.error is None and all(c.passed for c in self.checks.values())
+        return not self.failed_reports and self.published and self.error is None and not failed_checks(self.checks)
+
+
+def failed_checks(checks: dict[str, dg.AssetCheckEvaluation]) -> list[str]:
+    """Checks that failed with ERROR severity (a WARN is a warning: reported, never a failure)."""
+    return [k for k, c in checks.items() if not c.passed and c.severity != dg.AssetCheckSeverity.WARN]
 
 
 def up_to_date(files: dict[str, str]) -> tuple[bool, InboxPlan, WarehouseState]:

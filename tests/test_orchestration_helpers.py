@@ -181,3 +181,25 @@ def test_inbox_sensor_asks_for_what_the_warehouse_lacks(tmp_path, monkeypatch, r
     added = [p for r in result.dynamic_partitions_requests for p in r.partition_keys if type(r).__name__.startswith("Add")]
     dropped = [p for r in result.dynamic_partitions_requests for p in r.partition_keys if type(r).__name__.startswith("Delete")]
     assert added == ["new.pdf"] and dropped == [name]
+
+
+def test_make_ui_passes_the_inbox_and_the_port_to_dagster(tmp_path):
+    """`make ui INBOX=dir PORT=n`: the dagster process gets the inbox as GENT_INBOX (what the sensors read)."""
+    import subprocess
+
+    from conftest import REPO
+
+    done = subprocess.run(["make", "-n", "ui", f"INBOX={tmp_path}", "PORT=3123"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    command = done.stdout.replace("\\\n", " ")
+    dagster = next(line for line in command.splitlines() if "dagster dev" in line)
+    assert f"GENT_INBOX={tmp_path} " in dagster and "-m orchestration.definitions" in dagster
+    assert dagster.rstrip().endswith("-p 3123")
+    assert "orchestration.instance" in dagster  # warehouse/dagster_home with its dagster.yaml
+
+
+def test_instance_folder_gets_a_dagster_yaml(tmp_path):
+    from orchestration.instance import ensure_home
+
+    home = ensure_home(tmp_path / "dagster_home")
+    assert "enabled: false" in (home / "dagster.yaml").read_text()  # no telemetry banner, no "No dagster.yaml found"

@@ -19,7 +19,7 @@ def blocking_check_keys() -> list[dg.AssetCheckKey]:
 
 
 def failed_blocking_checks(instance: dg.DagsterInstance, keys: list[dg.AssetCheckKey]) -> list[str]:
-    """Blocking checks whose latest execution did not pass (or never ran).
+    """Blocking checks whose latest execution failed with ERROR severity (or never ran); a WARN is reported, not blocking.
 
     Dagster does not always skip downstream assets after a failed blocking check, so the
     publish step looks at the check results itself instead of trusting the graph.
@@ -29,7 +29,7 @@ def failed_blocking_checks(instance: dg.DagsterInstance, keys: list[dg.AssetChec
     for key in keys:
         record = records.get(key)
         evaluation = record.evaluation if record else None
-        if evaluation is None or not evaluation.passed:
+        if evaluation is None or (not evaluation.passed and evaluation.severity != dg.AssetCheckSeverity.WARN):
             failed.append(key.to_user_string())
     return failed
 
