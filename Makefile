@@ -24,7 +24,7 @@ test: $(STAMP)  ## the whole test suite
 	$(PY) -m pytest
 
 ui: $(STAMP)  ## the Dagster UI on http://localhost:PORT (default 3000); its sensors watch INBOX
-	GENT_INBOX=$(abspath $(INBOX)) DAGSTER_HOME=$$(DAGSTER_HOME=$(CURDIR)/warehouse/dagster_home $(PY) -m orchestration.instance) \
+	GENT_INBOX=$(abspath $(INBOX)) DAGSTER_HOME=$$($(PY) -m orchestration.instance) \
 		$(VENV)/bin/dagster dev -m orchestration.definitions -p $(PORT)
 
 samples: $(STAMP)  ## re-render the sample PDFs from the text dumps

@@ -23,7 +23,7 @@ from extract import EXTRACTOR_VERSION
 from . import settings
 from .fingerprint import code_hash
 from .inbox import inbox_files
-from .state import InboxPlan, WarehouseState, plan_inbox, read_database
+from .state import InboxPlan, WarehouseBusy, WarehouseState, plan_inbox, read_database
 
 
 # The terminal gets make run's own lines (progress, summary); the runs' event logs, stack traces
@@ -68,7 +68,11 @@ def build_everything(force: bool = False, workers: int | None = None, progress=N
     outcome = BuildOutcome()
     files = inbox_files(settings.inbox())
     outcome.reports = sorted(files)
-    agree, plan, built = up_to_date(files)
+    try:
+        agree, plan, built = up_to_date(files)
+    except WarehouseBusy:
+        outcome.error = f"{settings.build_db()} is being written by another process (a run of `make ui`?): try again when it is done"
+        return outcome
     if agree and not force:
         outcome.unchanged = outcome.published = True
         outcome.quarantined = _quarantined(set(files))

@@ -118,3 +118,20 @@ def test_quality_suites_ran_as_checks_and_blocking_ones_passed(two_builds):
     assert ("  gx_reconciliation: WARN — 54 gaps in the reports' own arithmetic, 6 cells not printed (non-blocking"
             in first.stdout)
     assert ", 1 warning(s)" in first.stdout and "FAILED" not in first.stdout
+
+
+def test_runs_carry_the_job_names_of_the_ui(two_builds):
+    """make run launches the named jobs (no __ephemeral_asset_job__) on the instance `make ui` shows."""
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    published = two_builds[5]
+    instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(published.parent / "dagster_home")))
+    try:
+        runs = instance.get_runs()
+        jobs = sorted({r.job_name for r in runs})
+        extracted = sorted(r.tags.get("dagster/partition") for r in runs if r.job_name == "extract_reports")
+    finally:
+        instance.dispose()
+    assert jobs == ["build_warehouse", "extract_reports", "prune_removed_reports"]
+    assert extracted == sorted([p.name for p in SAMPLES.glob("*.pdf")] + [two_builds[6][2]])  # 3, then the restored one

@@ -34,10 +34,14 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
 )
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """`dbt build`: staging views, intermediate and mart tables, and their dbt tests."""
-    # One target folder per warehouse, emptied before each build (dagster-dbt would keep one per run).
+    # One target folder per warehouse, emptied before each build (dagster-dbt would keep one per run),
+    # but for dbt's partial-parse cache: dbt checks it against every file, var and profile, and a
+    # build that can use it skips about five seconds of parsing.
     target = dbt_target()
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
+    target.mkdir(parents=True, exist_ok=True)
+    for path in target.iterdir():
+        if path.name != PARTIAL_PARSE:
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
     # dagster-dbt echoes every dbt event on stdout: to a log file instead, one summary line in the run's log
     with open(target / DBT_LOG, "w") as log, contextlib.redirect_stdout(log):
         yield from dbt.cli(["build"], context=context, target_path=target).stream()
@@ -45,6 +49,7 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource)
 
 
 DBT_LOG = "dbt_build.log"
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 def dbt_target() -> Path:
