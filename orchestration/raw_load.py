@@ -81,10 +81,15 @@ def replace_document(conn: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table
     document = tables["documents"].to_pylist()[0]
     conn.execute("BEGIN TRANSACTION")
     try:
-        stale = [r[0] for r in conn.execute(
-            f"SELECT document_id FROM {RAW_SCHEMA}.documents WHERE document_id = ? OR file_name = ?",
+        rows = conn.execute(
+            f"SELECT document_id, file_name, extractor_version FROM {RAW_SCHEMA}.documents WHERE document_id = ? OR file_name = ?",
             [document["document_id"], document["file_name"]],
-        ).fetchall()]
+        ).fetchall()
+        stale = [r[0] for r in rows]
+        for document_id, file_name, version in rows:  # the same bytes loaded under another name (a rename):
+            if file_name != document["file_name"]:  # that file leaves the warehouse, as if pruned
+                conn.execute(f"INSERT INTO {RAW_SCHEMA}.load_history VALUES (?, ?, ?, 'dropped', now())",
+                             [file_name, document_id, version])
         for name in RAW_TABLES:
             if stale:
                 conn.execute(f"DELETE FROM {RAW_SCHEMA}.{name} WHERE document_id IN (SELECT unnest(?))", [stale])

@@ -15,7 +15,7 @@ sensor (Dagster's daemon launches a run key once: a key used before is skipped f
   1  new a and e, bad c, second copy z of a  -> published {a, e}; c, z refused; nothing more to do,
                                                  also for a sensor turned on afresh (new instance)
   2  a renamed to b, z removed, e moved out   -> loaded {b}, a rebuild asked for
-  3  e put back (same bytes), b changed       -> published {b', e}
+  3  e and a put back (same bytes), b changed -> published {a, b', e}
 """
 from __future__ import annotations
 
@@ -126,8 +126,9 @@ def story(tmp_path_factory):
         seen["2"] = settle(instance, rebuild=False)  # (a rebuild costs half a minute: the next step's publishes)
         seen["2_loaded"] = loaded(warehouse)
 
-        # 3: e put back (the same bytes) and b replaced by a corrected edition
+        # 3: e and a put back (the same bytes) and b replaced by a corrected edition
         (aside / "e.pdf").rename(inbox / "e.pdf")
+        shutil.copyfile(original, inbox / "a.pdf")  # its rows left when b, the same bytes, was loaded
         shutil.copyfile(second, inbox / "b.pdf")
         seen["3"] = settle(instance)
         seen["3_published"] = published(warehouse)
@@ -174,7 +175,9 @@ def test_renamed_and_removed_files(story):
 
 def test_a_restored_report_comes_back_and_a_changed_one_is_replaced(story):
     extractions, builds = story["3"]
-    assert extractions == [("extract_reports", "b.pdf", True), ("extract_reports", "e.pdf", True)]
+    assert extractions == [("extract_reports", "a.pdf", True), ("extract_reports", "b.pdf", True),
+                           ("extract_reports", "e.pdf", True)]
     assert builds == [("build_warehouse", None, True)]
-    assert story["3_published"] == {"b.pdf": story["contents"]["second"], "e.pdf": story["contents"]["edition"]}
+    assert story["3_published"] == {"a.pdf": story["contents"]["original"], "b.pdf": story["contents"]["second"],
+                                    "e.pdf": story["contents"]["edition"]}
     assert story["build_runs"] == [dg.DagsterRunStatus.SUCCESS] * 2

@@ -203,3 +203,23 @@ def test_instance_folder_gets_a_dagster_yaml(tmp_path):
 
     home = ensure_home(tmp_path / "dagster_home")
     assert "enabled: false" in (home / "dagster.yaml").read_text()  # no telemetry banner, no "No dagster.yaml found"
+
+
+def test_loading_the_same_bytes_under_a_new_name_is_a_departure_of_the_old_name(tmp_path, report_000):
+    """A rename: the old name's rows go, and it counts as having left (put back, it gets a new run key)."""
+    from orchestration.state import extract_run_key, read_database
+
+    db = tmp_path / "w.duckdb"
+    old = report_000["documents"]["file_name"][0].as_py()
+    renamed = dict(report_000)
+    column = report_000["documents"].schema.get_field_index("file_name")
+    renamed["documents"] = report_000["documents"].set_column(column, "file_name", pa.array(["renamed.pdf"]))
+    with duckdb.connect(str(db)) as conn:
+        replace_document(conn, report_000)
+    sha, version = read_database(db).loaded[old]
+    key_before = extract_run_key(old, sha, version, read_database(db))
+    with duckdb.connect(str(db)) as conn:
+        replace_document(conn, renamed)
+    state = read_database(db)
+    assert list(state.loaded) == ["renamed.pdf"] and state.departures == {old: 1}
+    assert extract_run_key(old, sha, version, state) != key_before
