@@ -40,12 +40,13 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{name} ({columns})")
 
 
-def load_decision(conn: duckdb.DuckDBPyConnection, file_name: str, document_id: str, extractor_version: str, present: set[str]) -> tuple[str, str | None]:
+def load_decision(conn: duckdb.DuckDBPyConnection, file_name: str, document_id: str, extractor_version: str, present: dict[str, str]) -> tuple[str, str | None]:
     """('load', None), ('unchanged', None) or ('duplicate', other file name) for a file about to be loaded.
 
     Unchanged: the same bytes were loaded from this file by this extractor version (the
     content hash is the document_id). Duplicate: the same bytes are loaded under another
-    name that is still in the inbox: one report is loaded once.
+    name that is still in the inbox with these bytes (`present`: file name -> sha256, "" when
+    not read): one report is loaded once.
     """
     ensure_raw_schema(conn)
     rows = conn.execute(
@@ -54,7 +55,7 @@ def load_decision(conn: duckdb.DuckDBPyConnection, file_name: str, document_id: 
     for other, version in rows:
         if other == file_name:
             return ("unchanged", None) if version == extractor_version else ("load", None)
-        if other in present:
+        if present.get(other) == document_id:
             return "duplicate", other
     return "load", None
 

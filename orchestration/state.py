@@ -118,9 +118,12 @@ def plan_inbox(inbox: dict[str, str], state: WarehouseState, extractor_version: 
 
 
 def extract_run_key(name: str, sha: str, extractor_version: str, state: WarehouseState) -> str:
-    """Run key of one file's extraction: its bytes, the extractor, and how often it left the
-    warehouse, so that a file removed and put back is extracted again (a run key is used once)."""
-    return f"extract:{name}:{sha}:{extractor_version}:{state.departures[name]}"
+    """Run key of one file's extraction: its bytes, the extractor, how often it left the warehouse
+    and what the warehouse holds of it now. A run key is used once: a file removed and put back,
+    or one whose last run left it in another state (refused as a copy of a file that has changed
+    since), gets a new key; a run that changes nothing leaves the key as it was (no retry loop)."""
+    held = json.dumps([state.loaded.get(name), state.quarantined.get(name)])
+    return f"extract:{name}:{sha}:{extractor_version}:{state.departures[name]}:{hashlib.sha256(held.encode()).hexdigest()[:12]}"
 
 
 def drop_run_key(names: list[str], state: WarehouseState) -> str:

@@ -61,6 +61,8 @@ def test_run_keys_change_with_the_bytes_and_with_each_departure():
     assert extract_run_key("a.pdf", "1", V, before) != extract_run_key("a.pdf", "1", V, after)  # restored: runs again
     assert extract_run_key("a.pdf", "1", V, before) != extract_run_key("a.pdf", "2", V, before)
     assert extract_run_key("a.pdf", "1", V, after) == extract_run_key("a.pdf", "1", V, after)
+    refused = _state(quarantined=[("a.pdf", "1", "same content as b.pdf, which is loaded")])
+    assert extract_run_key("a.pdf", "1", V, refused) != extract_run_key("a.pdf", "1", V, before)  # b has changed since: again
     assert drop_run_key(["a.pdf"], _state([("a.pdf", "1", V)])) != drop_run_key(["a.pdf"], _state([("a.pdf", "1", V)], departures=[("a.pdf", 1)]))
 
 

@@ -82,7 +82,7 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB):
     document_id = hashlib.sha256(data).hexdigest()
     present = same_size_files(inbox, name, document_id, len(data))
     with warehouse.get_connection() as conn:
-        decision, other = load_decision(conn, name, document_id, EXTRACTOR_VERSION, set(present))
+        decision, other = load_decision(conn, name, document_id, EXTRACTOR_VERSION, present)
         keeper = loaded_twin(conn, name, document_id, present)
         if keeper:
             decision, other = "duplicate", keeper
