@@ -35,7 +35,7 @@ def print_summary(outcome: BuildOutcome, seconds: float) -> None:
     print()
     print(f"Gent budget warehouse: {len(outcome.reports)} report(s) in {settings.inbox()}")
     if outcome.unchanged:
-        print("  nothing changed since the last published build (same files, same code): nothing to do (--force rebuilds)")
+        print("  nothing changed since the last published build (the warehouse holds these files as they are, built by this code): nothing to do (--force rebuilds)")
     db = settings.published_db() if outcome.published else settings.build_db()
     if db.exists():
         conn = duckdb.connect(str(db), read_only=True)
