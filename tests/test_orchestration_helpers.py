@@ -225,3 +225,35 @@ def test_loading_the_same_bytes_under_a_new_name_is_a_departure_of_the_old_name(
     state = read_database(db)
     assert list(state.loaded) == ["renamed.pdf"] and state.departures == {old: 1}
     assert extract_run_key(old, sha, version, state) != key_before
+
+
+def test_publish_gate_refuses_on_a_failed_blocking_check_and_not_on_a_warning():
+    """failed_blocking_checks reads the instance: ERROR (or never run) blocks, a WARN does not."""
+    import dagster as dg
+
+    from orchestration.assets.publish import failed_blocking_checks
+
+    @dg.asset
+    def mart():
+        return 1
+
+    @dg.asset_check(asset=mart, blocking=True)
+    def broken():
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR)
+
+    @dg.asset_check(asset=mart, blocking=True)
+    def gaps():
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, description="WARN — 2 gaps")
+
+    @dg.asset_check(asset=mart, blocking=True)
+    def fine():
+        return dg.AssetCheckResult(passed=True)
+
+    @dg.asset_check(asset=mart, blocking=True)
+    def never_run():
+        return dg.AssetCheckResult(passed=True)
+
+    keys = [c.check_key for c in (broken, gaps, fine, never_run)]
+    with dg.instance_for_test() as instance:
+        dg.materialize([mart, broken, gaps, fine], instance=instance, raise_on_error=False)
+        assert failed_blocking_checks(instance, keys) == ["mart:broken", "mart:never_run"]
