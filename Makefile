@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INBOX ?= data/samples
+PORT ?= 3000
 STAMP := $(VENV)/.installed
 
 .PHONY: install run test ui bench samples corpus clean
@@ -22,8 +23,9 @@ run: $(STAMP)  ## build the warehouse from the PDFs in INBOX (default: the bundl
 test: $(STAMP)  ## the whole test suite
 	$(PY) -m pytest
 
-ui: $(STAMP)  ## the Dagster UI on http://localhost:3000
-	DAGSTER_HOME=$(CURDIR)/warehouse/dagster_home $(VENV)/bin/dagster dev -m orchestration.definitions
+ui: $(STAMP)  ## the Dagster UI on http://localhost:PORT (default 3000); its sensors watch INBOX
+	GENT_INBOX=$(abspath $(INBOX)) DAGSTER_HOME=$$($(PY) -m orchestration.instance) \
+		$(VENV)/bin/dagster dev -m orchestration.definitions -p $(PORT)
 
 samples: $(STAMP)  ## re-render the sample PDFs from the text dumps
 	$(PY) tools/render_samples.py

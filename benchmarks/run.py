@@ -380,8 +380,8 @@ def build_and_reruns(measure, corpus, code_root: Path, files: list[Path], work: 
     rows = [
         row("full build (--force, empty warehouse)", full, len(full.stages.get("extracted", [])), len(full.stages.get("skipped", [])),
             f"exit {full.returncode}"),
-        row("re-run, no change", same, len(same.stages.get("extracted", [])), "all (fingerprint)" if skipped_by_fingerprint else len(same.stages.get("skipped", [])),
-            ("inbox+code fingerprint equal: nothing run" if skipped_by_fingerprint else "NOT skipped") + f"; load_history {'unchanged' if history_same == history_before else 'CHANGED'}"),
+        row("re-run, no change", same, len(same.stages.get("extracted", [])), "all (warehouse agrees)" if skipped_by_fingerprint else len(same.stages.get("skipped", [])),
+            ("inbox, warehouse and code agree: nothing run" if skipped_by_fingerprint else "NOT skipped") + f"; load_history {'unchanged' if history_same == history_before else 'CHANGED'}"),
         row(f"re-run, 1 report changed", changed, ", ".join(changed.stages.get("extracted", [])) or 0,
             len(changed.stages.get("skipped", [])),
             f"exit {changed.returncode}; new load_history rows: " + ("; ".join(f"{n} {a}" for n, a, _ in new_loads) or "none")),
@@ -437,7 +437,7 @@ def stage_table(run, extraction: dict, load: dict, reports: int, workers: int) -
     others = {k: v for k, v in s.items() if k.startswith("other step")}
     main_start, main_end = t.get("main_start", end), t.get("main_end", end)
     between = {
-        "startup: python, imports, definitions, fingerprint, worker processes": t.get("raw_start", main_start) - run.started_at,
+        "startup: python, imports, definitions, inbox vs warehouse, worker processes": t.get("raw_start", main_start) - run.started_at,
         "between extraction and dbt: removed reports, main run start": main_start - t.get("raw_end", main_start),
         "Dagster main run outside its steps": (main_end - main_start) - sum(steps.values()) - sum(others.values()),
         "end: summary, exit": end - main_end,

@@ -57,8 +57,8 @@ def summary(results, show: int = 5) -> str:
         if r.suite == "reconciliation" and s.get("pass_rate") is not None:
             per_doc = ", ".join(f"{d}: {n}" for d, n in sorted(s.get("gaps_by_document", {}).items())) or "none"
             counts += f"; pass rate {s['pass_rate']:.1%}; gaps {s.get('gaps', 0)} ({per_doc}); cells not printed {s.get('not_printed_cells', 0)}"
-        tag = "" if r.blocking else "  (non-blocking)"
-        lines.append(f"  {r.severity:5}  {r.title:32} {counts}{tag}")
+        lines.append(f"  {r.title:32} {r.verdict}")
+        lines.append(f"           {counts}")
         for failure in r.failures[:show]:
             lines.append(f"           {failure['severity']}: {failure['message']}")
         if len(r.failures) > show:

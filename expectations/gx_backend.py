@@ -110,13 +110,17 @@ def _context_config(docs_dir: Path | None) -> DataContextConfig:
 def _validate_one(context, source, plan, docs_dir: Path | None, run_id):
     asset = source.add_query_asset(name=plan.suite, query=plan.query)
     batch = asset.add_batch_definition_whole_table("all rows")
-    suite = context.suites.add(gx.ExpectationSuite(name=plan.suite, meta=plan.meta))
+    note = plan.meta.get("note")  # a non-blocking suite: what its "Failed" means, on its pages of the Data Docs
+    suite = context.suites.add(gx.ExpectationSuite(
+        name=plan.suite, meta=plan.meta,
+        notes=f"A failed expectation of this suite is a WARN ({note}), as in the terminal, the Dagster UI and the overview report." if note else None))
     for check, spec in plan.expectations:
         cls = getattr(gxe, spec.type)
+        warn = f"WARN if unmet ({note}). " if note and spec.severity == "warning" else ""
         suite.add_expectation(cls(
             **spec.kwargs,
             severity=spec.severity,
-            description=spec.description or None,
+            description=(warn + (spec.description or "")) or None,
             meta={"check": check, "expectation": spec.name},
         ))
     definition = context.validation_definitions.add(gx.ValidationDefinition(name=plan.suite, data=batch, suite=suite))

@@ -36,6 +36,45 @@ class SuiteResult:
     def title(self) -> str:
         return SUITE_TITLES.get(self.suite, self.suite)
 
+    @property
+    def verdict(self) -> str:
+        """The one sentence every surface shows for this suite (terminal, UI, Data Docs, report)."""
+        return verdict(self.suite, self.severity, self.statistics, len(self.failures))
+
+
+# What a WARN of a suite that does not block publication means: shown wherever "failed" could be read.
+NON_BLOCKING_NOTE = ("non-blocking: these are findings in the reports themselves, listed with document, page "
+                     "and line; the warehouse is still published")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def verdict(suite: str, severity: str, statistics: dict, failures: int) -> str:
+    """`OK — 12 of 12 expectations met`, `WARN — 54 gaps in the reports' own arithmetic, 6 cells not
+    printed (non-blocking: …)`, `ERROR — 3 failures (blocking: not published)`."""
+    if severity == "OK" and suite == "reconciliation":
+        return "OK — no gaps in the reports' own arithmetic"
+    if severity == "OK":
+        return (f"OK — {statistics.get('successful_expectations', 0)} of "
+                f"{statistics.get('evaluated_expectations', 0)} expectations met")
+    parts = []
+    if suite == "reconciliation":
+        gaps, not_printed = statistics.get("gaps", 0), statistics.get("not_printed_cells", 0)
+        if gaps:
+            parts.append(_count(gaps, "gap in the reports' own arithmetic", "gaps in the reports' own arithmetic"))
+        if not_printed:
+            parts.append(_count(not_printed, "cell not printed", "cells not printed"))
+        failures -= gaps + not_printed
+    if failures > 0 or not parts:
+        parts.append(_count(failures, "other finding" if parts else "finding", "other findings" if parts else "findings"))
+    if severity == "ERROR":
+        tail = "blocking: not published" if BLOCKING.get(suite, True) else "not published"
+    else:
+        tail = NON_BLOCKING_NOTE if not BLOCKING.get(suite, True) else "warnings only: published"
+    return f"{severity} — {', '.join(parts)} ({tail})"
+
 
 def run_suites(
     database: str | Path | None = None,
@@ -145,7 +184,8 @@ def _prepare(conn: duckdb.DuckDBPyConnection, catalog: Catalog, suite: str) -> _
         expectations=[(c.name, e) for c, _sql in active for e in c.expectations],
         index_columns=columns,
         meta={"title": SUITE_TITLES[suite], "version": VERSION, "blocking": BLOCKING[suite],
-              "checks": {c.name: c.description for c, _sql in active}, "skipped": skipped},
+              "checks": {c.name: c.description for c, _sql in active}, "skipped": skipped,
+              **({} if BLOCKING[suite] else {"note": NON_BLOCKING_NOTE})},
     )
     return _Prepared(plan, [c for c, _ in active], skipped, errors, rows)
 

@@ -24,11 +24,13 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["GENT_INBOX"] = str(args.inbox.resolve())
     if args.warehouse:
         os.environ["GENT_WAREHOUSE_DIR"] = str(args.warehouse.resolve())
+    from . import settings
     from .pipeline import build_everything
     from .summary import print_summary
 
     started = time.monotonic()
-    outcome = build_everything(force=args.force, workers=args.workers)
+    print(f"Gent budget warehouse: building from {settings.inbox()}", flush=True)
+    outcome = build_everything(force=args.force, workers=args.workers, progress=lambda line: print(line, flush=True))
     print_summary(outcome, time.monotonic() - started)
     return 0 if outcome.ok else 1
 

@@ -33,12 +33,15 @@ def _spec(suite: str) -> dg.AssetCheckSpec:
 def check_result(result) -> dg.AssetCheckResult:
     """A SuiteResult as a Dagster check result: failures listed with document, page and line."""
     messages = [f.get("message") or str(f) for f in result.failures]
+    # OK passes; WARN is Dagster's warning (yellow, never blocks); ERROR fails (blocks when the suite is blocking)
     return dg.AssetCheckResult(
         check_name=f"gx_{result.suite}",
         asset_key=dg.AssetKey(list(SUITE_TARGETS[result.suite])),
-        passed=result.passed,
-        severity=dg.AssetCheckSeverity.ERROR if result.blocking else dg.AssetCheckSeverity.WARN,
+        passed=result.severity == "OK",
+        severity=dg.AssetCheckSeverity.WARN if result.severity == "WARN" else dg.AssetCheckSeverity.ERROR,
+        description=result.verdict,
         metadata={
+            "verdict": result.verdict,
             "severity": result.severity,
             "statistics": dg.MetadataValue.json(result.statistics),
             "failures": len(result.failures),

@@ -5,17 +5,13 @@ import dagster as dg
 
 from .assets.dbt import warehouse_dbt_models
 from .assets.publish import published_warehouse
-from .assets.raw import RAW_GROUP, raw_report
+from .assets.raw import raw_report
 from .assets.serve import open_data_export, overview_report
 from .checks import warehouse_checks
+from .jobs import build_warehouse, extract_reports, prune_removed_reports
 from .resources import dbt_resource, warehouse_resource
-from .sensors import extract_reports, inbox_sensor, prune_removed_reports
+from .sensors import inbox_sensor, rebuild_sensor
 
-build_warehouse = dg.define_asset_job(
-    "build_warehouse",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(RAW_GROUP),
-    description="dbt build, quality checks and publication, on whatever raw rows are loaded.",
-)
 nightly_build = dg.ScheduleDefinition(
     job=build_warehouse, cron_schedule="0 3 * * *", default_status=dg.DefaultScheduleStatus.STOPPED
 )
@@ -25,6 +21,6 @@ defs = dg.Definitions(
     asset_checks=warehouse_checks,
     jobs=[extract_reports, build_warehouse, prune_removed_reports],
     schedules=[nightly_build],
-    sensors=[inbox_sensor],
+    sensors=[inbox_sensor, rebuild_sensor],
     resources={"warehouse": warehouse_resource(), "dbt": dbt_resource()},
 )

@@ -1,14 +1,11 @@
-"""What a build was made of: the inbox's content hashes and the code that turns them into the warehouse.
+"""The code that turns the raw rows into the warehouse, as one hash.
 
-A build whose fingerprint equals the last published one has nothing to do.
+The publish step records it in `raw.publications` of the published snapshot: a build whose
+inbox agrees with the warehouse and whose code hash equals the published one has nothing to do.
 """
 from __future__ import annotations
 
 import hashlib
-import json
-from pathlib import Path
-
-from extract import EXTRACTOR_VERSION
 
 from . import settings
 
@@ -25,21 +22,3 @@ def code_hash() -> str:
             digest.update(str(path.relative_to(settings.REPO)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def build_fingerprint(files: dict[str, str]) -> str:
-    payload = {"inbox": files, "extractor": EXTRACTOR_VERSION, "code": code_hash()}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-def _path() -> Path:
-    return settings.build_db().parent / "published.fingerprint"
-
-
-def last_published() -> str | None:
-    path = _path()
-    return path.read_text().strip() if path.exists() and settings.published_db().exists() else None
-
-
-def remember_published(fingerprint: str) -> None:
-    _path().write_text(fingerprint + "\n")

@@ -1,4 +1,4 @@
-"""The inbox folder: which report files are there, and what changed since last time."""
+"""The inbox folder: which report files are there, with their content hashes."""
 from __future__ import annotations
 
 import hashlib
@@ -20,9 +20,22 @@ def inbox_files(inbox: Path) -> dict[str, str]:
     return found
 
 
-def plan_inbox_changes(current: dict[str, str], previous: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
-    """(new files, changed files, removed files) between two inbox states."""
-    new = sorted(set(current) - set(previous))
-    changed = sorted(k for k in set(current) & set(previous) if current[k] != previous[k])
-    removed = sorted(set(previous) - set(current))
-    return new, changed, removed
+def same_size_files(inbox: Path, name: str, sha: str, size: int) -> dict[str, str]:
+    """The inbox's report files that may be copies of `name` (same size), with their sha256.
+
+    Only files of the same size are read: one partition does not hash the whole inbox.
+    The result holds `name` itself, with its `sha`, and every file name in the inbox mapped to
+    something, so that `set(result)` tells which files are present.
+    """
+    root = inbox.resolve()
+    found = {}
+    for path in inbox.iterdir() if inbox.is_dir() else []:
+        if path.suffix.lower() not in REPORT_SUFFIXES or not path.is_file() or path.resolve().parent != root:
+            continue
+        if path.name == name:
+            found[name] = sha
+        elif path.stat().st_size == size:
+            found[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            found[path.name] = ""  # present, not a copy
+    return found

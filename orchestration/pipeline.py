@@ -1,22 +1,34 @@
-"""Materialise every asset in-process: the engine behind `make run` and the end-to-end tests."""
+"""`make run` as named Dagster jobs on the instance in warehouse/dagster_home.
+
+The inbox is compared with the warehouse (orchestration.state): files it does not hold as
+they are run `extract_reports` (one run per report partition, in parallel processes), files
+that left it run `prune_removed_reports`, then `build_warehouse` (dbt, checks, publish,
+exports, report). Nothing runs when the inbox, the raw rows, the published snapshot and the
+code all agree.
+"""
 from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
 
+from extract import EXTRACTOR_VERSION
+
 from . import settings
-from .fingerprint import build_fingerprint, last_published, remember_published
-from .raw_load import drop_document
+from .fingerprint import code_hash
 from .inbox import inbox_files
+from .state import InboxPlan, WarehouseBusy, WarehouseState, plan_inbox, read_database
 
 
-# The console shows warnings and errors only; the UI keeps the full event log.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The terminal gets make run's own lines (progress, summary); the runs' event logs, stack traces
+# included, stay in the instance for the UI (`make ui`).
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 @dataclass
@@ -27,103 +39,133 @@ class BuildOutcome:
     quarantined: dict[str, str] = field(default_factory=dict)  # file -> reason it is in raw.quarantine (failed or not loaded)
     checks: dict[str, dg.AssetCheckEvaluation] = field(default_factory=dict)
     published: bool = False
-    unchanged: bool = False  # same inbox and code as the last published build: nothing was run
+    unchanged: bool = False  # the inbox, the warehouse and the code agree: nothing was run
     error: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.failed_reports and self.published and self.error is None and all(c.passed for c in self.checks.values())
+        return not self.failed_reports and self.published and self.error is None and not failed_checks(self.checks)
 
 
-def build_everything(force: bool = False, workers: int | None = None) -> BuildOutcome:
-    """Extract the changed reports (in parallel processes), then dbt, checks, publish, serve."""
+def failed_checks(checks: dict[str, dg.AssetCheckEvaluation]) -> list[str]:
+    """Checks that failed with ERROR severity (a WARN is a warning: reported, never a failure)."""
+    return [k for k, c in checks.items() if not c.passed and c.severity != dg.AssetCheckSeverity.WARN]
+
+
+def up_to_date(files: dict[str, str]) -> tuple[bool, InboxPlan, WarehouseState]:
+    """(nothing to do, the plan): the inbox agrees with the raw rows, the raw rows with the
+    published snapshot, and the published snapshot was built by this code."""
+    built = read_database(settings.build_db())
+    plan = plan_inbox(files, built, EXTRACTOR_VERSION)
+    if not plan.empty or not settings.published_db().exists():
+        return False, plan, built
+    published = read_database(settings.published_db())
+    return published.digest() == built.digest() and published.code_hash == code_hash(), plan, built
+
+
+def build_everything(force: bool = False, workers: int | None = None, progress=None) -> BuildOutcome:
+    """Extract what the warehouse lacks (in parallel processes), prune, then build and publish."""
     outcome = BuildOutcome()
     files = inbox_files(settings.inbox())
     outcome.reports = sorted(files)
-    fingerprint = build_fingerprint(files)
-    if not force and fingerprint == last_published():
+    try:
+        agree, plan, built = up_to_date(files)
+    except WarehouseBusy:
+        outcome.error = f"{settings.build_db()} is being written by another process (a run of `make ui`?): try again when it is done"
+        return outcome
+    if agree and not force:
         outcome.unchanged = outcome.published = True
+        outcome.quarantined = _quarantined(set(files))
         return outcome
     instance = dagster_instance()
     known = set(instance.get_dynamic_partitions("reports"))
     instance.add_dynamic_partitions("reports", [n for n in outcome.reports if n not in known])
-    for name, reason in extract_in_parallel(outcome.reports, workers):
+    for name in sorted(known - set(files)):
+        instance.delete_dynamic_partition("reports", name)
+    for name, reason in extract_in_parallel(plan.extract, workers, progress):
         if reason is not None:
             outcome.failed_reports[name] = reason
     # Only now the full code location (dbt manifest included): the workers did not wait for it.
     from .definitions import defs  # after the settings are final (env set by the caller)
 
-    outcome.dropped_reports = _drop_removed_reports(defs.resources["warehouse"], set(files))
-    outcome.quarantined = _quarantined(defs.resources["warehouse"], set(files))
-    raw = defs.get_assets_def(dg.AssetKey(["raw", "documents"]))
-    everything = list(defs.assets) + list(defs.asset_checks or [])
-    result = dg.materialize(
-        everything, instance=instance, resources=defs.resources, raise_on_error=False, run_config=QUIET,
-        selection=(dg.AssetSelection.all() - dg.AssetSelection.assets(raw)) | dg.AssetSelection.checks_for_assets(raw),
-    )
+    # Dagster's own beta notice when it resolves our jobs' sensors (a parameter we do not use)
+    warnings.filterwarnings("ignore", category=dg.BetaWarning, message="Parameter `owners`")
+
+    if plan.drop:
+        defs.resolve_job_def("prune_removed_reports").execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={**QUIET, "ops": {"drop_removed_reports": {"config": {"file_names": plan.drop}}}})
+        outcome.dropped_reports = [n for n in plan.drop if n in built.loaded]
+    outcome.quarantined = _quarantined(set(files))
+    result = defs.resolve_job_def("build_warehouse").execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     for evaluation in result.get_asset_check_evaluations():
         outcome.checks[evaluation.asset_check_key.to_user_string()] = evaluation
     published = dg.AssetKey("published_warehouse")
     outcome.published = any(e.asset_key == published for e in result.get_asset_materialization_events())
     if not result.success:
         outcome.error = _failure_reason(result)
-    if outcome.ok:
-        remember_published(fingerprint)
     return outcome
 
 
 def dagster_instance() -> dg.DagsterInstance:
     """The persistent instance under warehouse/dagster_home: `make ui` shows the runs of `make run`."""
+    from .instance import ensure_home
+
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home()))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    ensure_home(Path(os.environ["DAGSTER_HOME"]))
     return dg.DagsterInstance.get()
 
 
-def extract_in_parallel(names: list[str], workers: int | None) -> list[tuple[str, str | None]]:
-    """One Dagster run per report partition, spread over processes (pdfplumber is CPU-bound).
+def extract_in_parallel(names: list[str], workers: int | None, progress=None) -> list[tuple[str, str | None]]:
+    """One `extract_reports` run per report partition, spread over processes (pdfplumber is CPU-bound).
 
     The loads that follow each extraction wait for DuckDB's single-writer lock in turn.
+    `progress(line)` is told of each report as it finishes.
     """
+    if not names:
+        return []
     workers = max(1, min(workers or os.cpu_count() or 1, len(names)))
+    done = []
+
+    def report(name: str, reason: str | None, seconds: float) -> None:
+        done.append((name, reason))
+        if progress:
+            status = "extracted" if reason is None else "FAILED"
+            detail = f"{seconds:.0f} s" if reason is None else reason.removeprefix(f"{name}: ")
+            progress(f"  [{len(done)}/{len(names)}] {status} {name}: {detail}")
+
     if workers == 1:
-        return [extract_partition(name) for name in names]
+        for name in names:
+            report(*extract_partition(name))
+        return done
     context = multiprocessing.get_context("spawn")  # no fork of a process that holds threads and DB handles
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return list(pool.map(extract_partition, names))
+        for future in as_completed([pool.submit(extract_partition, name) for name in names]):
+            report(*future.result())
+    return sorted(done)
 
 
-def extract_partition(name: str) -> tuple[str, str | None]:
-    """Materialise the raw asset for one report; (name, None) or (name, failure reason).
+def extract_partition(name: str) -> tuple[str, str | None, float]:
+    """Run `extract_reports` for one report; (name, None or the failure reason, seconds).
 
     With the raw asset and its one resource only, not the whole code location: a worker
     process starts without loading dbt.
     """
     from .assets.raw import raw_report
+    from .jobs import extract_reports
     from .resources import warehouse_resource
 
-    result = dg.materialize([raw_report], partition_key=name, instance=dagster_instance(),
-                            resources={"warehouse": warehouse_resource()}, raise_on_error=False, run_config=QUIET)
-    return name, None if result.success else _failure_reason(result)
+    job = dg.Definitions(assets=[raw_report], jobs=[extract_reports],
+                         resources={"warehouse": warehouse_resource()}).resolve_job_def(extract_reports.name)
+    started = time.monotonic()
+    result = job.execute_in_process(partition_key=name, instance=dagster_instance(), raise_on_error=False, run_config=QUIET)
+    return name, None if result.success else _failure_reason(result), time.monotonic() - started
 
 
-def _drop_removed_reports(warehouse, present: set[str]) -> list[str]:
-    """Reports loaded earlier whose file is no longer in the inbox leave the warehouse."""
-    with warehouse.get_connection() as conn:
-        from .raw_load import ensure_raw_schema
-
-        ensure_raw_schema(conn)
-        loaded = {r[0] for r in conn.execute("select file_name from raw.documents").fetchall()}
-        gone = sorted(loaded - present)
-        for name in gone:
-            drop_document(conn, name)
-    return gone
-
-
-def _quarantined(warehouse, present: set[str]) -> dict[str, str]:
+def _quarantined(present: set[str]) -> dict[str, str]:
     """Inbox files in raw.quarantine with their reason (bad files, and second copies of a report)."""
-    with warehouse.get_connection() as conn:
-        rows = conn.execute("select file_name, reason from raw.quarantine order by file_name").fetchall()
-    return {name: reason for name, reason in rows if name in present}
+    state = read_database(settings.build_db())
+    return {name: reason for name, (_, reason) in sorted(state.quarantined.items()) if name in present}
 
 
 def _failure_reason(result: dg.ExecuteInProcessResult) -> str:

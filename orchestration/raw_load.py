@@ -26,7 +26,9 @@ def _duck_type(field: pa.Field) -> str:
 BOOKKEEPING = {
     "load_history": "file_name VARCHAR, document_id VARCHAR, extractor_version VARCHAR, action VARCHAR, recorded_at TIMESTAMP",
     "quarantine": "file_name VARCHAR, document_id VARCHAR, reason VARCHAR, recorded_at TIMESTAMP",
+    "publications": "code_hash VARCHAR, published_at TIMESTAMP",  # which code built each published snapshot
 }
+DUPLICATE_REASON = "same content as"  # how raw.quarantine names a second copy of a loaded report
 
 
 def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
@@ -38,12 +40,13 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{name} ({columns})")
 
 
-def load_decision(conn: duckdb.DuckDBPyConnection, file_name: str, document_id: str, extractor_version: str, present: set[str]) -> tuple[str, str | None]:
+def load_decision(conn: duckdb.DuckDBPyConnection, file_name: str, document_id: str, extractor_version: str, present: dict[str, str]) -> tuple[str, str | None]:
     """('load', None), ('unchanged', None) or ('duplicate', other file name) for a file about to be loaded.
 
     Unchanged: the same bytes were loaded from this file by this extractor version (the
     content hash is the document_id). Duplicate: the same bytes are loaded under another
-    name that is still in the inbox: one report is loaded once.
+    name that is still in the inbox with these bytes (`present`: file name -> sha256, "" when
+    not read): one report is loaded once.
     """
     ensure_raw_schema(conn)
     rows = conn.execute(
@@ -52,7 +55,7 @@ def load_decision(conn: duckdb.DuckDBPyConnection, file_name: str, document_id: 
     for other, version in rows:
         if other == file_name:
             return ("unchanged", None) if version == extractor_version else ("load", None)
-        if other in present:
+        if present.get(other) == document_id:
             return "duplicate", other
     return "load", None
 
@@ -79,10 +82,15 @@ def replace_document(conn: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table
     document = tables["documents"].to_pylist()[0]
     conn.execute("BEGIN TRANSACTION")
     try:
-        stale = [r[0] for r in conn.execute(
-            f"SELECT document_id FROM {RAW_SCHEMA}.documents WHERE document_id = ? OR file_name = ?",
+        rows = conn.execute(
+            f"SELECT document_id, file_name, extractor_version FROM {RAW_SCHEMA}.documents WHERE document_id = ? OR file_name = ?",
             [document["document_id"], document["file_name"]],
-        ).fetchall()]
+        ).fetchall()
+        stale = [r[0] for r in rows]
+        for document_id, file_name, version in rows:  # the same bytes loaded under another name (a rename):
+            if file_name != document["file_name"]:  # that file leaves the warehouse, as if pruned
+                conn.execute(f"INSERT INTO {RAW_SCHEMA}.load_history VALUES (?, ?, ?, 'dropped', now())",
+                             [file_name, document_id, version])
         for name in RAW_TABLES:
             if stale:
                 conn.execute(f"DELETE FROM {RAW_SCHEMA}.{name} WHERE document_id IN (SELECT unnest(?))", [stale])
@@ -99,11 +107,32 @@ def replace_document(conn: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table
 
 
 def drop_document(conn: duckdb.DuckDBPyConnection, file_name: str) -> int:
-    """Remove every row of the document loaded from file_name (a report removed from the inbox)."""
+    """Remove every row of the document loaded from file_name (a report removed from the inbox).
+
+    Its quarantine entry goes too, and raw.load_history records the departure: a file put
+    back later is a new arrival (its sensor run key counts departures).
+    """
     ensure_raw_schema(conn)
-    ids = [r[0] for r in conn.execute(f"SELECT document_id FROM {RAW_SCHEMA}.documents WHERE file_name = ?", [file_name]).fetchall()]
+    rows = conn.execute(f"SELECT document_id, extractor_version FROM {RAW_SCHEMA}.documents WHERE file_name = ?", [file_name]).fetchall()
+    refused = conn.execute(f"SELECT document_id FROM {RAW_SCHEMA}.quarantine WHERE file_name = ?", [file_name]).fetchall()
+    ids = [r[0] for r in rows]
+    if not rows and not refused:
+        return 0
     conn.execute("BEGIN TRANSACTION")
-    for name in RAW_TABLES:
-        conn.execute(f"DELETE FROM {RAW_SCHEMA}.{name} WHERE document_id IN (SELECT unnest(?))", [ids])
-    conn.execute("COMMIT")
+    try:
+        for name in RAW_TABLES:
+            conn.execute(f"DELETE FROM {RAW_SCHEMA}.{name} WHERE document_id IN (SELECT unnest(?))", [ids])
+        conn.execute(f"DELETE FROM {RAW_SCHEMA}.quarantine WHERE file_name = ?", [file_name])
+        document_id, version = rows[0] if rows else (refused[0][0], None)
+        conn.execute(f"INSERT INTO {RAW_SCHEMA}.load_history VALUES (?, ?, ?, 'dropped', now())", [file_name, document_id, version])
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
     return len(ids)
+
+
+def record_publication(conn: duckdb.DuckDBPyConnection, code_hash: str) -> None:
+    """Note in the database about to be published which code built it."""
+    ensure_raw_schema(conn)
+    conn.execute(f"INSERT INTO {RAW_SCHEMA}.publications VALUES (?, now())", [code_hash])

@@ -815,6 +815,16 @@ def section_fte(data: Data, linker: Linker) -> str:
     return "\n".join(out)
 
 
+def reconciliation_verdict(data: Data) -> str:
+    """The reconciliation suite's verdict in the words of the terminal, the UI and the Data Docs."""
+    from expectations.runner import verdict
+
+    gaps = sum(s.get("gap", 0) for s in data.statuses.values())
+    not_printed = sum(s.get("not_printed", 0) for s in data.statuses.values())
+    return verdict("reconciliation", "WARN" if gaps or not_printed else "OK",
+                   {"gaps": gaps, "not_printed_cells": not_printed}, gaps + not_printed)
+
+
 def section_reconciliation(data: Data, linker: Linker) -> str:
     out = ['<section id="reconciliation"><h2>Reconciliation status</h2>',
            '<p class="lead">Every printed goal and plan total compared with the sum of its children, per metric '
@@ -840,6 +850,9 @@ def section_reconciliation(data: Data, linker: Linker) -> str:
                f"<figcaption>Checks per status and report</figcaption>\n{chart}\n{_fallback('Data table', table)}</figure>")
 
     out.append(f'<h3 id="gaps">Gaps ({number(len(data.gaps))})</h3>')
+    verdict = reconciliation_verdict(data)
+    out.append(f'<p class="verdict" data-suite="reconciliation" data-severity="{verdict.split()[0]}">'
+               f"Quality suite “3. Reconciliation”: {escape(verdict)}</p>")
     if data.gaps:
         out.append('<p class="note">Difference = printed total − Σ children; positive means the parent prints more than '
                    "its children add up to. Printed values are never changed.</p>")

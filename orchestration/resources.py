@@ -34,10 +34,12 @@ class WarehouseDuckDB(DuckDBResource):
 
     @contextmanager
     def get_connection(self):
+        database = Path(self.database) if self.database else settings.build_db()  # "": the build database of the settings at run time
+        database.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while True:
             try:
-                conn = duckdb.connect(self.database, read_only=False)
+                conn = duckdb.connect(str(database), read_only=False)
                 break
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower() or time.monotonic() > deadline:
@@ -85,9 +87,8 @@ def ensure_manifest(project: DbtProject) -> None:
 
 
 def warehouse_resource() -> WarehouseDuckDB:
-    path = settings.build_db()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return WarehouseDuckDB(database=str(path))
+    """The build database, resolved when a run connects (GENT_BUILD_DB / GENT_WAREHOUSE_DIR of that process)."""
+    return WarehouseDuckDB(database="")
 
 
 def dbt_resource() -> DbtCliResource:

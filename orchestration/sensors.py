@@ -1,55 +1,74 @@
-"""Watch the inbox: a new or changed PDF becomes a (re-)run partition, a removed one is dropped."""
+"""The inbox drives the published warehouse: two sensors, both deciding from the warehouse itself.
 
-import json
+`inbox_sensor` compares the inbox with the build database's raw rows (orchestration.state)
+and asks for the extraction of every file the warehouse does not hold as it is and the
+pruning of every file that left; `rebuild_sensor` waits until no extraction or pruning is
+under way and then rebuilds (dbt, checks, publish, exports, report) when the raw rows differ
+from the published ones: ten files dropped at once give ten extractions and one rebuild.
+"""
 
 import dagster as dg
 
+from extract import EXTRACTOR_VERSION
+
 from . import settings
-from .assets.raw import raw_report
-from .inbox import inbox_files, plan_inbox_changes
+from .inbox import inbox_files
+from .jobs import RAW_JOBS, build_warehouse, extract_reports, prune_removed_reports
 from .partitions import reports_partitions
-from .raw_load import drop_document
-from .resources import WarehouseDuckDB
+from .state import WarehouseBusy, drop_run_key, extract_run_key, plan_inbox, read_database
 
-extract_reports = dg.define_asset_job(
-    "extract_reports",
-    selection=dg.AssetSelection.assets(raw_report),
-    partitions_def=reports_partitions,
-    description="Extract one report (partition) into the raw schema.",
-)
-
-@dg.op(config_schema={"file_names": [str]})
-def drop_removed_reports(context: dg.OpExecutionContext, warehouse: WarehouseDuckDB) -> None:
-    """Delete the raw rows of reports whose file left the inbox."""
-    with warehouse.get_connection() as conn:
-        for name in context.op_config["file_names"]:
-            removed = drop_document(conn, name)
-            context.log.info(f"{name}: {removed} document(s) removed from the raw schema")
+UNDER_WAY = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+             dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 
 
-@dg.job(description="Remove the rows of reports deleted from the inbox (requested by the inbox sensor).")
-def prune_removed_reports():
-    drop_removed_reports()
+def runs_under_way(instance: dg.DagsterInstance, jobs) -> int:
+    return sum(instance.get_runs_count(dg.RunsFilter(job_name=job, statuses=UNDER_WAY)) for job in jobs)
 
 
-@dg.sensor(jobs=[extract_reports, prune_removed_reports], minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.STOPPED)
+@dg.sensor(jobs=[extract_reports, prune_removed_reports], minimum_interval_seconds=30,
+           default_status=dg.DefaultSensorStatus.RUNNING)
 def inbox_sensor(context: dg.SensorEvaluationContext):
-    current = inbox_files(settings.inbox())
-    previous = json.loads(context.cursor) if context.cursor else {}
-    new, changed, removed = plan_inbox_changes(current, previous)
+    """A file the warehouse does not hold as it is becomes an extraction run; a file gone, a prune run."""
+    if runs_under_way(context.instance, [build_warehouse.name]):
+        return dg.SkipReason("the warehouse is being rebuilt; the inbox is compared after it")
+    inbox = inbox_files(settings.inbox())
+    try:
+        state = read_database(settings.build_db())
+    except WarehouseBusy:
+        return dg.SkipReason("the build database is being written; the inbox is compared on the next tick")
+    plan = plan_inbox(inbox, state, EXTRACTOR_VERSION)
     requests = [
-        dg.RunRequest(run_key=f"{name}:{current[name]}", partition_key=name, job_name="extract_reports")
-        for name in new + changed
+        dg.RunRequest(run_key=extract_run_key(name, inbox[name], EXTRACTOR_VERSION, state), partition_key=name,
+                      job_name=extract_reports.name)
+        for name in plan.extract
     ]
-    if removed:
+    if plan.drop:
         requests.append(dg.RunRequest(
-            run_key=f"drop:{','.join(removed)}:{len(previous)}", job_name="prune_removed_reports",
-            run_config={"ops": {"drop_removed_reports": {"config": {"file_names": removed}}}},
+            run_key=drop_run_key(plan.drop, state), job_name=prune_removed_reports.name,
+            run_config={"ops": {"drop_removed_reports": {"config": {"file_names": plan.drop}}}},
         ))
+    known = set(context.instance.get_dynamic_partitions(reports_partitions.name))
     partition_requests = []
-    if new:
-        partition_requests.append(reports_partitions.build_add_request(new))
-    if removed:
-        partition_requests.append(reports_partitions.build_delete_request(removed))
-    context.update_cursor(json.dumps(current))
+    if sorted(set(inbox) - known):
+        partition_requests.append(reports_partitions.build_add_request(sorted(set(inbox) - known)))
+    if sorted(known - set(inbox)):
+        partition_requests.append(reports_partitions.build_delete_request(sorted(known - set(inbox))))
+    if not requests and not partition_requests:
+        return dg.SkipReason(f"the warehouse holds the inbox's {len(plan.settled)} file(s) as they are")
     return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=partition_requests)
+
+
+@dg.sensor(jobs=[build_warehouse], minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
+def rebuild_sensor(context: dg.SensorEvaluationContext):
+    """After the inbox's runs: rebuild and publish when the raw rows differ from the published ones."""
+    waiting = runs_under_way(context.instance, [*RAW_JOBS, build_warehouse.name])
+    if waiting:
+        return dg.SkipReason(f"waiting for {waiting} run(s) to finish")
+    try:
+        built = read_database(settings.build_db())
+        published = read_database(settings.published_db())
+    except WarehouseBusy:
+        return dg.SkipReason("the build database is being written")
+    if built.digest() == published.digest():
+        return dg.SkipReason("the published warehouse holds the loaded reports")
+    return dg.RunRequest(run_key=f"build:{built.digest()}", job_name=build_warehouse.name)

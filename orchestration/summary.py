@@ -4,7 +4,7 @@ from __future__ import annotations
 import duckdb
 
 from . import settings
-from .pipeline import BuildOutcome
+from .pipeline import BuildOutcome, failed_checks
 
 REPORT_QUERY = """
 select d.file_name, d.layout, d.report_year, coalesce(d.page_count, 0),
@@ -35,7 +35,7 @@ def print_summary(outcome: BuildOutcome, seconds: float) -> None:
     print()
     print(f"Gent budget warehouse: {len(outcome.reports)} report(s) in {settings.inbox()}")
     if outcome.unchanged:
-        print("  nothing changed since the last published build (same files, same code): nothing to do (--force rebuilds)")
+        print("  nothing changed since the last published build (the warehouse holds these files as they are, built by this code): nothing to do (--force rebuilds)")
     db = settings.published_db() if outcome.published else settings.build_db()
     if db.exists():
         conn = duckdb.connect(str(db), read_only=True)
@@ -56,14 +56,21 @@ def print_summary(outcome: BuildOutcome, seconds: float) -> None:
     if ignored:
         print(f"  ignored (not a .pdf file in the inbox itself): {', '.join(ignored)}")
     if outcome.checks:
+        from .assets.dbt import DBT_LOG, dbt_summary, dbt_target
+
+        print(f"{dbt_summary(dbt_target())} (its log: {dbt_target() / DBT_LOG})")
         passed = sum(c.passed for c in outcome.checks.values())
-        print(f"Checks: {passed} of {len(outcome.checks)} passed (dbt tests and quality suites)")
+        failed = failed_checks(outcome.checks)
+        warned = len(outcome.checks) - passed - len(failed)
+        print(f"Checks: {passed} of {len(outcome.checks)} passed" + (f", {warned} warning(s)" if warned else "")
+              + (f", {len(failed)} FAILED" if failed else "") + " (dbt tests and quality suites)")
     for key, check in sorted(outcome.checks.items()):
-        if key.split(":")[-1].startswith("gx_") or not check.passed:
-            meta = check.metadata
-            severity = meta["severity"].value if "severity" in meta else ("OK" if check.passed else "ERROR")
-            failures = meta["failures"].value if "failures" in meta else 0
-            print(f"  {'passed' if check.passed else 'FAILED'} {key.split(':')[-1]}: {severity}" + (f", {failures} finding(s)" if failures else ""))
+        name = key.split(":")[-1]
+        if name.startswith("gx_"):
+            verdict = check.metadata["verdict"].value if "verdict" in check.metadata else ("OK" if check.passed else "ERROR")
+            print(f"  {name}: {verdict}")
+        elif not check.passed:
+            print(f"  {'WARN' if key not in failed else 'FAILED'} {name}: {check.description or 'dbt test'}")
     if outcome.error:
         print(f"Build error: {outcome.error}")
     if outcome.published:

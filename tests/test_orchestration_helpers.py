@@ -11,16 +11,82 @@ from extract.document import extract_file
 from extract.writer import to_arrow
 from orchestration.publish import publish_database
 from orchestration.raw_load import RAW_TABLES, drop_document, replace_document
-from orchestration.inbox import inbox_files, plan_inbox_changes
+from orchestration.inbox import inbox_files
 
 from conftest import sample_path
 
 
-def test_plan_inbox_changes_sorts_new_changed_removed():
-    previous = {"a.pdf": "1", "b.pdf": "2", "c.pdf": "3"}
-    current = {"a.pdf": "1", "b.pdf": "22", "d.pdf": "4"}
-    assert plan_inbox_changes(current, previous) == (["d.pdf"], ["b.pdf"], ["c.pdf"])
-    assert plan_inbox_changes(current, current) == ([], [], [])
+V = "v1"
+
+
+def _state(loaded=(), quarantined=(), departures=()):
+    from collections import Counter
+
+    from orchestration.state import WarehouseState
+
+    return WarehouseState(loaded={n: (sha, v) for n, sha, v in loaded},
+                          quarantined={n: (sha, reason) for n, sha, reason in quarantined}, departures=Counter(dict(departures)))
+
+
+@pytest.mark.parametrize("case, inbox, state, extract, drop", [
+    ("nothing loaded yet", {"a.pdf": "1"}, _state(), ["a.pdf"], []),
+    ("loaded as it is", {"a.pdf": "1"}, _state([("a.pdf", "1", V)]), [], []),
+    ("changed bytes", {"a.pdf": "2"}, _state([("a.pdf", "1", V)]), ["a.pdf"], []),
+    ("other extractor version", {"a.pdf": "1"}, _state([("a.pdf", "1", "v0")]), ["a.pdf"], []),
+    ("removed", {}, _state([("a.pdf", "1", V)]), [], ["a.pdf"]),
+    ("renamed", {"b.pdf": "1"}, _state([("a.pdf", "1", V)]), ["b.pdf"], ["a.pdf"]),
+    ("restored after its removal", {"a.pdf": "1"}, _state(departures=[("a.pdf", 1)]), ["a.pdf"], []),
+    ("bad file, first seen", {"bad.pdf": "9"}, _state(), ["bad.pdf"], []),
+    ("bad file, refused with these bytes", {"bad.pdf": "9"}, _state(quarantined=[("bad.pdf", "9", "not a PDF")]), [], []),
+    ("bad file, replaced by new bytes", {"bad.pdf": "8"}, _state(quarantined=[("bad.pdf", "9", "not a PDF")]), ["bad.pdf"], []),
+    ("bad file removed", {}, _state(quarantined=[("bad.pdf", "9", "not a PDF")]), [], ["bad.pdf"]),
+    ("two copies, neither loaded: both run (one loads, one is refused)", {"a.pdf": "1", "b.pdf": "1"}, _state(), ["a.pdf", "b.pdf"], []),
+    ("two copies, settled", {"a.pdf": "1", "b.pdf": "1"},
+     _state([("b.pdf", "1", V)], [("a.pdf", "1", "same content as b.pdf, which is loaded")]), [], []),
+    ("the loaded copy removed: the other one is loaded now", {"a.pdf": "1"},
+     _state([("b.pdf", "1", V)], [("a.pdf", "1", "same content as b.pdf, which is loaded")]), ["a.pdf"], ["b.pdf"]),
+])
+def test_plan_inbox_compares_the_inbox_with_the_warehouse(case, inbox, state, extract, drop):
+    from orchestration.state import plan_inbox
+
+    plan = plan_inbox(inbox, state, V)
+    assert (plan.extract, plan.drop) == (extract, drop), case
+    assert plan.empty == (not extract and not drop)
+
+
+def test_run_keys_change_with_the_bytes_and_with_each_departure():
+    from orchestration.state import drop_run_key, extract_run_key
+
+    before, after = _state(), _state(departures=[("a.pdf", 1)])
+    assert extract_run_key("a.pdf", "1", V, before) != extract_run_key("a.pdf", "1", V, after)  # restored: runs again
+    assert extract_run_key("a.pdf", "1", V, before) != extract_run_key("a.pdf", "2", V, before)
+    assert extract_run_key("a.pdf", "1", V, after) == extract_run_key("a.pdf", "1", V, after)
+    refused = _state(quarantined=[("a.pdf", "1", "same content as b.pdf, which is loaded")])
+    assert extract_run_key("a.pdf", "1", V, refused) != extract_run_key("a.pdf", "1", V, before)  # b has changed since: again
+    assert drop_run_key(["a.pdf"], _state([("a.pdf", "1", V)])) != drop_run_key(["a.pdf"], _state([("a.pdf", "1", V)], departures=[("a.pdf", 1)]))
+
+
+def test_warehouse_state_is_read_from_the_raw_tables(tmp_path, report_000):
+    from orchestration.raw_load import record, record_publication
+    from orchestration.state import plan_inbox, read_database
+
+    db = tmp_path / "w.duckdb"
+    assert read_database(db).loaded == {}  # no database yet: nothing loaded
+    name = report_000["documents"]["file_name"][0].as_py()
+    sha = report_000["documents"]["document_id"][0].as_py()
+    version = report_000["documents"]["extractor_version"][0].as_py()
+    with duckdb.connect(str(db)) as conn:
+        replace_document(conn, report_000)
+        record(conn, "quarantine", "bad.pdf", "9" * 64, "not a PDF")
+        record_publication(conn, "code")
+    state = read_database(db)
+    assert state.loaded == {name: (sha, version)} and state.quarantined == {"bad.pdf": ("9" * 64, "not a PDF")}
+    assert state.code_hash == "code"
+    assert plan_inbox({name: sha, "bad.pdf": "9" * 64}, state, version).empty
+    with duckdb.connect(str(db)) as conn:
+        drop_document(conn, name), drop_document(conn, "bad.pdf")
+    state = read_database(db)
+    assert state.loaded == {} and state.quarantined == {} and state.departures == {name: 1, "bad.pdf": 1}
 
 
 def test_inbox_ignores_links_that_leave_the_inbox_and_other_files(tmp_path):
@@ -92,28 +158,102 @@ def test_publish_is_atomic_for_a_reader_holding_the_old_snapshot(tmp_path):
     assert not list(tmp_path.glob(".*publishing"))
 
 
-def test_inbox_sensor_adds_reruns_and_drops_partitions(tmp_path, monkeypatch):
-    import json
-
+def test_inbox_sensor_asks_for_what_the_warehouse_lacks(tmp_path, monkeypatch, report_000):
+    """The sensor compares the inbox with the build database, not with a cursor of its own."""
     import dagster as dg
 
     from orchestration.definitions import defs
     from orchestration.sensors import inbox_sensor
 
-    (tmp_path / "new.pdf").write_bytes(b"%PDF-1.4 new")
-    (tmp_path / "same.pdf").write_bytes(b"%PDF-1.4 same")
-    monkeypatch.setenv("GENT_INBOX", str(tmp_path))
-    previous = inbox_files(tmp_path)
-    previous.pop("new.pdf")
-    previous["gone.pdf"] = "0" * 64
-    (tmp_path / "same.pdf").write_bytes(b"%PDF-1.4 same, second edition")
+    inbox, db = tmp_path / "inbox", tmp_path / "build" / "gent.duckdb"
+    inbox.mkdir(), db.parent.mkdir()
+    name = report_000["documents"]["file_name"][0].as_py()
+    with duckdb.connect(str(db)) as conn:  # the report loaded from a file that is gone now
+        replace_document(conn, report_000)
+    (inbox / "new.pdf").write_bytes(b"%PDF-1.4 new")
+    monkeypatch.setenv("GENT_INBOX", str(inbox))
+    monkeypatch.setenv("GENT_BUILD_DB", str(db))
     with dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(instance=instance, cursor=json.dumps(previous), definitions=defs)
-        result = inbox_sensor(context)
+        instance.add_dynamic_partitions("reports", [name])
+        result = inbox_sensor(dg.build_sensor_context(instance=instance, definitions=defs))
     runs = sorted((r.job_name, r.partition_key) for r in result.run_requests)
-    assert runs == [("extract_reports", "new.pdf"), ("extract_reports", "same.pdf"), ("prune_removed_reports", None)]
+    assert runs == [("extract_reports", "new.pdf"), ("prune_removed_reports", None)]
     prune = next(r for r in result.run_requests if r.job_name == "prune_removed_reports")
-    assert prune.run_config["ops"]["drop_removed_reports"]["config"]["file_names"] == ["gone.pdf"]
-    added = [p for r in result.dynamic_partitions_requests for p in getattr(r, "partition_keys", []) if type(r).__name__.startswith("Add")]
+    assert prune.run_config["ops"]["drop_removed_reports"]["config"]["file_names"] == [name]
+    added = [p for r in result.dynamic_partitions_requests for p in r.partition_keys if type(r).__name__.startswith("Add")]
     dropped = [p for r in result.dynamic_partitions_requests for p in r.partition_keys if type(r).__name__.startswith("Delete")]
-    assert added == ["new.pdf"] and dropped == ["gone.pdf"]
+    assert added == ["new.pdf"] and dropped == [name]
+
+
+def test_make_ui_passes_the_inbox_and_the_port_to_dagster(tmp_path):
+    """`make ui INBOX=dir PORT=n`: the dagster process gets the inbox as GENT_INBOX (what the sensors read)."""
+    import subprocess
+
+    from conftest import REPO
+
+    done = subprocess.run(["make", "-n", "ui", f"INBOX={tmp_path}", "PORT=3123"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    command = done.stdout.replace("\\\n", " ")
+    dagster = next(line for line in command.splitlines() if "dagster dev" in line)
+    assert f"GENT_INBOX={tmp_path} " in dagster and "-m orchestration.definitions" in dagster
+    assert dagster.rstrip().endswith("-p 3123")
+    assert "orchestration.instance" in dagster  # warehouse/dagster_home with its dagster.yaml
+
+
+def test_instance_folder_gets_a_dagster_yaml(tmp_path):
+    from orchestration.instance import ensure_home
+
+    home = ensure_home(tmp_path / "dagster_home")
+    assert "enabled: false" in (home / "dagster.yaml").read_text()  # no telemetry banner, no "No dagster.yaml found"
+
+
+def test_loading_the_same_bytes_under_a_new_name_is_a_departure_of_the_old_name(tmp_path, report_000):
+    """A rename: the old name's rows go, and it counts as having left (put back, it gets a new run key)."""
+    from orchestration.state import extract_run_key, read_database
+
+    db = tmp_path / "w.duckdb"
+    old = report_000["documents"]["file_name"][0].as_py()
+    renamed = dict(report_000)
+    column = report_000["documents"].schema.get_field_index("file_name")
+    renamed["documents"] = report_000["documents"].set_column(column, "file_name", pa.array(["renamed.pdf"]))
+    with duckdb.connect(str(db)) as conn:
+        replace_document(conn, report_000)
+    sha, version = read_database(db).loaded[old]
+    key_before = extract_run_key(old, sha, version, read_database(db))
+    with duckdb.connect(str(db)) as conn:
+        replace_document(conn, renamed)
+    state = read_database(db)
+    assert list(state.loaded) == ["renamed.pdf"] and state.departures == {old: 1}
+    assert extract_run_key(old, sha, version, state) != key_before
+
+
+def test_publish_gate_refuses_on_a_failed_blocking_check_and_not_on_a_warning():
+    """failed_blocking_checks reads the instance: ERROR (or never run) blocks, a WARN does not."""
+    import dagster as dg
+
+    from orchestration.assets.publish import failed_blocking_checks
+
+    @dg.asset
+    def mart():
+        return 1
+
+    @dg.asset_check(asset=mart, blocking=True)
+    def broken():
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR)
+
+    @dg.asset_check(asset=mart, blocking=True)
+    def gaps():
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, description="WARN — 2 gaps")
+
+    @dg.asset_check(asset=mart, blocking=True)
+    def fine():
+        return dg.AssetCheckResult(passed=True)
+
+    @dg.asset_check(asset=mart, blocking=True)
+    def never_run():
+        return dg.AssetCheckResult(passed=True)
+
+    keys = [c.check_key for c in (broken, gaps, fine, never_run)]
+    with dg.instance_for_test() as instance:
+        dg.materialize([mart, broken, gaps, fine], instance=instance, raise_on_error=False)
+        assert failed_blocking_checks(instance, keys) == ["mart:broken", "mart:never_run"]

@@ -355,6 +355,8 @@ def test_reconciliation_status_and_gaps_match_raw(built):
               r.attrs["data-direction"], Decimal(r.find("td", class_="difference").attrs["data-value"])) for r in rows}
     assert len(rows) == len(shown) == len(gaps) and shown == gaps
     assert built.dom.find("h3", id="gaps").text() == f"Gaps ({len(gaps)})"
+    verdict = built.dom.find("p", class_="verdict")
+    assert verdict.text().startswith(f"Quality suite “3. Reconciliation”: WARN — {len(gaps)} gaps in the reports' own arithmetic")
     for r in rows:
         link = r.find("a", class_="src")
         assert link.attrs["data-document"] == r.attrs["data-document"] and link.text().startswith(r.attrs["data-document"] + ", ")

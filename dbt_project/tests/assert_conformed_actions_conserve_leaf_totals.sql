@@ -1,6 +1,8 @@
 -- Deduplication conserves money: summing fct_spending per conformed action (dim_action) and then
 -- over all conformed actions gives the same totals as the raw leaf rows, per document, to the
 -- euro; and every raw leaf belongs to exactly one conformed action.
+-- a Dagster asset check on the model it guards (the test reads several)
+{{ config(meta={'dagster': {'ref': {'name': 'dim_action'}}}) }}
 with
 
 raw_leaves as (

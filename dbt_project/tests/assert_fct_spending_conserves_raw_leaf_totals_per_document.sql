@@ -1,5 +1,7 @@
 -- Conservation: per document, the totals of fct_spending equal the totals of all raw leaf rows,
 -- to the euro (budget, actual, actual_prev, and the number of rows).
+-- a Dagster asset check on the model it guards (the test reads several)
+{{ config(meta={'dagster': {'ref': {'name': 'fct_spending'}}}) }}
 with
 
 raw_leaves as (

@@ -1,6 +1,8 @@
 -- Conservation: per document × action plan × category × direction, the totals of fct_spending
 -- equal the totals of the raw leaf rows (actions and projects, lost headers included), to the euro.
 -- Returns the plans where any of budget, actual, actual_prev differs.
+-- a Dagster asset check on the model it guards (the test reads several)
+{{ config(meta={'dagster': {'ref': {'name': 'fct_spending'}}}) }}
 with
 
 raw_leaves as (

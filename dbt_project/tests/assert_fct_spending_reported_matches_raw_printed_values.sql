@@ -1,5 +1,7 @@
 -- Printed values are never overwritten: every raw budget row appears exactly once in
 -- fct_spending_reported with identical printed strings and parsed values.
+-- a Dagster asset check on the model it guards (the test reads several)
+{{ config(meta={'dagster': {'ref': {'name': 'fct_spending_reported'}}}) }}
 select b.document_id, b.node_id, b.category, b.direction
 from {{ source('gent', 'budget_lines') }} as b
 left join {{ ref('fct_spending_reported') }} as r

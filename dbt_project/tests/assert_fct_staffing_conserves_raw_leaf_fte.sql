@@ -1,5 +1,7 @@
 -- Conservation of staffing: per document, Σ VTE in fct_staffing equals Σ VTE of the raw leaf
 -- staffing rows, and every raw leaf has exactly one fct_staffing row.
+-- a Dagster asset check on the model it guards (the test reads several)
+{{ config(meta={'dagster': {'ref': {'name': 'fct_staffing'}}}) }}
 with
 
 raw_leaves as (

@@ -1,5 +1,7 @@
 -- A conformed Stad/OCMW pair has, in each report, exactly one Stad leaf and one OCMW leaf of the
 -- same level under the same plan; an unpaired conformed action has one leaf per report.
+-- a Dagster asset check on the model it guards (the test reads several)
+{{ config(meta={'dagster': {'ref': {'name': 'int_actions_paired'}}}) }}
 with
 
 members as (

@@ -1,4 +1,6 @@
 -- Every goal and action plan of every report has one reconciliation row per metric.
+-- a Dagster asset check on the model it guards (the test reads several)
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_reconciliation'}}}) }}
 with
 
 parents as (

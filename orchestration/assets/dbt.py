@@ -1,7 +1,11 @@
 """The dbt models as Dagster assets, their sources linked to the raw extraction assets."""
 
+import contextlib
+import json
 import shutil
+from collections import Counter
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -30,7 +34,35 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
 )
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """`dbt build`: staging views, intermediate and mart tables, and their dbt tests."""
-    # One target folder per warehouse, emptied before each build (dagster-dbt would keep one per run).
-    target = settings.build_db().parent / "dbt_target"
-    shutil.rmtree(target, ignore_errors=True)
-    yield from dbt.cli(["build"], context=context, target_path=target).stream()
+    # One target folder per warehouse, emptied before each build (dagster-dbt would keep one per run),
+    # but for dbt's partial-parse cache: dbt checks it against every file, var and profile, and a
+    # build that can use it skips about five seconds of parsing.
+    target = dbt_target()
+    target.mkdir(parents=True, exist_ok=True)
+    for path in target.iterdir():
+        if path.name != PARTIAL_PARSE:
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    # dagster-dbt echoes every dbt event on stdout: to a log file instead, one summary line in the run's log
+    with open(target / DBT_LOG, "w") as log, contextlib.redirect_stdout(log):
+        yield from dbt.cli(["build"], context=context, target_path=target).stream()
+    context.log.info(f"{dbt_summary(target)} (log: {target / DBT_LOG})")
+
+
+DBT_LOG = "dbt_build.log"
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def dbt_target() -> Path:
+    return settings.build_db().parent / "dbt_target"
+
+
+def dbt_summary(target: Path) -> str:
+    """`dbt build: 211 nodes, 211 passed` from run_results.json (statuses counted)."""
+    try:
+        results = json.loads((target / "run_results.json").read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return "dbt build: no results"
+    counts = Counter(r["status"] for r in results)
+    passed = counts.pop("success", 0) + counts.pop("pass", 0)
+    others = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    return f"dbt build: {len(results)} nodes, {passed} passed" + (f", {others}" if others else "")

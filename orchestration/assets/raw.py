@@ -15,9 +15,9 @@ from extract.writer import to_arrow
 from .. import settings
 from ..partitions import reports_partitions
 from ..guard import extract_guarded, refuse_layout_drift
-from ..raw_load import load_decision, record, release_from_quarantine, replace_document
+from ..raw_load import DUPLICATE_REASON, load_decision, record, release_from_quarantine, replace_document
 from ..resources import WarehouseDuckDB
-from ..inbox import inbox_files
+from ..inbox import same_size_files
 
 RAW_GROUP = "raw"
 RAW_KEYS = {name: dg.AssetKey(["raw", name]) for name in SCHEMAS}
@@ -80,14 +80,14 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB):
     except OSError as exc:
         raise dg.Failure(description=f"{name}: cannot read ({exc.strerror})") from None
     document_id = hashlib.sha256(data).hexdigest()
-    present = inbox_files(inbox)
+    present = same_size_files(inbox, name, document_id, len(data))
     with warehouse.get_connection() as conn:
-        decision, other = load_decision(conn, name, document_id, EXTRACTOR_VERSION, set(present))
+        decision, other = load_decision(conn, name, document_id, EXTRACTOR_VERSION, present)
         keeper = loaded_twin(conn, name, document_id, present)
         if keeper:
             decision, other = "duplicate", keeper
         if decision == "duplicate":
-            record(conn, "quarantine", name, document_id, f"same content as {other}, which is loaded: one report is loaded once")
+            record(conn, "quarantine", name, document_id, f"{DUPLICATE_REASON} {other}, which is loaded: one report is loaded once")
     if decision != "load":
         detail = "unchanged since its last load (same sha256 and extractor version)" if decision == "unchanged" else f"duplicate of {other}"
         context.log.info(f"{name}: {detail}; not extracted again")
