@@ -213,3 +213,33 @@ def test_every_readme_query_answers_what_its_caption_says(con):
         rows = rows_of(con, sql)
         assert rows, caption
         check(con, rows)
+
+
+# ----------------------------------------------------------------------------- personal data
+
+def _names(database: Path) -> list[str]:
+    """The aldermen's names in raw.responsibles."""
+    with duckdb.connect(str(database)) as conn:  # the build database may be open in this process (dbt)
+        return sorted(n for (n,) in conn.execute("select distinct name from raw.responsibles").fetchall())
+
+
+def _cells_printing(database: Path, names: list[str]) -> int:
+    """How many cells of the database's tables print one of the names."""
+    with duckdb.connect(str(database)) as conn:
+        columns = conn.execute("select c.table_schema, c.table_name, c.column_name from information_schema.columns c "
+                               "join information_schema.tables t using (table_schema, table_name) "
+                               "where t.table_type = 'BASE TABLE' and c.data_type = 'VARCHAR'").fetchall()
+        return sum(conn.execute(f'select count(*) from "{s}"."{t}" where contains("{c}", ?)', [n]).fetchone()[0]
+                   for n in names for s, t, c in columns)
+
+
+def test_no_personal_name_reaches_the_bi_file_unless_the_switch_says_so(published, dumps_warehouse, tmp_path):
+    from orchestration.publish import publish_database
+
+    names = _names(dumps_warehouse.db)
+    printed = _cells_printing(dumps_warehouse.db, names)
+    assert names and printed > len(names)  # the 2021 report names its aldermen: their table, and the lines they are on
+    assert _names(published) == []
+    assert _cells_printing(published, names) == 0  # nowhere, not even in a printed line kept for lineage
+    kept = publish_database(dumps_warehouse.db, tmp_path / "with_names.duckdb", include_personal_data=True)
+    assert _names(kept) == names and _cells_printing(kept, names) == printed

@@ -84,13 +84,7 @@ KNOWN_GAPS = {
         "libreoffice-grid/002": "services beside wrapped titles with no gap (flagged)",
     },
     "silent": {
-        "chromium-magazine/002": "a line ending in a lone dash before a word: '-federale' (dash or hyphen?)",
-        "weasyprint-magazine/002": "a line ending in a lone dash before a word: '-federale'",
-        "weasyprint-grid/000": "a line ending in a lone dash before a word: '-delen'",
-        "weasyprint-grid/001": "a word hyphenated at a page end inside a list item",
         "libreoffice-grid/001": "a service with no gap after a one-line title it repeats (ACX1300)",
-        "libreoffice-grid/002": "a line ending in a lone dash; a hyphenated word ending in a suspended hyphen",
-        "libreoffice-magazine/002": "a hyphenated word ending in a suspended hyphen",
         "libreoffice-stacked/001": "words hyphenated by LibreOffice that the document also prints with a hyphen",
     },
 }

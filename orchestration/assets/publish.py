@@ -42,7 +42,9 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseD
         raise dg.Failure(description=f"not published: blocking checks failed or did not run: {', '.join(failed)}")
     with warehouse.get_connection() as conn:  # which code built this snapshot: `make run` compares it
         record_publication(conn, code_hash())
-    path = publish_database(settings.build_db(), settings.published_db())
+    from ..exports import personal_data_from_env  # the exports' switch: one rule for both
+
+    path = publish_database(settings.build_db(), settings.published_db(), include_personal_data=personal_data_from_env())
     return dg.MaterializeResult(metadata={
         "path": str(path), "size_mb": round(path.stat().st_size / 1e6, 2), "blocking_checks_verified": len(keys),
     })
