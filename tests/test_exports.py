@@ -59,10 +59,15 @@ class Built:
 
 
 @pytest.fixture(scope="module")
-def built(dumps_warehouse) -> Built:
-    # exports read the published snapshot (as in production), never the build database that
-    # dbt's adapter may still hold open in this process
-    return Built(dumps_warehouse.published, dumps_warehouse.target / "manifest.json")
+def built(dumps_warehouse, tmp_path_factory) -> Built:
+    # exports read a published snapshot (as in production), never the build database that
+    # dbt's adapter may still hold open in this process. This one is published with the
+    # personal-data switch on (names kept), so that the exports' own rule is what is tested.
+    from orchestration.publish import publish_database
+
+    published = tmp_path_factory.mktemp("published_with_names") / "gent.duckdb"
+    publish_database(dumps_warehouse.db, published, include_personal_data=True)
+    return Built(published, dumps_warehouse.target / "manifest.json")
 
 
 @pytest.fixture(scope="module")
