@@ -257,7 +257,7 @@ def join_lines(parts: list[str], vocabulary: frozenset[str] = frozenset(),
         last, first = words[-1], part.split(None, 1)[0]
         if deliberate and deliberate[i]:
             joint = "space"
-        elif last in ("-", "\u2013") and len(words) > 1 and words[-2].lower() in SUSPENDED_BEFORE and first[:1].isalpha():
+        elif _lone_dash(last, first) and len(words) > 1 and words[-2].lower() in SUSPENDED_BEFORE:
             joint = "glued"  # "kosten en -" / "subsidies": a word's part left out, its hyphen before the rest
         else:
             joint = _line_break(last, first, vocabulary)
@@ -273,15 +273,25 @@ def join_lines(parts: list[str], vocabulary: frozenset[str] = frozenset(),
 def _line_break(last: str, first: str, vocabulary: frozenset[str]) -> str:
     """How a line ending in `last` goes on with `first`: 'space', 'glued', 'hyphen' (the word
     goes on after its own hyphen) or 'dehyphenated' (the hyphen was the renderer's)."""
+    return _judge_break(last, first, vocabulary)[0]
+
+
+def _judge_break(last: str, first: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
+    """The joint of `_line_break`, and whether the document says so (False: a guess)."""
     if len(last) > 1 and last.endswith("/") and first[:1].isalnum():
-        return "glued"
+        return "glued", True
     if not (first[:1].isalpha() and hyphenated_end(last)):
-        return "space"
+        return "space", True
     before, piece = _bare(last[:-1]), _bare(first)
     if piece in SUSPENDED_BEFORE or first.endswith(LINE_END_HYPHENS) and _bare(first[:-1]) in vocabulary:
-        return "space"  # "sport- en", "vrijetijds- sport- en": parts of a word left out
-    renderers, _ = hyphen_evidence(last, before, piece, first, vocabulary)
-    return "dehyphenated" if renderers else "hyphen"
+        return "space", True  # "sport- en", "vrijetijds- sport- en": parts of a word left out
+    renderers, certain = hyphen_evidence(last, before, piece, first, vocabulary)
+    return ("dehyphenated" if renderers else "hyphen"), certain
+
+
+def _lone_dash(last: str, first: str) -> bool:
+    """A line ending in a dash standing alone, a word after it: "en -" / "subsidies", "-" / "delen"."""
+    return last in ("-", "\u2013") and first[:1].isalpha()
 
 
 def guessed_break(last: str, first: str, vocabulary: frozenset[str], before: str = "") -> str | None:
@@ -289,13 +299,13 @@ def guessed_break(last: str, first: str, vocabulary: frozenset[str], before: str
     document told whether the hyphen was printed or the renderer's; None otherwise. A line
     ending in a lone dash (`before` is the word ahead of it) is a guess too: "-" / "delen"
     may be a dash or the hyphen of "-delen"."""
-    if last in ("-", "\u2013") and first[:1].isalpha() and before.lower() not in SUSPENDED_BEFORE:
+    if _lone_dash(last, first) and before.lower() not in SUSPENDED_BEFORE:
         return f"{last} {first}"
-    if _line_break(last, first, vocabulary) not in ("hyphen", "dehyphenated"):
+    joint, certain = _judge_break(last, first, vocabulary)
+    if certain:
         return None
     before, piece = _bare(last[:-1]), _bare(first)
-    renderers, certain = hyphen_evidence(last, before, piece, first, vocabulary)
-    return None if certain else (before + piece if renderers else f"{before}-{piece}")
+    return before + piece if joint == "dehyphenated" else f"{before}-{piece}"
 
 
 # A document whose line-end hyphens are mostly the renderer's (words it prints whole

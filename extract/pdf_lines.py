@@ -209,19 +209,19 @@ def _font_family(fontname: str) -> str:
 
 def _bold(fontname: str, families: set[str]) -> bool:
     """Bold by its name ("…-Bold", "…Black") or by a bold suffix on a family of the page."""
-    name = _font_family(fontname)
-    if BOLD_FONT.search(name):
-        return True
-    m = BOLD_SUFFIX.match(name)
-    return bool(m) and m.group("family") in families
+    return _styled(fontname, families, BOLD_FONT, BOLD_SUFFIX)
 
 
 def _italic(fontname: str, families: set[str]) -> bool:
     """Italic by its name ("…-Italic", "…Oblique") or by an italic suffix on a family of the page."""
+    return _styled(fontname, families, ITALIC_FONT, ITALIC_SUFFIX)
+
+
+def _styled(fontname: str, families: set[str], by_name: re.Pattern, by_suffix: re.Pattern) -> bool:
     name = _font_family(fontname)
-    if ITALIC_FONT.search(name):
+    if by_name.search(name):
         return True
-    m = ITALIC_SUFFIX.match(name)
+    m = by_suffix.match(name)
     return bool(m) and m.group("family") in families
 
 
