@@ -200,6 +200,9 @@ def document_vocabulary(texts: list[str]) -> frozenset[str]:
         broken = bool(tokens) and hyphenated_end(tokens[-1])
         words.update(_bare(w) for w in tokens[start: len(tokens) - 1 if broken else None])
     words.discard("")
+    # "exploitatie-budget": the document writes compounds with a hyphen before "budget", so a
+    # line-end "investerings-" / "budget" may be one of them even where it prints the word whole.
+    words.update({HYPHEN_TAIL + w.rsplit("-", 1)[1] for w in words if "-" in w.strip("-")})
     if any(_INNER_U2010.search(text) for text in texts):
         words.add("\u2010")  # the document prints U+2010 itself: at a line end it may be its own
     if _renderer_hyphenates(texts, words):
@@ -257,7 +260,8 @@ def join_lines(parts: list[str], vocabulary: frozenset[str] = frozenset(),
         last, first = words[-1], part.split(None, 1)[0]
         if deliberate and deliberate[i]:
             joint = "space"
-        elif _lone_dash(last, first) and len(words) > 1 and words[-2].lower() in SUSPENDED_BEFORE:
+        elif _lone_dash(last, first) and len(words) > 1 and words[-2].lower() in SUSPENDED_BEFORE \
+                and not _dash_closes_in(part):
             joint = "glued"  # "kosten en -" / "subsidies": a word's part left out, its hyphen before the rest
         else:
             joint = _line_break(last, first, vocabulary)
@@ -294,6 +298,18 @@ def _lone_dash(last: str, first: str) -> bool:
     return last in ("-", "\u2013") and first[:1].isalpha()
 
 
+def _dash_closes_in(part: str) -> bool:
+    """Does the line after a lone dash print another one before its clause ends ("en -" /
+    "waar … mogelijk - maximaal")? Then the first opened an aside, no word's left-out part
+    ("en –" / "plan volgens de richtsnoeren; - Werken": a list goes on after the clause)."""
+    for token in part.split():
+        if token in ("-", "\u2013"):
+            return True
+        if token.endswith((".", ";", ":", "!", "?")):
+            return False
+    return False
+
+
 def guessed_break(last: str, first: str, vocabulary: frozenset[str], before: str = "") -> str | None:
     """The word as joined when a line ending in `last` went on with `first` and nothing in the
     document told whether the hyphen was printed or the renderer's; None otherwise. A line
@@ -311,6 +327,7 @@ def guessed_break(last: str, first: str, vocabulary: frozenset[str], before: str
 # A document whose line-end hyphens are mostly the renderer's (words it prints whole
 # elsewhere) hyphenates: its other line-end hyphens likely are too. Kept in the vocabulary.
 RENDERER_HYPHENATES = "\x00hyphenates"
+HYPHEN_TAIL = "\x00-"  # + the part after a compound's hyphen, for every compound the document prints
 _VOWELS = frozenset("aeiouyàáâäèéêëìíîïòóôöùúûü")
 LONG_COMPOUND = 24  # letters: a compound this long is written with its hyphen, for readability
 
@@ -331,7 +348,7 @@ def hyphen_evidence(last: str, before: str, piece: str, first: str, vocabulary: 
         return True, True
     glued, kept = before + piece, f"{before}-{piece}"
     if glued in vocabulary and kept not in vocabulary:
-        return True, True
+        return True, HYPHEN_TAIL + piece not in vocabulary
     if kept in vocabulary:
         return False, True
     if not (last[-2].islower() and first[0].islower()) or len(before) <= 2:

@@ -325,6 +325,13 @@ class ReportParser:
                             f"a cell beside its wrapped title", first, leaf)
         if leaf.service is None and k < len(self.lines):
             candidate, k2, _ = self._paragraph_from("", k)
+            after, _, _ = self._paragraph_from("", k2) if k2 < len(self.lines) else ("", k2, 0)
+            repeated = _title_repeated_below(leaf.title, collapse(candidate), collapse(after))
+            if repeated:
+                leaf.title, leaf.service = repeated
+                self._issue("header_columns", f"service {leaf.service!r} of {code} read after the title that the "
+                            f"text below repeats: a cell set flush against the title", first, leaf)
+                return k
             runs = self._service_runs(k)
             known = [run[:2] for run in runs if run[0] in self.known_services]
             continued = [run[:2] for run in runs if run[2]]
@@ -356,11 +363,16 @@ class ReportParser:
                 # A service wrapped below, as dumps print them. Beside a wrapped title, the line
                 # below may as well be the title's rest: there only a linking word or a known
                 # name's start tells, not the lower case.
-                if after and name_goes_on(service, after, self.known_services, lower_case=t == 0):
+                # Where the line below ends left of the service (a cell's rest would wrap in
+                # its own column), only a name the report prints whole says it goes on there.
+                if after and name_goes_on(service, after, self.known_services, lower_case=t == 0) \
+                        and not (t > 0 and _ends_before(lines[t + 1], lines[t], n)
+                                 and not any(name.startswith(service + " ") for name in self.known_services)):
                     continue
                 # A cell on a later line than the code's, centred beside the wrapped title; on
                 # the code's line it may as well be a service wrapped below.
-                a_cell = t > 0 and (n == cell or _set_apart(lines[t], n)) and grammar.looks_like_service(service)
+                a_cell = t > 0 and (n == cell or _set_apart(lines[t], n) or _past_wrap(lines, t, n)) \
+                    and grammar.looks_like_service(service)
                 if (service in self.known_services or a_cell) and _beside(lines, t, n):
                     title_parts = parts[:t] + [" ".join(words[:-n])] + parts[t + 1:]
                     # Broken inside a narrow cell: no line break of the title is deliberate.
@@ -650,6 +662,20 @@ def _same_style(a: Line, b: Line) -> bool:
     return a.bold == b.bold and a.italic == b.italic
 
 
+def _title_repeated_below(title: str | None, below: str, after: str = "") -> tuple[str, str] | None:
+    """(title, service) of a one-line header whose service cell a renderer set flush against
+    the title (no gap wider than a word space), told by the text below: a description often
+    repeats the title word for word, and then the header line goes on past it with the
+    service. None when the text below repeats no start of the line, or when the paragraph
+    after it goes on with the rest (a service that repeats the whole title, wrapped)."""
+    if not title or not below or not title.startswith(below + " "):
+        return None
+    service = title[len(below) + 1:]
+    if after.startswith(service):
+        return None
+    return (below, service) if grammar.looks_like_service(service) else None
+
+
 def _beside(lines: list[Line], t: int, n: int) -> bool:
     """Do the last n words of lines[t] stand right of every other line of the header (a cell
     of their own beside the title's), rather than end a title that fills the text width?
@@ -661,6 +687,31 @@ def _beside(lines: list[Line], t: int, n: int) -> bool:
     return all(l.boxes and l.boxes[-1][1] < x0 for k, l in enumerate(lines) if k != t)
 
 
+def _ends_before(line: Line, row: Line, n: int) -> bool:
+    """Does `line` end left of where the last n words of `row` start? Then no name among
+    those words goes on in it: a cell's rest wraps inside the cell's column."""
+    return bool(line.boxes) and len(row.boxes) >= n and line.boxes[-1][1] < row.boxes[-n][0]
+
+
+def _past_wrap(lines: list[Line], t: int, n: int) -> bool:
+    """Do the last n words of lines[t] lie past the width of the column its other words fill?
+
+    A title line that wrapped shows that width: the first word of the next line did not fit
+    after it. Words of a later line beyond that bound stand in a cell of their own, however
+    tight the renderer set it (LibreOffice pads cells by less than a word space)."""
+    row = lines[t].boxes
+    if t == 0 or len(row) <= n:
+        return False
+    bounds = [above.boxes[-1][1] + _word_space(below) + (below.boxes[0][1] - below.boxes[0][0])
+              for above, below in zip(lines[:t], lines[1:t + 1]) if above.boxes and len(below.boxes) > 1]
+    return bool(bounds) and row[-n - 1][1] <= min(bounds) < row[-1][1]
+
+
+def _word_space(line: Line) -> float:
+    gaps = sorted(b[0] - a[1] for a, b in zip(line.boxes, line.boxes[1:]))
+    return gaps[len(gaps) // 2]
+
+
 CELL_PADDING_SHARE = 1.5  # a gap this many times the line's usual word space parts two cells
 
 
@@ -669,8 +720,7 @@ def _set_apart(line: Line, n: int) -> bool:
     boxes = line.boxes
     if len(boxes) <= n or len(boxes) < 3:
         return False
-    gaps = sorted(b[0] - a[1] for a, b in zip(boxes, boxes[1:]))
-    return boxes[-n][0] - boxes[-n - 1][1] > CELL_PADDING_SHARE * gaps[len(gaps) // 2]
+    return boxes[-n][0] - boxes[-n - 1][1] > CELL_PADDING_SHARE * _word_space(line)
 
 
 def _left_of(line: Line, row: Line) -> bool:

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import ExtractionError
-from .grammar import (CATEGORIES, DIRECTIONS, STAFFING_LABEL, ends_sentence, is_block_start, is_table_header_fragment,
-                      match_label)
+from .grammar import (CATEGORIES, DIRECTIONS, STAFFING_LABEL, ends_sentence, hyphenated_end, is_block_start,
+                      is_table_header_fragment, match_label)
 from .lines import Line
 from .markup import is_rule
 from .numbers import shape
@@ -414,5 +414,8 @@ def _starts_paragraph(previous: PhysicalLine | None, line: PhysicalLine) -> bool
         # the new page would have fit on it (a paragraph's last line, not a wrap).
         # Headings wrap early, so the short-line test is for body text only.
         short = previous.x1 < previous.right_edge - SHORT_LINE_SHARE * (previous.right_edge - previous.x0)
+        words = previous.text.split()
+        if words and hyphenated_end(words[-1]) and line.text[:1].islower():
+            return False  # "assistentiewonin-" / "gen": a word broken over the page, in a cell or not
         return ends_sentence(previous.text) or (short and _room_for_first_word(previous, line) and not previous.bold)
     return line.top - previous.bottom > PARAGRAPH_GAP_EM * line.size

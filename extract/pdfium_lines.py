@@ -18,8 +18,9 @@ tests/test_benchmarks_smoke.py compare them):
   font, from its substitute): top/bottom can differ by a few hundredths of a point.
 - PDFium marks a hyphen (- or U+00AD) that ends a line; it is read back as "-".
 - PDFium drops text drawn twice at the same place (fake bold); pdfminer keeps both copies.
-A document with a rotated page or rotated/mirrored text is read by the default engine
-(pdfplumber) instead: its geometry is not reproduced here.
+A document with a rotated page or rotated/mirrored text, or whose fonts PDFium cannot name
+(Chromium's), is read by the default engine (pdfplumber) instead: its geometry or its font
+styles are not reproduced here.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ HYPHEN_MARKS = {"\ufffe", "\x02"}  # PDFium's stand-in for a line-ending hyphen
 
 
 class _NotUpright(Exception):
-    """Rotated page or text: the document goes to the default engine."""
+    """Rotated page or text, or fonts PDFium cannot name: the document goes to the default engine."""
 
 
 def _read_pages(path, data: bytes) -> list[list[PhysicalLine]]:
@@ -84,7 +85,7 @@ def _page_chars(document, index: int) -> tuple[list[dict], float]:
         name, descent = ctypes.create_string_buffer(256), ctypes.c_float()
         objects: dict[int, tuple[str, float, float]] = {}  # text object -> (font name, size, descent in points)
         object_address = _object_address()
-        chars = []
+        chars, previous = [], None
         for i in range(count):
             key = object_address(textpage, i)
             if not key:  # a space or line break PDFium generated where the page prints none
@@ -103,10 +104,22 @@ def _page_chars(document, index: int) -> tuple[list[dict], float]:
                 raw.FPDFFont_GetBaseFontName(font, name, len(name))
                 size = raw.FPDFText_GetFontSize(textpage, i) * matrix.d
                 raw.FPDFFont_GetDescent(font, 1.0, descent)
-                attrs = objects[key] = (name.value.decode("utf-8", "replace"), size, descent.value * size)
+                fontname = name.value.decode("utf-8", "replace")
+                if not fontname:
+                    # PDFium names no font of Chromium's PDFs: bold and italic, which tell a
+                    # header or a service line, would be lost. pdfminer reads the names.
+                    raise _NotUpright()
+                attrs = objects[key] = (fontname, size, descent.value * size)
             fontname, size, below = attrs
             raw.FPDFText_GetLooseCharBox(textpage, i, box)
             raw.FPDFText_GetCharOrigin(textpage, i, ox, oy)
+            # pdfminer's x1 is origin + advance; PDFium's loose box is the union of advance and
+            # ink, so an overhanging glyph (italic or bold "f") reached past the next character
+            # and "Staf Departement" lost its word gap. The next character of the same text
+            # run on the same baseline starts where the advance (plus kerning) ends.
+            if previous and previous[0] == key and previous[1] == oy.value and ox.value > chars[-1]["x0"]:
+                chars[-1]["x1"] = min(chars[-1]["x1"], ox.value)
+            previous = (key, oy.value)
             char_bottom = height - (oy.value + below)
             char = text[i]
             chars.append({
@@ -114,10 +127,33 @@ def _page_chars(document, index: int) -> tuple[list[dict], float]:
                 "x0": ox.value, "x1": box.right, "top": char_bottom - size, "bottom": char_bottom,
                 "doctop": char_bottom - size, "upright": True, "fontname": fontname, "size": size,
             })
-        return chars, height
+        return _visual_order(chars), height
     finally:
         raw.FPDFText_ClosePage(textpage)
         raw.FPDF_ClosePage(page)
+
+
+def _visual_order(chars: list[dict]) -> list[dict]:
+    """The characters in the order printed, as pdfminer gives them. PDFium hands a
+    right-to-left run (Arabic) in logical order, each character left of the one before on
+    the same baseline: such a run is reversed. Its widths are those of the letters, not of
+    the joined forms printed, so its right end is set to where the text goes on when that
+    is less than a point away (pdfminer's glyphs touch there)."""
+    out, i = [], 0
+    while i < len(chars):
+        j = i + 1
+        while j < len(chars) and chars[j]["text"] != " " and _same_baseline(chars[j], chars[j - 1]) \
+                and chars[j]["x1"] <= chars[j - 1]["x0"] + 0.5:
+            j += 1
+        out.extend(reversed(chars[i:j]))
+        if j - i > 1 and j < len(chars) and _same_baseline(chars[j], chars[i]) and 0 < chars[j]["x0"] - chars[i]["x1"] < 1:
+            chars[i]["x1"] = chars[j]["x0"]
+        i = j
+    return out
+
+
+def _same_baseline(a: dict, b: dict) -> bool:
+    return abs(a["bottom"] - b["bottom"]) < 0.5
 
 
 @functools.lru_cache(maxsize=1)

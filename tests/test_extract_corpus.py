@@ -20,7 +20,8 @@ import pytest
 from conftest import REPO, extract_in_background, sample_path
 
 from extract.acceptance import refusal
-from extract.compare import compare
+from extract.compare import compare, content_rows
+from extract.document import extract_file
 
 CORPUS = REPO / "tests" / "corpus"
 PDFS = sorted(CORPUS.glob("*/*.pdf"))
@@ -108,3 +109,18 @@ def test_every_difference_is_flagged_by_an_anomaly(corpus, pdf):
     reference, candidate = corpus[pdf]
     silent = compare(reference, candidate).silent
     assert not silent, [(d.key, d.field, d.reference, d.candidate) for d in silent[:10]]
+
+
+# The optional PDFium engine (extract/pdfium_lines.py) reads the characters in place of
+# pdfminer: one PDF per engine, each with what once set its rows apart (italic and bold
+# glyphs overhanging the next, right-to-left runs in logical order, LibreOffice's tight
+# cells). Chromium's stacked design names no font to PDFium: such a document goes to the
+# default engine as a whole, so it cannot differ.
+PDFIUM_CASES = ("weasyprint-stacked/001", "chromium-grid/001", "libreoffice-grid/002")
+
+
+@pytest.mark.parametrize("case", PDFIUM_CASES)
+def test_the_pdfium_engine_reads_the_rows_pdfplumber_reads(corpus, case, monkeypatch):
+    pdf = next(p for p in PDFS if f"{p.parent.name}/{p.name[:3]}" == case)
+    monkeypatch.setenv("GENT_PDF_ENGINE", "pdfium")
+    assert content_rows(extract_file(pdf)) == content_rows(corpus[pdf][1])

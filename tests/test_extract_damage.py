@@ -262,6 +262,17 @@ def test_service_glued_to_the_title_is_split_off_by_the_lexicon():
     assert [a.node_id for a in anomalies(t, "service_missing")] == ["ACO1300"]
 
 
+def test_a_service_set_flush_against_its_title_is_told_by_the_description_repeating_the_title():
+    # 001:L5076 as LibreOffice prints a grid header: no gap wider than a word space between
+    # the title cell and a service the report names nowhere else.
+    t = report_2024(leaf("ACX1300 - Beheren campus Welzijnsknoop Ledeberg Campus Welzijnsknoop Ledeberg",
+                         "Beheren campus Welzijnsknoop Ledeberg"))
+    n = node(t, "ACX1300")
+    assert (n.title, n.service) == ("Beheren campus Welzijnsknoop Ledeberg", "Campus Welzijnsknoop Ledeberg")
+    assert [x.text for x in t["texts"] if x.node_id == "ACX1300"] == ["Beheren campus Welzijnsknoop Ledeberg"]
+    assert [a.node_id for a in anomalies(t, "header_columns")] == ["ACX1300"]
+
+
 def test_project_header_with_status_phase_period_and_service():
     # 001:L1688
     t = report_2024(leaf("PR40751 - Ontwikkelen Fundament Meta Projectendatabank (RADAR)\t\tAfgewerkt\tNazorg\t2020 - 2024\tDienst Wegen, Bruggen en Waterlopen\t"))

@@ -8,6 +8,7 @@ import pytest
 from extract.grammar import RENDERER_HYPHENATES, document_vocabulary, guessed_break, join_lines
 from extract.parser import name_goes_on, word_case_reader
 from extract.pdf_lines import _italic
+from extract.pdfium_lines import _visual_order
 
 
 def vocabulary(*texts: str, hyphenates: bool = False) -> frozenset[str]:
@@ -58,6 +59,19 @@ def test_parts_of_words_left_out_keep_their_hyphens(parts, words, joined):
     assert join_lines(parts, vocabulary(*words, hyphenates=True)) == joined
 
 
+def test_a_lone_dash_that_a_second_one_closes_opens_an_aside():
+    parts = ["gebeurt op afspraak en -", "waar wettelijk mogelijk - maximaal digitaal."]
+    assert join_lines(parts, vocabulary(hyphenates=True)) == "gebeurt op afspraak en - waar wettelijk mogelijk - maximaal digitaal."
+
+
+def test_a_break_before_a_part_the_document_also_hyphenates_is_a_guess():
+    # "investeringsbudget" is printed whole, but "exploitatie-budget" too: either may be meant.
+    words = vocabulary("het investeringsbudget", "extra exploitatie-budget", hyphenates=True)
+    assert join_lines(["extra investerings-", "budget"], words) == "extra investeringsbudget"
+    assert guessed_break("investerings-", "budget", words) == "investeringsbudget"
+    assert guessed_break("investerings-", "budget", vocabulary("het investeringsbudget", hyphenates=True)) is None
+
+
 @pytest.mark.parametrize("before,line,goes_on", [
     ("Centrum voor", "Leerlingenbegeleiding CLB", True),  # ends on a linking word
     ("Welijnsbureau Sint-", "Amandsberg", True),  # ends on a hyphen
@@ -87,3 +101,16 @@ def test_a_service_in_capitals_takes_the_case_of_its_words_elsewhere():
 ])
 def test_italic_is_read_from_the_font_name(font, italic):
     assert _italic(font, {"LinLibertineO", "Helvetica"}) is italic
+
+
+def test_pdfiums_right_to_left_runs_come_in_the_order_printed():
+    def char(text, x0, x1):
+        return {"text": text, "x0": x0, "x1": x1, "bottom": 765.3}
+    # "fundamente" + three Arabic letters + "derzoek": PDFium hands the letters right to left.
+    logical = [char("e", 110.6, 115.3), char("ن", 125.8, 127.4), char("و", 121.5, 125.9), char("ن", 115.3, 121.5),
+               char("d", 128.1, 132.8)]
+    printed = _visual_order(logical)
+    assert [c["x0"] for c in printed] == [110.6, 115.3, 121.5, 125.8, 128.1]
+    assert printed[3]["x1"] == 128.1  # the joined form is wider than the letter: it touches the "d"
+    plain = [char("a", 10, 15), char("b", 15, 20), char(" ", 20, 22), char("c", 22, 27)]
+    assert _visual_order(plain) == plain
