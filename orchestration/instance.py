@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import settings
+from .settings import Settings
 
 # Runs, events and schedules in sqlite files of the folder (Dagster's default), no telemetry.
 DAGSTER_YAML = """\
@@ -19,8 +19,8 @@ run_queue:
 """
 
 
-def ensure_home(home: Path | None = None) -> Path:
-    home = Path(home or settings.dagster_home())
+def ensure_home(home: Path) -> Path:
+    home = Path(home)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
@@ -29,4 +29,4 @@ def ensure_home(home: Path | None = None) -> Path:
 
 
 if __name__ == "__main__":
-    print(ensure_home())
+    print(ensure_home(Settings.from_env().dagster_home))
