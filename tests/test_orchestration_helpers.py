@@ -175,7 +175,8 @@ def test_inbox_sensor_asks_for_what_the_warehouse_lacks(tmp_path, monkeypatch, r
     defs = build_definitions(Settings.build(inbox=inbox, build_db=db, warehouse_dir=tmp_path))  # the settings as the sensor's resource
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("reports", [name])
-        result = inbox_sensor(dg.build_sensor_context(instance=instance, definitions=defs))
+        with dg.build_sensor_context(instance=instance, definitions=defs, resources={"settings": defs.resources["settings"]}) as context:
+            result = inbox_sensor(context)
     runs = sorted((r.job_name, r.partition_key) for r in result.run_requests)
     assert runs == [("extract_reports", "new.pdf"), ("prune_removed_reports", None)]
     prune = next(r for r in result.run_requests if r.job_name == "prune_removed_reports")
