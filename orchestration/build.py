@@ -32,11 +32,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Configuration error: {exc}. Nothing was read or changed.", file=sys.stderr)
         return EXIT_CONFIGURATION
     from .build_lock import BuildRunning, build_lock
-    from .pipeline import build_everything
-    from .summary import print_summary
 
     try:
         with build_lock(settings.build_lock, "make run"):
+            from .pipeline import build_everything  # Dagster and the jobs: only once the lock is ours
+            from .summary import print_summary
+
             started = time.monotonic()
             print(f"Gent budget warehouse: building from {settings.inbox}", flush=True)
             outcome = build_everything(settings, force=args.force, workers=args.workers,

@@ -1,7 +1,7 @@
 """One build at a time: a lock file in the warehouse folder, held from a build's start to its end.
 
 `make run` holds it for its whole run (extraction, prune, build, publish) and the
-`build_warehouse` job for its run (the `build_lock` resource), so two builds never write the
+`build_warehouse` job for its run (`resources.BuildLock`), so two builds never write the
 same warehouse at once, whoever started them. The lock is `flock` on `warehouse/.build.lock`:
 the kernel releases it when its holder dies (a killed build leaves nothing to clean up). The
 file says who holds it, for the message the second build prints.
@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import fcntl
 import os
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-
-import dagster as dg
 
 
 class BuildRunning(Exception):
@@ -80,21 +77,3 @@ def is_held(lock: Path) -> bool:
         except BlockingIOError:
             return True
     return False
-
-
-class BuildLock(dg.ConfigurableResource):
-    """The build lock as a resource of the `build_warehouse` job: taken when the run's resources
-    are set up (once per run: the job runs in one process) and released at its end. A second
-    build fails at once with the holder named, before dbt touches the database."""
-
-    lock_file: str = ""  # "": the settings resource's warehouse folder decides (see definitions)
-
-    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._lock = build_lock(Path(self.lock_file), f"job {context.dagster_run.job_name if context.dagster_run else '?'}")
-        try:
-            self._lock.__enter__()
-        except BuildRunning as exc:
-            raise dg.Failure(description=str(exc)) from None
-
-    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        self._lock.__exit__(*sys.exc_info())

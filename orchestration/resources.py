@@ -20,6 +20,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from .build_lock import BuildRunning, build_lock
 from .settings import DBT_PROJECT_DIR, ENV_VARS, Settings
 
 if TYPE_CHECKING:
@@ -52,6 +53,24 @@ def settings_resource(environ: Mapping[str, str] | None = None) -> WarehouseSett
     (Dagster resolves it when a run starts; the UI shows where it came from), the rest defaults."""
     environ = os.environ if environ is None else environ
     return WarehouseSettings(**{f: dg.EnvVar(v) for f, v in ENV_VARS.items() if environ.get(v)})
+
+
+class BuildLock(dg.ConfigurableResource):
+    """The build lock as a resource of the `build_warehouse` job: taken when the run's resources
+    are set up (once per run: the job runs in one process) and released at its end. A second
+    build fails at once with the holder named, before dbt touches the database."""
+
+    lock_file: str = ""  # "": the settings resource's warehouse folder decides (see definitions)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._lock = build_lock(Path(self.lock_file), f"job {context.dagster_run.job_name if context.dagster_run else '?'}")
+        try:
+            self._lock.__enter__()
+        except BuildRunning as exc:
+            raise dg.Failure(description=str(exc)) from None
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self._lock.__exit__(*sys.exc_info())
 
 
 class WarehouseDuckDB(DuckDBResource):

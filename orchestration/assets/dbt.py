@@ -11,8 +11,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from ..build_lock import BuildLock
-from ..resources import WarehouseSettings, dbt_project, dbt_vars
+from ..resources import BuildLock, WarehouseSettings, dbt_project, dbt_vars
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):

@@ -3,13 +3,11 @@ the data about to be published."""
 
 import dagster as dg
 
-from ..build_lock import BuildLock
+from ..resources import BuildLock, WarehouseDuckDB, WarehouseSettings
 from ..checks import CHECKED_ROWS
 from ..fingerprint import code_hash
 from ..publish import publish_database
 from ..raw_load import record_publication
-from ..resources import WarehouseDuckDB
-from ..resources import WarehouseSettings
 from ..state import read_state
 from .dbt import warehouse_dbt_models
 

@@ -5,8 +5,7 @@ hold the build lock (run by hand in the UI, they wait for no build either).
 """
 import dagster as dg
 
-from ..build_lock import BuildLock
-from ..resources import WarehouseSettings
+from ..resources import BuildLock, WarehouseSettings
 from .publish import published_warehouse
 
 
