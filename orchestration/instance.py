@@ -28,5 +28,19 @@ def ensure_home(home: Path) -> Path:
     return home
 
 
+def main() -> int:
+    import sys
+
+    from .settings import ConfigurationError
+
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as exc:  # `make ui` stops here, before `dagster dev`, with the variable named
+        print(f"Configuration error: {exc}. Nothing was read or changed.", file=sys.stderr)
+        return 2
+    print(ensure_home(settings.dagster_home))
+    return 0
+
+
 if __name__ == "__main__":
-    print(ensure_home(Settings.from_env().dagster_home))
+    raise SystemExit(main())
