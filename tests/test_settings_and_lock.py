@@ -170,3 +170,24 @@ def test_the_lock_is_free_again_when_its_holder_dies(tmp_path):
     with build_lock(lock, "the next build"), build_lock(lock, "its own build_warehouse run"):  # re-entrant in a process
         assert is_held(lock)
     assert not is_held(lock)
+
+
+@pytest.mark.parametrize("engine, module", [("pdfium", "extract.pdfium_lines"), ("pdfplumber", "extract.pdf_lines")])
+def test_the_pdf_engine_is_an_argument_of_the_extractor(engine, module, monkeypatch):
+    """The engine chosen reads the PDF, whatever GENT_PDF_ENGINE says (the core reads no environment)."""
+    import importlib
+
+    from extract.document import read_source
+
+    class Chosen(Exception):
+        pass
+
+    def reader(path, data):
+        raise Chosen(module)
+
+    monkeypatch.setattr(importlib.import_module(module), "pdf_lines", reader)
+    monkeypatch.setenv("GENT_PDF_ENGINE", "pdfplumber" if engine == "pdfium" else "pdfium")
+    with pytest.raises(Chosen, match=module):
+        read_source(Path("report.pdf"), b"%PDF-1.4 a report", engine)
+    with pytest.raises(ValueError, match="unknown PDF engine 'foo'"):
+        read_source(Path("report.pdf"), b"%PDF-1.4 a report", "foo")
