@@ -1,7 +1,7 @@
 """The warehouse's configuration: one `Settings` object, built and validated once at the edge.
 
 `make run` builds it from its arguments and the environment (`Settings.from_env`), the UI's
-code location from the environment (as Dagster `EnvVar`s, see `settings_resource`). From there
+code location from the environment (as Dagster `EnvVar`s, `resources.settings_resource`). From there
 it is handed on, never read again from the environment: to the jobs as the `settings` resource
 (`orchestration.resources.WarehouseSettings`; run config for `make run`), to the extractor as
 arguments (engine, limits).
@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from extract.document import PDF_ENGINES
+
+from .guard import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO / "dbt_project"  # part of the code, like the models in it
@@ -56,8 +58,8 @@ class Settings:
     build_db: Path
     dagster_home: Path
     pdf_engine: str = "pdfplumber"
-    doc_timeout_s: float = 120.0
-    doc_memory_mb: int = 2048
+    doc_timeout_s: float = DEFAULT_TIMEOUT_S
+    doc_memory_mb: int = DEFAULT_MEMORY_MB
     export_personal_data: bool = False
 
     @property
@@ -91,8 +93,8 @@ class Settings:
             build_db=_path(build_db, warehouse / "build" / "gent.duckdb"),
             dagster_home=_path(dagster_home, warehouse / "dagster_home"),
             pdf_engine=_engine(pdf_engine),
-            doc_timeout_s=_number("doc_timeout_s", doc_timeout_s, float, 120.0, MIN_TIMEOUT_S, MAX_TIMEOUT_S, "s"),
-            doc_memory_mb=_number("doc_memory_mb", doc_memory_mb, int, 2048, MIN_MEMORY_MB, MAX_MEMORY_MB, "MB"),
+            doc_timeout_s=_number("doc_timeout_s", doc_timeout_s, float, DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, MAX_TIMEOUT_S, "s"),
+            doc_memory_mb=_number("doc_memory_mb", doc_memory_mb, int, DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_MEMORY_MB, "MB"),
             export_personal_data=_switch(export_personal_data),
         )
 
