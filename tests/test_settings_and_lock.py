@@ -191,3 +191,20 @@ def test_the_pdf_engine_is_an_argument_of_the_extractor(engine, module, monkeypa
         read_source(Path("report.pdf"), b"%PDF-1.4 a report", engine)
     with pytest.raises(ValueError, match="unknown PDF engine 'foo'"):
         read_source(Path("report.pdf"), b"%PDF-1.4 a report", "foo")
+
+
+def test_the_sensors_launch_nothing_while_a_build_holds_the_warehouse(tmp_path, lock_held_elsewhere):
+    import dagster as dg
+
+    from orchestration.definitions import build_definitions
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "new.pdf").write_bytes(b"%PDF-1.4 new")  # would be an extraction run otherwise
+    defs = build_definitions(Settings.build(inbox=inbox, warehouse_dir=lock_held_elsewhere.warehouse_dir))
+    with dg.instance_for_test() as instance:
+        for name in ("inbox_sensor", "rebuild_sensor"):
+            with dg.build_sensor_context(instance=instance, definitions=defs,
+                                         resources={"settings": defs.resources["settings"]}) as context:
+                result = defs.resolve_sensor_def(name)(context)
+            assert isinstance(result, dg.SkipReason) and "a build holds the warehouse" in result.skip_message, (name, result)
