@@ -23,8 +23,8 @@ run: $(STAMP)  ## build the warehouse from the PDFs in INBOX (default: the bundl
 test: $(STAMP)  ## the whole test suite
 	$(PY) -m pytest
 
-ui: $(STAMP)  ## the Dagster UI on http://localhost:PORT (default 3000); its sensors watch INBOX
-	GENT_INBOX=$(abspath $(INBOX)) DAGSTER_HOME=$$($(PY) -m orchestration.instance) \
+ui: $(STAMP)  ## the Dagster UI on http://localhost:PORT (default 3000); its sensors watch INBOX (settings checked first)
+	home=$$($(PY) -m orchestration.instance) && GENT_INBOX=$(abspath $(INBOX)) DAGSTER_HOME=$$home \
 		$(VENV)/bin/dagster dev -m orchestration.definitions -p $(PORT)
 
 samples: $(STAMP)  ## re-render the sample PDFs from the text dumps

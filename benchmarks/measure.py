@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,26 +19,11 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 # ---------------------------------------------------------------- extraction methods (one PDF in memory)
 
 
-@contextmanager
-def engine(name: str):
-    """GENT_PDF_ENGINE set for the duration (extract.document reads it at each call)."""
-    before = os.environ.get("GENT_PDF_ENGINE")
-    os.environ["GENT_PDF_ENGINE"] = name
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("GENT_PDF_ENGINE", None)
-        else:
-            os.environ["GENT_PDF_ENGINE"] = before
-
-
 def ours(path: Path, data: bytes, engine_name: str = "pdfplumber"):
     """Our extractor, PDF bytes to rows (extract.document.extract_bytes): the whole thing."""
     from extract.document import extract_bytes
 
-    with engine(engine_name):
-        return extract_bytes(path, data)
+    return extract_bytes(path, data, engine_name)
 
 
 def bare_extract_words(path: Path, data: bytes) -> int:
@@ -199,12 +183,12 @@ def warm_up(seconds: float) -> int:
     return os.getpid()
 
 
-def extract_task(path: str) -> dict:
+def extract_task(path: str, engine_name: str = "pdfplumber") -> dict:
     """One report through extract.document.extract_file in a worker: its pages, time and memory."""
     from extract.document import extract_file
 
     wall, cpu = time.perf_counter(), time.process_time()
-    extraction = extract_file(path)
+    extraction = extract_file(path, engine_name)
     return {
         "file": Path(path).name,
         "pages": extraction.document.page_count or 0,
@@ -225,20 +209,12 @@ def extract_pool(paths: list[Path], workers: int, engine_name: str = "pdfplumber
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    previous = os.environ.get("GENT_PDF_ENGINE")
-    os.environ["GENT_PDF_ENGINE"] = engine_name  # inherited by the spawned workers
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            pids = set(pool.map(warm_up, [0.3] * workers))
-            with TreeSampler(os.getpid(), exclude_root=True) as sampler, Busy() as busy:
-                wall = time.perf_counter()
-                tasks = list(pool.map(extract_task, [str(p) for p in paths]))
-                wall = time.perf_counter() - wall
-    finally:
-        if previous is None:
-            os.environ.pop("GENT_PDF_ENGINE", None)
-        else:
-            os.environ["GENT_PDF_ENGINE"] = previous
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pids = set(pool.map(warm_up, [0.3] * workers))
+        with TreeSampler(os.getpid(), exclude_root=True) as sampler, Busy() as busy:
+            wall = time.perf_counter()
+            tasks = list(pool.map(extract_task, [str(p) for p in paths], [engine_name] * len(paths)))
+            wall = time.perf_counter() - wall
     pages = sum(t["pages"] for t in tasks)
     return {
         "reports": len(paths), "workers": workers, "workers_used": len({t["pid"] for t in tasks}), "warm_pids": len(pids),

@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from .acceptance import refusal
-from .document import extract_file
+from .document import PDF_ENGINES, extract_file
 from .errors import ExtractionError
 from .writer import write_extraction
 
@@ -21,11 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m extract", description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", type=Path, help="report PDFs (or text dumps, for debugging)")
     parser.add_argument("--out", required=True, type=Path, help="directory for the Parquet files")
+    parser.add_argument("--engine", choices=PDF_ENGINES, default="pdfplumber", help="PDF reader (default pdfplumber)")
     args = parser.parse_args(argv)
     failed = 0
     for path in args.files:
         try:
-            extraction = extract_file(path)
+            extraction = extract_file(path, args.engine)
             reason = refusal(extraction)  # the pipeline's rule too: a refused report writes nothing
             if reason:
                 raise ExtractionError(path, reason)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from .records import Anomaly, BudgetLine, Document, Node, Responsible, StaffingL
 from .tables import Issue, values
 
 TEXT_SUFFIXES = {".txt", ".text"}
+PDF_ENGINES = ("pdfplumber", "pdfium")  # pdfplumber the default; PDFium faster, optional (README: Performance)
 
 
 @dataclass
@@ -34,12 +34,14 @@ class Source:
     glyphs: list[tuple[str, str | None, int]] = field(default_factory=list)  # private-use glyphs: (char, letters, times)
 
 
-def read_source(path: Path, data: bytes) -> Source:
-    """Lines of a PDF or a text dump; the source kind is told by content, not by name."""
+def read_source(path: Path, data: bytes, engine: str = "pdfplumber") -> Source:
+    """Lines of a PDF (read by `engine`) or a text dump; the source kind is told by content, not by name."""
+    if engine not in PDF_ENGINES:
+        raise ValueError(f"unknown PDF engine {engine!r}: use one of {', '.join(PDF_ENGINES)}")
     if not data:
         raise ExtractionError(path, "empty file")
     if data.startswith(b"%PDF-"):
-        if os.environ.get("GENT_PDF_ENGINE", "").strip().lower() == "pdfium":  # optional, faster, same rows
+        if engine == "pdfium":
             from .pdfium_lines import pdf_lines
         else:
             from .pdf_lines import pdf_lines  # pdfplumber is imported only when a PDF comes
@@ -58,18 +60,18 @@ def read_source(path: Path, data: bytes) -> Source:
     raise ExtractionError(path, "not a PDF (no %PDF- signature) and not a .txt text dump")
 
 
-def extract_file(path: Path | str) -> Extraction:
+def extract_file(path: Path | str, engine: str = "pdfplumber") -> Extraction:
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ExtractionError(path, f"cannot read: {exc.strerror}") from None
-    return extract_bytes(path, data)
+    return extract_bytes(path, data, engine)
 
 
-def extract_bytes(path: Path, data: bytes) -> Extraction:
+def extract_bytes(path: Path, data: bytes, engine: str = "pdfplumber") -> Extraction:
     """Extract a report already read into memory (path names it in errors and lineage)."""
-    source = read_source(path, data)
+    source = read_source(path, data, engine)
     return extract_source(source, path, hashlib.sha256(data).hexdigest())
 
 

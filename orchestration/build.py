@@ -1,45 +1,66 @@
-"""`make run`: build the whole warehouse in-process from a folder of report PDFs.
+"""`make run`: build the whole warehouse from a folder of report PDFs, as named Dagster jobs.
 
-The same Dagster assets as the UI, materialised with `dagster.materialize`: one run per
-report partition (extract + load), then dbt, the quality checks and the publication.
-Prints a short summary at the end.
+The edge of the program: the settings are built here from the options and the environment and
+validated before anything is read (a bad value is a configuration error, exit code 2), the
+build lock is taken (a second build exits with code 3 and says who holds it), then the jobs
+run (orchestration.pipeline) and a short summary is printed (exit code 1: a file failed or the
+build did not publish).
 """
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
+EXIT_CONFIGURATION = 2  # like argparse's usage errors: how the build was called, not a file
+EXIT_BUSY = 3
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.build", description=__doc__.splitlines()[0])
-    parser.add_argument("--inbox", type=Path, help="folder of report PDFs (default: data/samples)")
-    parser.add_argument("--warehouse", type=Path, help="warehouse folder (default: warehouse/)")
+    parser.add_argument("--inbox", type=Path, help="folder of report PDFs (default: GENT_INBOX or data/samples)")
+    parser.add_argument("--warehouse", type=Path, help="warehouse folder (default: GENT_WAREHOUSE_DIR or warehouse/)")
     parser.add_argument("--force", action="store_true", help="rebuild even when nothing changed since the last publication")
-    parser.add_argument("--workers", type=int, help="processes for extraction (default: one per core)")
+    parser.add_argument("--workers", type=int, help="reports extracted at once (default: one per core)")
     args = parser.parse_args(argv)
-    if args.inbox:
-        os.environ["GENT_INBOX"] = str(args.inbox.resolve())
-    if args.warehouse:
-        os.environ["GENT_WAREHOUSE_DIR"] = str(args.warehouse.resolve())
-    from . import settings
-    from .pipeline import build_everything
-    from .summary import print_summary
+    from .settings import ConfigurationError, Settings
 
-    started = time.monotonic()
-    print(f"Gent budget warehouse: building from {settings.inbox()}", flush=True)
-    outcome = build_everything(force=args.force, workers=args.workers, progress=lambda line: print(line, flush=True))
-    print_summary(outcome, time.monotonic() - started)
+    try:
+        settings = Settings.from_env(inbox=args.inbox, warehouse_dir=args.warehouse)
+    except ConfigurationError as exc:
+        print(f"Configuration error: {exc}. Nothing was read or changed.", file=sys.stderr)
+        return EXIT_CONFIGURATION
+    from .build_lock import BuildRunning, build_lock
+
+    try:
+        with build_lock(settings.build_lock, "make run"):
+            from .pipeline import build_everything  # Dagster and the jobs: only once the lock is ours
+            from .summary import print_summary
+
+            started = time.monotonic()
+            print(f"Gent budget warehouse: building from {settings.inbox}", flush=True)
+            outcome = build_everything(settings, force=args.force, workers=args.workers,
+                                       progress=lambda line: print(line, flush=True))
+            print_summary(settings, outcome, time.monotonic() - started)
+    except BuildRunning as exc:
+        print(f"Not started: {exc}.", file=sys.stderr)
+        return EXIT_BUSY
     return 0 if outcome.ok else 1
+
+
+def _quiet_shutdown() -> None:
+    """DuckDB 2.0's bindings print "nanobind: leaked …" lines at interpreter shutdown (harmless,
+    dozens of lines). Everything of ours is printed and flushed by now: the shutdown's own
+    stderr goes to /dev/null."""
+    sys.stdout.flush(), sys.stderr.flush()
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
 
 
 if __name__ == "__main__":
     code = main()
-    import multiprocessing.util
-
-    multiprocessing.util._exit_function()  # release the worker pool's semaphores first
-    sys.stdout.flush(), sys.stderr.flush()
-    # duckdb 2.0 prints harmless "nanobind: leaked …" lines at interpreter shutdown: skip it.
-    os._exit(code)
+    _quiet_shutdown()
+    sys.exit(code)

@@ -9,7 +9,7 @@ import dagster as dg
 
 from expectations import SUITES
 
-from . import settings
+from .resources import WarehouseSettings
 
 # Which mart each suite guards, and whether a failure blocks publication.
 SUITE_TARGETS = {
@@ -21,6 +21,9 @@ SUITE_TARGETS = {
 }
 NON_BLOCKING = {"reconciliation"}
 FAILURES_SHOWN = 50
+# Metadata of each suite's result: the fingerprint of the loaded rows it validated
+# (WarehouseState.digest); the publish step publishes only those rows.
+CHECKED_ROWS = "loaded_rows_fingerprint"
 
 
 def _spec(suite: str) -> dg.AssetCheckSpec:
@@ -30,7 +33,7 @@ def _spec(suite: str) -> dg.AssetCheckSpec:
     )
 
 
-def check_result(result) -> dg.AssetCheckResult:
+def check_result(result, checked_rows: str | None = None) -> dg.AssetCheckResult:
     """A SuiteResult as a Dagster check result: failures listed with document, page and line."""
     messages = [f.get("message") or str(f) for f in result.failures]
     # OK passes; WARN is Dagster's warning (yellow, never blocks); ERROR fails (blocks when the suite is blocking)
@@ -47,17 +50,22 @@ def check_result(result) -> dg.AssetCheckResult:
             "failures": len(result.failures),
             "first_failures": dg.MetadataValue.json(messages[:FAILURES_SHOWN]),
             "skipped": dg.MetadataValue.json(result.skipped),
+            **({CHECKED_ROWS: checked_rows} if checked_rows else {}),
         },
     )
 
 
 @dg.multi_asset_check(specs=[_spec(s) for s in SUITES], can_subset=False)
-def quality_suites(context: dg.AssetCheckExecutionContext):
+def quality_suites(context: dg.AssetCheckExecutionContext, settings: WarehouseSettings):
     from expectations import run_suites
 
-    results = run_suites(settings.build_db(), run_id=context.run.run_id)
+    from .state import read_database
+
+    build_db = settings.get().build_db
+    checked_rows = read_database(build_db).digest()
+    results = run_suites(build_db, run_id=context.run.run_id)
     for result in results:
-        yield check_result(result)
+        yield check_result(result, checked_rows)
 
 
 warehouse_checks = [quality_suites]

@@ -52,7 +52,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import settings
+from .settings import DBT_PROJECT_DIR, Settings
 
 MARTS_SCHEMA = "marts"
 PERSONAL_DATA_ENV = "GENT_EXPORT_PERSONAL_DATA"
@@ -232,7 +232,7 @@ class PersonalDataError(ExportError):
 # ----------------------------------------------------------------------------- manifest
 
 def default_manifest_path() -> Path:
-    return settings.dbt_project_dir() / "target" / "manifest.json"
+    return DBT_PROJECT_DIR / "target" / "manifest.json"
 
 
 def load_manifest(path: Path | None = None) -> dict:
@@ -246,7 +246,7 @@ def load_manifest(path: Path | None = None) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     from dbt.cli.main import dbtRunner
 
-    project = settings.dbt_project_dir()
+    project = DBT_PROJECT_DIR
     with tempfile.TemporaryDirectory(prefix="gent-export-manifest-") as tmp:
         result = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(project), "--profiles-dir", str(project),
                                      "--target-path", tmp, "--log-path", tmp])
@@ -879,10 +879,11 @@ def personal_data_from_env(environ=os.environ) -> bool:
 
 
 def main(argv: Iterable[str] | None = None) -> int:
+    settings = Settings.from_env()
     parser = argparse.ArgumentParser(prog="python -m orchestration.exports", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", type=Path, default=settings.published_db(),
+    parser.add_argument("--database", type=Path, default=settings.published_db,
                         help="the published warehouse, opened read-only (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=settings.warehouse_dir() / "export",
+    parser.add_argument("--out", type=Path, default=settings.warehouse_dir / "export",
                         help="export folder, replaced atomically (default: %(default)s)")
     parser.add_argument("--manifest", type=Path, default=None,
                         help="dbt manifest with the column descriptions (default: dbt_project/target/manifest.json)")

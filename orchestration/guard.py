@@ -8,8 +8,8 @@ reads the file; the parent feeds it the file's bytes, waits at most the time lim
 it then) and reads back the pickled `Extraction`, so the rows are exactly those of
 `extract_bytes` in-process. The child exits by itself when its parent dies.
 
-Limits per document: `GENT_DOC_TIMEOUT_S` (default 120 s) and `GENT_DOC_MEMORY_MB`
-(default 2048 MB). Whatever goes wrong in the child becomes an `ExtractionError` naming the
+Limits per document are arguments (the settings' `GENT_DOC_TIMEOUT_S`, default 120 s, and
+`GENT_DOC_MEMORY_MB`, default 2048 MB, validated at start). Whatever goes wrong in the child becomes an `ExtractionError` naming the
 file and the reason: "exceeded time limit 120 s", "exceeded memory limit 2048 MB", the
 extractor's own reason, or the crash it died of.
 """
@@ -32,35 +32,14 @@ POLL_S = 0.2  # how often the parent looks at the child
 NEAR_LIMIT = 0.8  # a crash after the child came this close to its cap is put down to the cap
 
 
-def limits() -> tuple[float, int]:
-    """(timeout in seconds, memory in MB) from the environment, or the defaults."""
-    return (_positive("GENT_DOC_TIMEOUT_S", DEFAULT_TIMEOUT_S, float),
-            _positive("GENT_DOC_MEMORY_MB", DEFAULT_MEMORY_MB, int))
-
-
-def _positive(variable: str, default, kind):
-    text = os.environ.get(variable, "").strip()
-    if not text:
-        return default
-    try:
-        value = kind(text)
-    except ValueError:
-        raise ValueError(f"{variable}={text!r} is not a number") from None
-    if not value > 0:
-        raise ValueError(f"{variable}={text!r} must be positive")
-    return value
-
-
-def extract_guarded(path: Path | str, data: bytes, timeout_s: float | None = None, memory_mb: int | None = None):
-    """`extract_bytes(path, data)` in a child process bounded in time and memory.
+def extract_guarded(path: Path | str, data: bytes, timeout_s: float = DEFAULT_TIMEOUT_S,
+                    memory_mb: int = DEFAULT_MEMORY_MB, engine: str = "pdfplumber"):
+    """`extract_bytes(path, data, engine)` in a child process bounded in time and memory.
 
     Returns the Extraction or raises ExtractionError(path, reason).
     """
     path = Path(path)
-    default_timeout, default_memory = limits()
-    timeout_s = default_timeout if timeout_s is None else timeout_s
-    memory_mb = default_memory if memory_mb is None else memory_mb
-    command = [sys.executable, "-m", "orchestration.guard", "--memory-mb", str(memory_mb),
+    command = [sys.executable, "-m", "orchestration.guard", "--memory-mb", str(memory_mb), "--engine", engine,
                "--parent", str(os.getpid()), str(path)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
            "OPENBLAS_NUM_THREADS": "1"}  # numpy (imported by pdfplumber) would reserve memory per core
@@ -196,6 +175,7 @@ def _child(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.guard")
     parser.add_argument("--memory-mb", type=int, required=True)
     parser.add_argument("--parent", type=int)
+    parser.add_argument("--engine", default="pdfplumber")
     parser.add_argument("path")
     args = parser.parse_args(argv)
     result = os.fdopen(os.dup(1), "wb")  # the pickle goes here; stray prints of libraries go to stderr
@@ -208,7 +188,7 @@ def _child(argv: list[str]) -> int:
     from extract import pdf_lines  # noqa: F401
     from extract.document import extract_bytes
 
-    if os.environ.get("GENT_PDF_ENGINE", "").strip().lower() == "pdfium":  # the optional engine, if chosen
+    if args.engine == "pdfium":  # the optional engine, if chosen: imported before the cap too
         import importlib
 
         importlib.import_module("extract.pdfium_lines")
@@ -219,7 +199,7 @@ def _child(argv: list[str]) -> int:
     else:
         limit = args.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        outcome = _extract(extract_bytes, Path(args.path), sys.stdin.buffer)
+        outcome = _extract(extract_bytes, Path(args.path), sys.stdin.buffer, args.engine)
     try:
         blob = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
     except MemoryError:
@@ -229,9 +209,9 @@ def _child(argv: list[str]) -> int:
     return 0
 
 
-def _extract(extract_bytes, path: Path, source) -> tuple[str, object]:
+def _extract(extract_bytes, path: Path, source, engine: str) -> tuple[str, object]:
     try:
-        return "ok", extract_bytes(path, source.read())
+        return "ok", extract_bytes(path, source.read(), engine)
     except ExtractionError as exc:
         return ("memory", None) if _out_of_memory(exc) else ("error", exc.reason)
     except MemoryError:

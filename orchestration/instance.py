@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import settings
+from .settings import Settings
 
 # Runs, events and schedules in sqlite files of the folder (Dagster's default), no telemetry.
 DAGSTER_YAML = """\
@@ -19,8 +19,8 @@ run_queue:
 """
 
 
-def ensure_home(home: Path | None = None) -> Path:
-    home = Path(home or settings.dagster_home())
+def ensure_home(home: Path) -> Path:
+    home = Path(home)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
@@ -28,5 +28,19 @@ def ensure_home(home: Path | None = None) -> Path:
     return home
 
 
+def main() -> int:
+    import sys
+
+    from .settings import ConfigurationError
+
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as exc:  # `make ui` stops here, before `dagster dev`, with the variable named
+        print(f"Configuration error: {exc}. Nothing was read or changed.", file=sys.stderr)
+        return 2
+    print(ensure_home(settings.dagster_home))
+    return 0
+
+
 if __name__ == "__main__":
-    print(ensure_home())
+    raise SystemExit(main())

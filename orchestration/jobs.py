@@ -4,7 +4,8 @@ import dagster as dg
 from .assets.raw import RAW_GROUP, raw_report
 from .partitions import reports_partitions
 from .raw_load import drop_document
-from .resources import WarehouseDuckDB
+from .resources import WarehouseDuckDB, WarehouseSettings
+from .settings import Settings
 
 extract_reports = dg.define_asset_job(
     "extract_reports",
@@ -18,6 +19,8 @@ build_warehouse = dg.define_asset_job(
     # everything after the raw layer, with the dbt tests on the raw sources
     selection=(dg.AssetSelection.all() - dg.AssetSelection.groups(RAW_GROUP)) | dg.AssetSelection.checks_for_assets(raw_report),
     description="dbt build, quality checks, publication, open-data exports and report, on whatever raw rows are loaded.",
+    # one process for the whole run: its build lock (a resource) is held from the first step to the last
+    executor_def=dg.in_process_executor,
 )
 
 
@@ -30,9 +33,42 @@ def drop_removed_reports(context: dg.OpExecutionContext, warehouse: WarehouseDuc
             context.log.info(f"{name}: {removed} document(s) removed from the raw schema")
 
 
-@dg.job(description="Remove the rows of reports deleted from the inbox (requested by the inbox sensor and `make run`).")
+@dg.job(description="Remove the rows of reports deleted from the inbox (requested by the inbox sensor and `make run`).",
+        executor_def=dg.in_process_executor)  # one small step: no process of its own
 def prune_removed_reports():
     drop_removed_reports()
 
 
 RAW_JOBS = (extract_reports.name, prune_removed_reports.name)
+
+
+def resources_config(settings: Settings, keys=("settings", "warehouse", "build_lock")) -> dict:
+    """Run config that hands `settings` to the resources `keys` of a run: how `make run` passes
+    its settings to the jobs it launches (their step processes build the resources from it)."""
+    config = {
+        "settings": settings.as_config(),
+        "warehouse": {"database": str(settings.build_db)},
+        "build_lock": {"lock_file": str(settings.build_lock)},
+    }
+    return {"resources": {key: {"config": config[key]} for key in keys}}
+
+
+def extract_reports_job() -> dg.JobDefinition:
+    """`extract_reports` with the raw asset and its resources only: the job `make run` runs
+    (`dagster job execute -m orchestration.jobs -a extract_reports_job`), loaded without dbt's
+    manifest (a second sooner); the resources get their values from the run config."""
+    return dg.Definitions(
+        assets=[raw_report], jobs=[extract_reports],
+        resources={"settings": WarehouseSettings(), "warehouse": WarehouseDuckDB(database="")},
+    ).resolve_job_def(extract_reports.name)
+
+
+def build_warehouse_job() -> dg.JobDefinition:
+    from .definitions import defs
+
+    return defs.resolve_job_def(build_warehouse.name)
+
+
+def prune_removed_reports_job() -> dg.JobDefinition:
+    return dg.Definitions(jobs=[prune_removed_reports], resources={"warehouse": WarehouseDuckDB(database="")}
+                          ).resolve_job_def(prune_removed_reports.name)

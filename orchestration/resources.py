@@ -5,50 +5,94 @@ extraction workers need the warehouse alone and start a second sooner without it
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
-import time
+from collections.abc import Mapping
 from contextlib import contextmanager
+from dataclasses import fields
 from functools import cache
 from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from . import settings
+from .build_lock import BuildRunning, build_lock
+from .settings import DBT_PROJECT_DIR, ENV_VARS, Settings
 
 if TYPE_CHECKING:
     from dagster_dbt import DbtCliResource, DbtProject
 
-LOCK_WAIT_SECONDS = 120
+
+class WarehouseSettings(dg.ConfigurableResource):
+    """The settings as a Dagster resource: what every job's assets and the sensors read.
+
+    Empty fields take the defaults (`Settings.build`); `make run` hands its settings on as run
+    config, the UI's code location as `EnvVar`s resolved when a run starts.
+    """
+
+    inbox: str = ""
+    warehouse_dir: str = ""
+    build_db: str = ""
+    dagster_home: str = ""
+    pdf_engine: str = ""
+    doc_timeout_s: str = ""
+    doc_memory_mb: str = ""
+    export_personal_data: str = ""
+
+    def get(self) -> Settings:
+        """The validated settings (a ConfigurationError names the variable of a bad value)."""
+        return Settings.build(**{f.name: getattr(self, f.name) or None for f in fields(Settings)})
+
+
+def settings_resource(environ: Mapping[str, str] | None = None) -> WarehouseSettings:
+    """The resource of the code location: each variable set in the environment as an EnvVar
+    (Dagster resolves it when a run starts; the UI shows where it came from), the rest defaults."""
+    environ = os.environ if environ is None else environ
+    return WarehouseSettings(**{f: dg.EnvVar(v) for f, v in ENV_VARS.items() if environ.get(v)})
+
+
+class BuildLock(dg.ConfigurableResource):
+    """The build lock as a resource of the `build_warehouse` job: taken when the run's resources
+    are set up (once per run: the job runs in one process) and released at its end. A second
+    build fails at once with the holder named, before dbt touches the database."""
+
+    lock_file: str = ""  # "": the settings resource's warehouse folder decides (see definitions)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._lock = build_lock(Path(self.lock_file), f"job {context.dagster_run.job_name if context.dagster_run else '?'}")
+        try:
+            self._lock.__enter__()
+        except BuildRunning as exc:
+            raise dg.Failure(description=str(exc)) from None
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self._lock.__exit__(*sys.exc_info())
 
 
 class WarehouseDuckDB(DuckDBResource):
-    """DuckDBResource that waits for the file lock.
+    """The build database, written by one process at a time by design.
 
-    DuckDB allows one writing process at a time; partitions extracted in parallel processes
-    load one after the other instead of failing on the lock.
+    DuckDB allows one writing process per file. Every writer of the pipeline (the loads of
+    reports extracted in parallel runs, the prune) first takes the database's writer lock, an
+    `flock` on `<database>.writer.lock`, and waits its turn there: the loads queue up instead
+    of failing on DuckDB's own lock. The kernel releases the lock of a killed writer.
     """
 
     @contextmanager
     def get_connection(self):
-        database = Path(self.database) if self.database else settings.build_db()  # "": the build database of the settings at run time
+        database = Path(self.database)
         database.parent.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
-        while True:
+        with open(database.with_name(database.name + ".writer.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # blocks until the writer before us is done
+            conn = duckdb.connect(str(database), read_only=False)
             try:
-                conn = duckdb.connect(str(database), read_only=False)
-                break
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
-        try:
-            yield conn
-        finally:
-            conn.close()
+                yield conn
+            finally:
+                conn.close()
 
 
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")  # the venv's dbt, whatever PATH says
@@ -60,8 +104,7 @@ def dbt_project() -> DbtProject:
     """The one DbtProject of the code location (cached), its manifest parsed when stale."""
     from dagster_dbt import DbtProject
 
-    os.environ.setdefault("GENT_BUILD_DB", str(settings.build_db()))
-    project = DbtProject(project_dir=settings.dbt_project_dir(), profiles_dir=settings.dbt_project_dir())
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     ensure_manifest(project)
     return project
 
@@ -86,12 +129,15 @@ def ensure_manifest(project: DbtProject) -> None:
         raise RuntimeError(f"dbt parse failed in {root}: {result.exception}")
 
 
-def warehouse_resource() -> WarehouseDuckDB:
-    """The build database, resolved when a run connects (GENT_BUILD_DB / GENT_WAREHOUSE_DIR of that process)."""
-    return WarehouseDuckDB(database="")
-
-
 def dbt_resource() -> DbtCliResource:
     from dagster_dbt import DbtCliResource
 
-    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(settings.dbt_project_dir()), dbt_executable=str(DBT_EXECUTABLE))
+    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=str(DBT_EXECUTABLE))
+
+
+def dbt_vars(build_db: Path) -> list[str]:
+    """dbt arguments that point the profile at this build's database (profiles.yml reads the
+    `build_db` var): the path is passed to dbt, not set in the environment."""
+    import json
+
+    return ["--vars", json.dumps({"build_db": str(build_db)})]

@@ -11,10 +11,11 @@ import dagster as dg
 
 from extract import EXTRACTOR_VERSION
 
-from . import settings
+from .build_lock import holder, is_held
 from .inbox import inbox_files
 from .jobs import RAW_JOBS, build_warehouse, extract_reports, prune_removed_reports
 from .partitions import reports_partitions
+from .resources import WarehouseSettings
 from .state import WarehouseBusy, drop_run_key, extract_run_key, plan_inbox, read_database
 
 UNDER_WAY = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
@@ -27,13 +28,16 @@ def runs_under_way(instance: dg.DagsterInstance, jobs) -> int:
 
 @dg.sensor(jobs=[extract_reports, prune_removed_reports], minimum_interval_seconds=30,
            default_status=dg.DefaultSensorStatus.RUNNING)
-def inbox_sensor(context: dg.SensorEvaluationContext):
+def inbox_sensor(context: dg.SensorEvaluationContext, settings: WarehouseSettings):
     """A file the warehouse does not hold as it is becomes an extraction run; a file gone, a prune run."""
+    config = settings.get()
     if runs_under_way(context.instance, [build_warehouse.name]):
         return dg.SkipReason("the warehouse is being rebuilt; the inbox is compared after it")
-    inbox = inbox_files(settings.inbox())
+    if is_held(config.build_lock):  # `make run` (or a build of another instance) is building it
+        return dg.SkipReason(f"a build holds the warehouse ({holder(config.build_lock)}); the inbox is compared after it")
+    inbox = inbox_files(config.inbox)
     try:
-        state = read_database(settings.build_db())
+        state = read_database(config.build_db)
     except WarehouseBusy:
         return dg.SkipReason("the build database is being written; the inbox is compared on the next tick")
     plan = plan_inbox(inbox, state, EXTRACTOR_VERSION)
@@ -59,14 +63,17 @@ def inbox_sensor(context: dg.SensorEvaluationContext):
 
 
 @dg.sensor(jobs=[build_warehouse], minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
-def rebuild_sensor(context: dg.SensorEvaluationContext):
+def rebuild_sensor(context: dg.SensorEvaluationContext, settings: WarehouseSettings):
     """After the inbox's runs: rebuild and publish when the raw rows differ from the published ones."""
+    config = settings.get()
     waiting = runs_under_way(context.instance, [*RAW_JOBS, build_warehouse.name])
     if waiting:
         return dg.SkipReason(f"waiting for {waiting} run(s) to finish")
+    if is_held(config.build_lock):
+        return dg.SkipReason(f"a build holds the warehouse ({holder(config.build_lock)})")
     try:
-        built = read_database(settings.build_db())
-        published = read_database(settings.published_db())
+        built = read_database(config.build_db)
+        published = read_database(config.published_db)
     except WarehouseBusy:
         return dg.SkipReason("the build database is being written")
     if built.digest() == published.digest():

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import duckdb
 
-from . import settings
 from .pipeline import BuildOutcome, failed_checks
+from .settings import Settings
 
 REPORT_QUERY = """
 select d.file_name, d.layout, d.report_year, coalesce(d.page_count, 0),
@@ -23,20 +23,19 @@ def _euro(value) -> str:
     return "-" if value is None else f"€ {value:,.0f}".replace(",", ".")
 
 
-def _ignored_files(reports: set[str]) -> list[str]:
+def _ignored_files(inbox, reports: set[str]) -> list[str]:
     """Entries of the inbox that are no report partition: other file types, folders, links out of it."""
-    inbox = settings.inbox()
     if not inbox.is_dir():
         return []
     return sorted(p.name + ("/" if p.is_dir() else "") for p in inbox.iterdir() if p.name not in reports and not p.name.startswith("."))
 
 
-def print_summary(outcome: BuildOutcome, seconds: float) -> None:
+def print_summary(settings: Settings, outcome: BuildOutcome, seconds: float) -> None:
     print()
-    print(f"Gent budget warehouse: {len(outcome.reports)} report(s) in {settings.inbox()}")
+    print(f"Gent budget warehouse: {len(outcome.reports)} report(s) in {settings.inbox}")
     if outcome.unchanged:
         print("  nothing changed since the last published build (the warehouse holds these files as they are, built by this code): nothing to do (--force rebuilds)")
-    db = settings.published_db() if outcome.published else settings.build_db()
+    db = settings.published_db if outcome.published else settings.build_db
     if db.exists():
         conn = duckdb.connect(str(db), read_only=True)
         try:
@@ -52,13 +51,13 @@ def print_summary(outcome: BuildOutcome, seconds: float) -> None:
             print(f"  NOT LOADED {name}: {reason}")
     for name in outcome.dropped_reports:
         print(f"  removed from the warehouse (no longer in the inbox): {name}")
-    ignored = _ignored_files(set(outcome.reports))
+    ignored = _ignored_files(settings.inbox, set(outcome.reports))
     if ignored:
         print(f"  ignored (not a .pdf file in the inbox itself): {', '.join(ignored)}")
     if outcome.checks:
         from .assets.dbt import DBT_LOG, dbt_summary, dbt_target
 
-        print(f"{dbt_summary(dbt_target())} (its log: {dbt_target() / DBT_LOG})")
+        print(f"{dbt_summary(dbt_target(settings.build_db))} (its log: {dbt_target(settings.build_db) / DBT_LOG})")
         passed = sum(c.passed for c in outcome.checks.values())
         failed = failed_checks(outcome.checks)
         warned = len(outcome.checks) - passed - len(failed)
@@ -74,8 +73,8 @@ def print_summary(outcome: BuildOutcome, seconds: float) -> None:
     if outcome.error:
         print(f"Build error: {outcome.error}")
     if outcome.published:
-        print(f"Warehouse published: {settings.published_db()} (open it read-only)")
-        export, report = settings.warehouse_dir() / "export", settings.warehouse_dir() / "report" / "index.html"
+        print(f"Warehouse published: {settings.published_db} (open it read-only)")
+        export, report = settings.warehouse_dir / "export", settings.warehouse_dir / "report" / "index.html"
         if export.is_dir():
             print(f"Open data: {export}/ ({len(list(export.glob('*.parquet')))} tables as Parquet, CSV and CSV for Belgian Excel (*.excel.csv), datapackage.json)")
         if report.exists():

@@ -34,12 +34,11 @@ from test_reliability_files import changed_dump, make_new_edition, render_dump
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-def tick(instance: dg.DagsterInstance, sensor_name: str, launch: bool = True) -> list[tuple[str, str | None, bool]]:
+def tick(instance: dg.DagsterInstance, sensor_name: str, defs: dg.Definitions, launch: bool = True) -> list[tuple[str, str | None, bool]]:
     """One sensor evaluation as the daemon does it; returns (job, partition, success) of the runs launched
     (with launch=False: of the runs it would launch, success None, and nothing is run)."""
-    from orchestration.definitions import defs
-
-    result = defs.resolve_sensor_def(sensor_name)(dg.build_sensor_context(instance=instance, definitions=defs))
+    with dg.build_sensor_context(instance=instance, definitions=defs, resources={"settings": defs.resources["settings"]}) as context:
+        result = defs.resolve_sensor_def(sensor_name)(context)
     requests = result.run_requests if isinstance(result, dg.SensorResult) else [result] if isinstance(result, dg.RunRequest) else []
     for request in (result.dynamic_partitions_requests if isinstance(result, dg.SensorResult) else None) or []:
         if isinstance(request, dg.AddDynamicPartitionsRequest):
@@ -62,9 +61,9 @@ def tick(instance: dg.DagsterInstance, sensor_name: str, launch: bool = True) ->
     return sorted(launched, key=lambda r: (r[0], r[1] or ""))
 
 
-def settle(instance, rebuild: bool = True) -> tuple[list, list]:
+def settle(instance, defs, rebuild: bool = True) -> tuple[list, list]:
     """The inbox sensor's tick and its runs, then the rebuild sensor's (rebuild=False: asked for, not run)."""
-    return tick(instance, "inbox_sensor"), tick(instance, "rebuild_sensor", launch=rebuild)
+    return tick(instance, "inbox_sensor", defs), tick(instance, "rebuild_sensor", defs, launch=rebuild)
 
 
 def sha(path: Path) -> str:
@@ -96,27 +95,29 @@ def story(tmp_path_factory):
     edition = make_new_edition(contents / "edition.pdf")
     second = render_dump(changed_dump("PR62068 - MoniTHOR 2020", "PR62068 - MoniTHOR 2020 (tweede editie)"), contents / "second.pdf")
     seen: dict = {"contents": {p.stem: sha(p) for p in (original, edition, second)}}
-    with pytest.MonkeyPatch.context() as env, dg.instance_for_test(temp_dir=str(root / "dagster_home")) as instance:
-        env.setenv("GENT_INBOX", str(inbox))
-        env.setenv("GENT_WAREHOUSE_DIR", str(warehouse))
-        env.setenv("GENT_BUILD_DB", str(warehouse / "build" / "gent.duckdb"))
+    from orchestration.definitions import build_definitions
+    from orchestration.settings import Settings
+
+    # the code location with this story's settings, handed to its resources (sensors and runs read them)
+    defs = build_definitions(Settings.build(inbox=inbox, warehouse_dir=warehouse))
+    with dg.instance_for_test(temp_dir=str(root / "dagster_home")) as instance:
 
         # 1: two new reports, a bad file and a second copy of a report, dropped at once
         shutil.copyfile(original, inbox / "a.pdf")
         shutil.copyfile(edition, inbox / "e.pdf")
         (inbox / "c.pdf").write_text("a note saved as .pdf by mistake")
         shutil.copyfile(original, inbox / "z.pdf")
-        seen["1"] = settle(instance, rebuild=False)
+        seen["1"] = settle(instance, defs, rebuild=False)
         seen["1_loaded"], seen["1_quarantined"] = loaded(warehouse), quarantined(warehouse)
-        seen["1_again"] = tick(instance, "inbox_sensor")  # nothing changed in the inbox: no run
+        seen["1_again"] = tick(instance, "inbox_sensor", defs)  # nothing changed in the inbox: no run
         with dg.instance_for_test() as fresh:  # the sensor turned on for a warehouse that is loaded already
-            seen["1_fresh"] = tick(fresh, "inbox_sensor")
+            seen["1_fresh"] = tick(fresh, "inbox_sensor", defs)
             seen["1_fresh_partitions"] = sorted(fresh.get_dynamic_partitions("reports"))
         # a run still under way holds the rebuild back (debounce)
         queued = dg.DagsterRun(job_name="extract_reports", run_id=str(uuid.uuid4()), status=dg.DagsterRunStatus.STARTED)
         instance.add_run(queued)
         (inbox / "c.pdf").unlink()
-        seen["1_waiting"] = tick(instance, "inbox_sensor"), tick(instance, "rebuild_sensor")
+        seen["1_waiting"] = tick(instance, "inbox_sensor", defs), tick(instance, "rebuild_sensor", defs)
         instance.delete_run(queued.run_id)
         (inbox / "c.pdf").write_text("a note saved as .pdf by mistake")  # back: refused again, same reason
 
@@ -124,16 +125,16 @@ def story(tmp_path_factory):
         (inbox / "a.pdf").rename(inbox / "b.pdf")
         (inbox / "z.pdf").unlink()
         (inbox / "e.pdf").rename(aside / "e.pdf")
-        seen["2"] = settle(instance, rebuild=False)
+        seen["2"] = settle(instance, defs, rebuild=False)
         seen["2_loaded"] = loaded(warehouse)
 
         # 3: e and a put back (the same bytes) and b replaced by a corrected edition
         (aside / "e.pdf").rename(inbox / "e.pdf")
         shutil.copyfile(original, inbox / "a.pdf")  # its rows left when b, the same bytes, was loaded
         shutil.copyfile(second, inbox / "b.pdf")
-        seen["3"] = settle(instance)
+        seen["3"] = settle(instance, defs)
         seen["3_published"] = published(warehouse)
-        seen["3_again"] = settle(instance)
+        seen["3_again"] = settle(instance, defs)
         seen["build_runs"] = [r.status for r in instance.get_runs(dg.RunsFilter(job_name="build_warehouse"))]
     return seen
 

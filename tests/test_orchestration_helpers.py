@@ -162,8 +162,9 @@ def test_inbox_sensor_asks_for_what_the_warehouse_lacks(tmp_path, monkeypatch, r
     """The sensor compares the inbox with the build database, not with a cursor of its own."""
     import dagster as dg
 
-    from orchestration.definitions import defs
+    from orchestration.definitions import build_definitions
     from orchestration.sensors import inbox_sensor
+    from orchestration.settings import Settings
 
     inbox, db = tmp_path / "inbox", tmp_path / "build" / "gent.duckdb"
     inbox.mkdir(), db.parent.mkdir()
@@ -171,11 +172,11 @@ def test_inbox_sensor_asks_for_what_the_warehouse_lacks(tmp_path, monkeypatch, r
     with duckdb.connect(str(db)) as conn:  # the report loaded from a file that is gone now
         replace_document(conn, report_000)
     (inbox / "new.pdf").write_bytes(b"%PDF-1.4 new")
-    monkeypatch.setenv("GENT_INBOX", str(inbox))
-    monkeypatch.setenv("GENT_BUILD_DB", str(db))
+    defs = build_definitions(Settings.build(inbox=inbox, build_db=db, warehouse_dir=tmp_path))  # the settings as the sensor's resource
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("reports", [name])
-        result = inbox_sensor(dg.build_sensor_context(instance=instance, definitions=defs))
+        with dg.build_sensor_context(instance=instance, definitions=defs, resources={"settings": defs.resources["settings"]}) as context:
+            result = inbox_sensor(context)
     runs = sorted((r.job_name, r.partition_key) for r in result.run_requests)
     assert runs == [("extract_reports", "new.pdf"), ("prune_removed_reports", None)]
     prune = next(r for r in result.run_requests if r.job_name == "prune_removed_reports")
@@ -228,7 +229,8 @@ def test_loading_the_same_bytes_under_a_new_name_is_a_departure_of_the_old_name(
 
 
 def test_publish_gate_refuses_on_a_failed_blocking_check_and_not_on_a_warning():
-    """failed_blocking_checks reads the instance: ERROR (or never run) blocks, a WARN does not."""
+    """failed_blocking_checks reads the run's checks: ERROR (or not run in it) blocks, a WARN does not;
+    a check that passed in an earlier run does not count for a run that did not check."""
     import dagster as dg
 
     from orchestration.assets.publish import failed_blocking_checks
@@ -255,5 +257,7 @@ def test_publish_gate_refuses_on_a_failed_blocking_check_and_not_on_a_warning():
 
     keys = [c.check_key for c in (broken, gaps, fine, never_run)]
     with dg.instance_for_test() as instance:
-        dg.materialize([mart, broken, gaps, fine], instance=instance, raise_on_error=False)
-        assert failed_blocking_checks(instance, keys) == ["mart:broken", "mart:never_run"]
+        checked = dg.materialize([mart, broken, gaps, fine], instance=instance, raise_on_error=False)
+        assert failed_blocking_checks(instance, checked.run_id, keys) == ["mart:broken", "mart:never_run"]
+        unchecked = dg.materialize([mart], instance=instance)  # new rows, no checks in this run
+        assert failed_blocking_checks(instance, unchecked.run_id, [fine.check_key]) == ["mart:fine"]

@@ -270,17 +270,17 @@ def test_deep_nesting_fails_cleanly(tmp_path, kind):
     assert time.monotonic() - started < 60
 
 
-def test_limits_come_from_the_environment(monkeypatch):
-    monkeypatch.delenv("GENT_DOC_TIMEOUT_S", raising=False)
-    monkeypatch.delenv("GENT_DOC_MEMORY_MB", raising=False)
-    assert guard.limits() == (120.0, 2048)
-    monkeypatch.setenv("GENT_DOC_TIMEOUT_S", "7.5")
-    monkeypatch.setenv("GENT_DOC_MEMORY_MB", "900")
-    assert guard.limits() == (7.5, 900)
+def test_limits_come_from_the_settings():
+    """The limits are validated settings (GENT_DOC_TIMEOUT_S, GENT_DOC_MEMORY_MB), handed to the guard."""
+    from orchestration.settings import ConfigurationError, Settings
+
+    defaults = Settings.from_env({})
+    assert (defaults.doc_timeout_s, defaults.doc_memory_mb) == (guard.DEFAULT_TIMEOUT_S, guard.DEFAULT_MEMORY_MB)
+    chosen = Settings.from_env({"GENT_DOC_TIMEOUT_S": "7.5", "GENT_DOC_MEMORY_MB": "900"})
+    assert (chosen.doc_timeout_s, chosen.doc_memory_mb) == (7.5, 900)
     for bad in ("0", "-1", "lots"):
-        monkeypatch.setenv("GENT_DOC_MEMORY_MB", bad)
-        with pytest.raises(ValueError, match="GENT_DOC_MEMORY_MB"):
-            guard.limits()
+        with pytest.raises(ConfigurationError, match="GENT_DOC_MEMORY_MB"):
+            Settings.from_env({"GENT_DOC_MEMORY_MB": bad})
 
 
 def test_a_memory_limit_below_the_extractor_itself_says_so(tmp_path):
@@ -375,21 +375,21 @@ def test_the_raw_asset_refuses_such_a_partition_and_reads_nothing(tmp_path, monk
     import duckdb
 
     from orchestration.assets.raw import raw_report
-    from orchestration.resources import WarehouseDuckDB
+    from orchestration.resources import WarehouseDuckDB, WarehouseSettings
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     secret = tmp_path / "secret.pdf"
     secret.write_bytes(SAMPLE.read_bytes())  # a real report, one level up: it must not be loaded
     (inbox / "link.pdf").symlink_to(secret)
-    monkeypatch.setenv("GENT_INBOX", str(inbox))
     database = tmp_path / "build.duckdb"
     keys = ["../secret.pdf", "link.pdf"]
     with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("reports", keys)
         for key in keys:
             result = dg.materialize([raw_report], partition_key=key, instance=instance, raise_on_error=False,
-                                    resources={"warehouse": WarehouseDuckDB(database=str(database))})
+                                    resources={"warehouse": WarehouseDuckDB(database=str(database)),
+                                               "settings": WarehouseSettings(inbox=str(inbox), build_db=str(database))})
             assert not result.success
             failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data
             assert "refused" in failure.user_failure_data.description, failure

@@ -11,8 +11,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from .. import settings
-from ..resources import dbt_project
+from ..resources import BuildLock, WarehouseSettings, dbt_project, dbt_vars
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):
@@ -32,19 +31,24 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
     project=dbt_project(),
     dagster_dbt_translator=WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
 )
-def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build`: staging views, intermediate and mart tables, and their dbt tests."""
+def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: WarehouseSettings,
+                         build_lock: BuildLock):
+    """`dbt build`: staging views, intermediate and mart tables, and their dbt tests.
+
+    `build_lock`: held for the run from its start (one build at a time, orchestration.build_lock).
+    """
     # One target folder per warehouse, emptied before each build (dagster-dbt would keep one per run),
     # but for dbt's partial-parse cache: dbt checks it against every file, var and profile, and a
     # build that can use it skips about five seconds of parsing.
-    target = dbt_target()
+    build_db = settings.get().build_db
+    target = dbt_target(build_db)
     target.mkdir(parents=True, exist_ok=True)
     for path in target.iterdir():
         if path.name != PARTIAL_PARSE:
             shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
     # dagster-dbt echoes every dbt event on stdout: to a log file instead, one summary line in the run's log
     with open(target / DBT_LOG, "w") as log, contextlib.redirect_stdout(log):
-        yield from dbt.cli(["build"], context=context, target_path=target).stream()
+        yield from dbt.cli(["build", *dbt_vars(build_db)], context=context, target_path=target).stream()
     context.log.info(f"{dbt_summary(target)} (log: {target / DBT_LOG})")
 
 
@@ -52,8 +56,8 @@ DBT_LOG = "dbt_build.log"
 PARTIAL_PARSE = "partial_parse.msgpack"
 
 
-def dbt_target() -> Path:
-    return settings.build_db().parent / "dbt_target"
+def dbt_target(build_db: Path) -> Path:
+    return build_db.parent / "dbt_target"
 
 
 def dbt_summary(target: Path) -> str:

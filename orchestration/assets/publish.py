@@ -1,12 +1,14 @@
-"""The final step: publish the warehouse only when every blocking check passed."""
+"""The final step: publish the warehouse only when every blocking check passed, in this run, on
+the data about to be published."""
 
 import dagster as dg
 
-from .. import settings
+from ..resources import BuildLock, WarehouseDuckDB, WarehouseSettings
+from ..checks import CHECKED_ROWS
 from ..fingerprint import code_hash
 from ..publish import publish_database
 from ..raw_load import record_publication
-from ..resources import WarehouseDuckDB
+from ..state import read_state
 from .dbt import warehouse_dbt_models
 
 
@@ -18,33 +20,58 @@ def blocking_check_keys() -> list[dg.AssetCheckKey]:
     return sorted({spec.key for spec in specs if spec.blocking}, key=lambda k: k.to_user_string())
 
 
-def failed_blocking_checks(instance: dg.DagsterInstance, keys: list[dg.AssetCheckKey]) -> list[str]:
-    """Blocking checks whose latest execution failed with ERROR severity (or never ran); a WARN is reported, not blocking.
+def checks_of_run(instance: dg.DagsterInstance, run_id: str) -> dict[dg.AssetCheckKey, dg.AssetCheckEvaluation]:
+    """The check evaluations recorded by one run (the last of each check)."""
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+    evaluations = (r.event_log_entry.dagster_event.event_specific_data for r in records)
+    return {e.asset_check_key: e for e in evaluations}
 
-    Dagster does not always skip downstream assets after a failed blocking check, so the
-    publish step looks at the check results itself instead of trusting the graph.
+
+def failed_blocking_checks(instance: dg.DagsterInstance, run_id: str, keys: list[dg.AssetCheckKey]) -> list[str]:
+    """Blocking checks that failed with ERROR severity in run `run_id`, or did not run in it; a
+    WARN is reported, not blocking.
+
+    Only this run's results count: a check that passed in an earlier run says nothing about the
+    rows loaded since (materialising the publish step alone publishes nothing). Dagster does not
+    always skip downstream assets after a failed blocking check, so the publish step looks at
+    the check results itself instead of trusting the graph.
     """
-    records = instance.event_log_storage.get_latest_asset_check_execution_by_key(keys) if keys else {}
+    evaluations = checks_of_run(instance, run_id)
     failed = []
     for key in keys:
-        record = records.get(key)
-        evaluation = record.evaluation if record else None
+        evaluation = evaluations.get(key)
         if evaluation is None or (not evaluation.passed and evaluation.severity != dg.AssetCheckSeverity.WARN):
             failed.append(key.to_user_string())
     return failed
 
 
 @dg.asset(deps=[warehouse_dbt_models], group_name="publish", description="The published read-only snapshot `warehouse/gent.duckdb`.")
-def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB) -> dg.MaterializeResult:
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, settings: WarehouseSettings,
+                        build_lock: BuildLock) -> dg.MaterializeResult:
     keys = blocking_check_keys()
-    failed = failed_blocking_checks(context.instance, keys)
+    failed = failed_blocking_checks(context.instance, context.run_id, keys)
     if failed:
-        raise dg.Failure(description=f"not published: blocking checks failed or did not run: {', '.join(failed)}")
+        raise dg.Failure(description=f"not published: blocking checks failed or did not run in this run: {', '.join(failed)}")
+    checked = checked_rows(context.instance, context.run_id)
+    config = settings.get()
     with warehouse.get_connection() as conn:  # which code built this snapshot: `make run` compares it
+        now = read_state(conn).digest()  # the files the raw schema holds, with their bytes
+        if checked is not None and checked != now:
+            raise dg.Failure(description="not published: reports were loaded or removed after this run's checks "
+                                         "(the next build checks and publishes them)")
         record_publication(conn, code_hash())
-    from ..exports import personal_data_from_env  # the exports' switch: one rule for both
-
-    path = publish_database(settings.build_db(), settings.published_db(), include_personal_data=personal_data_from_env())
+    path = publish_database(config.build_db, config.published_db, include_personal_data=config.export_personal_data)
     return dg.MaterializeResult(metadata={
         "path": str(path), "size_mb": round(path.stat().st_size / 1e6, 2), "blocking_checks_verified": len(keys),
+        CHECKED_ROWS: now,
     })
+
+
+
+def checked_rows(instance: dg.DagsterInstance, run_id: str) -> str | None:
+    """The loaded-rows fingerprint the quality suites of this run validated (None: not recorded)."""
+    for evaluation in checks_of_run(instance, run_id).values():
+        value = evaluation.metadata.get(CHECKED_ROWS)
+        if value is not None:
+            return value.value
+    return None

@@ -12,11 +12,10 @@ from extract.reconcile import reconcile, summary
 from extract.records import SCHEMAS
 from extract.writer import to_arrow
 
-from .. import settings
 from ..partitions import reports_partitions
 from ..guard import extract_guarded, refuse_layout_drift
 from ..raw_load import DUPLICATE_REASON, load_decision, record, release_from_quarantine, replace_document
-from ..resources import WarehouseDuckDB
+from ..resources import WarehouseDuckDB, WarehouseSettings
 from ..inbox import same_size_files
 
 RAW_GROUP = "raw"
@@ -59,7 +58,7 @@ def extraction_metadata(extraction, seconds: float) -> dict:
     partitions_def=reports_partitions,
     can_subset=False,
 )
-def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB):
+def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, settings: WarehouseSettings):
     """Extract one report PDF and replace its rows in the raw schema in one transaction.
 
     Unchanged bytes (same content hash, same extractor version) are not extracted again; the
@@ -67,7 +66,8 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB):
     raw.quarantine with its reason and leaves every loaded row as it was.
     """
     name = context.partition_key
-    inbox = settings.inbox()
+    config = settings.get()
+    inbox = config.inbox
     path = inbox / name
     refused = refuse_partition_key(name, inbox)
     if refused:
@@ -94,7 +94,7 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB):
         yield from _results({"document_id": document_id, "skipped": detail}, None, document_id)
         return
     try:
-        extraction = extract_guarded(path, data)  # in a child process, bounded in time and memory
+        extraction = extract_guarded(path, data, config.doc_timeout_s, config.doc_memory_mb, config.pdf_engine)  # in a child process, bounded
         refuse_layout_drift(path, extraction)  # a label or code the grammar does not know: stop, do not guess
     except ExtractionError as exc:
         with warehouse.get_connection() as conn:
