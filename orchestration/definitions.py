@@ -6,7 +6,7 @@ import dagster as dg
 from .assets.dbt import warehouse_dbt_models
 from .assets.publish import published_warehouse
 from .assets.raw import raw_report
-from .assets.serve import open_data_export, overview_report
+from .assets.serve import open_data_export, overview_report, published_release
 from .checks import warehouse_checks
 from .jobs import build_warehouse, extract_reports, prune_removed_reports
 from .resources import dbt_resource, warehouse_resource
@@ -17,7 +17,7 @@ nightly_build = dg.ScheduleDefinition(
 )
 
 defs = dg.Definitions(
-    assets=[raw_report, warehouse_dbt_models, published_warehouse, open_data_export, overview_report],
+    assets=[raw_report, warehouse_dbt_models, published_warehouse, open_data_export, overview_report, published_release],
     asset_checks=warehouse_checks,
     jobs=[extract_reports, build_warehouse, prune_removed_reports],
     schedules=[nightly_build],

@@ -22,7 +22,9 @@ from extract import EXTRACTOR_VERSION
 
 from . import settings
 from .fingerprint import code_hash
-from .inbox import inbox_files
+from .heal import heal
+from .inbox import read_inbox
+from .startup import configuration_problem, emptying_refused
 from .state import InboxPlan, WarehouseBusy, WarehouseState, plan_inbox, read_database
 
 
@@ -52,11 +54,11 @@ def failed_checks(checks: dict[str, dg.AssetCheckEvaluation]) -> list[str]:
     return [k for k, c in checks.items() if not c.passed and c.severity != dg.AssetCheckSeverity.WARN]
 
 
-def up_to_date(files: dict[str, str]) -> tuple[bool, InboxPlan, WarehouseState]:
+def up_to_date(files: dict[str, str], present=()) -> tuple[bool, InboxPlan, WarehouseState]:
     """(nothing to do, the plan): the inbox agrees with the raw rows, the raw rows with the
     published snapshot, and the published snapshot was built by this code."""
     built = read_database(settings.build_db())
-    plan = plan_inbox(files, built, EXTRACTOR_VERSION)
+    plan = plan_inbox(files, built, EXTRACTOR_VERSION, present)
     if not plan.empty or not settings.published_db().exists():
         return False, plan, built
     published = read_database(settings.published_db())
@@ -66,14 +68,25 @@ def up_to_date(files: dict[str, str]) -> tuple[bool, InboxPlan, WarehouseState]:
 def build_everything(force: bool = False, workers: int | None = None, progress=None) -> BuildOutcome:
     """Extract what the warehouse lacks (in parallel processes), prune, then build and publish."""
     outcome = BuildOutcome()
-    files = inbox_files(settings.inbox())
+    outcome.error = configuration_problem()
+    if outcome.error:
+        return outcome
+    healing = heal(settings.warehouse_dir(), settings.build_db(), settings.published_db())  # leftovers, damaged files
+    for line in healing.lines if progress else []:
+        progress(line)
+    listing = read_inbox(settings.inbox())  # every entry judged alone: an odd one is named, never fatal
+    files = listing.files
     outcome.reports = sorted(files)
+    outcome.failed_reports.update(listing.unreadable)
     try:
-        agree, plan, built = up_to_date(files)
+        agree, plan, built = up_to_date(files, listing.present)
     except WarehouseBusy:
         outcome.error = f"{settings.build_db()} is being written by another process (a run of `make ui`?): try again when it is done"
         return outcome
-    if agree and not force:
+    outcome.error = emptying_refused(settings.inbox(), listing, built)
+    if outcome.error:
+        return outcome
+    if agree and not (force or healing.republish):
         outcome.unchanged = outcome.published = True
         outcome.quarantined = _quarantined(set(files))
         return outcome
@@ -100,7 +113,7 @@ def build_everything(force: bool = False, workers: int | None = None, progress=N
     result = defs.resolve_job_def("build_warehouse").execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     for evaluation in result.get_asset_check_evaluations():
         outcome.checks[evaluation.asset_check_key.to_user_string()] = evaluation
-    published = dg.AssetKey("published_warehouse")
+    published = dg.AssetKey("published_release")
     outcome.published = any(e.asset_key == published for e in result.get_asset_materialization_events())
     if not result.success:
         outcome.error = _failure_reason(result)

@@ -12,9 +12,10 @@ import dagster as dg
 from extract import EXTRACTOR_VERSION
 
 from . import settings
-from .inbox import inbox_files
+from .inbox import read_inbox
 from .jobs import RAW_JOBS, build_warehouse, extract_reports, prune_removed_reports
 from .partitions import reports_partitions
+from .startup import emptying_refused
 from .state import WarehouseBusy, drop_run_key, extract_run_key, plan_inbox, read_database
 
 UNDER_WAY = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
@@ -31,12 +32,16 @@ def inbox_sensor(context: dg.SensorEvaluationContext):
     """A file the warehouse does not hold as it is becomes an extraction run; a file gone, a prune run."""
     if runs_under_way(context.instance, [build_warehouse.name]):
         return dg.SkipReason("the warehouse is being rebuilt; the inbox is compared after it")
-    inbox = inbox_files(settings.inbox())
+    listing = read_inbox(settings.inbox())
+    inbox = listing.files
     try:
         state = read_database(settings.build_db())
     except WarehouseBusy:
         return dg.SkipReason("the build database is being written; the inbox is compared on the next tick")
-    plan = plan_inbox(inbox, state, EXTRACTOR_VERSION)
+    refused = emptying_refused(settings.inbox(), listing, state)
+    if refused:
+        return dg.SkipReason(refused)
+    plan = plan_inbox(inbox, state, EXTRACTOR_VERSION, listing.present)
     requests = [
         dg.RunRequest(run_key=extract_run_key(name, inbox[name], EXTRACTOR_VERSION, state), partition_key=name,
                       job_name=extract_reports.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import duckdb
 
 from . import settings
+from .inbox import report_entries
 from .pipeline import BuildOutcome, failed_checks
 
 REPORT_QUERY = """
@@ -23,12 +24,12 @@ def _euro(value) -> str:
     return "-" if value is None else f"€ {value:,.0f}".replace(",", ".")
 
 
-def _ignored_files(reports: set[str]) -> list[str]:
-    """Entries of the inbox that are no report partition: other file types, folders, links out of it."""
-    inbox = settings.inbox()
-    if not inbox.is_dir():
-        return []
-    return sorted(p.name + ("/" if p.is_dir() else "") for p in inbox.iterdir() if p.name not in reports and not p.name.startswith("."))
+def exit_code(outcome: BuildOutcome) -> int:
+    """0: everything built and published; 1: published, but inbox entries failed (partial
+    success); 2: nothing published (an error, or a refusal): the previous release stands."""
+    if outcome.ok:
+        return 0
+    return 1 if outcome.published and outcome.error is None else 2
 
 
 def print_summary(outcome: BuildOutcome, seconds: float) -> None:
@@ -52,9 +53,8 @@ def print_summary(outcome: BuildOutcome, seconds: float) -> None:
             print(f"  NOT LOADED {name}: {reason}")
     for name in outcome.dropped_reports:
         print(f"  removed from the warehouse (no longer in the inbox): {name}")
-    ignored = _ignored_files(set(outcome.reports))
-    if ignored:
-        print(f"  ignored (not a .pdf file in the inbox itself): {', '.join(ignored)}")
+    for name, reason in report_entries(settings.inbox())[1].ignored.items():
+        print(f"  ignored {name}: {reason}")
     if outcome.checks:
         from .assets.dbt import DBT_LOG, dbt_summary, dbt_target
 

@@ -1,10 +1,11 @@
-"""The final step: publish the warehouse only when every blocking check passed."""
+"""Publication: stage the readers' database only when every blocking check passed (the
+release switches it in with the exports and the report: orchestration.release)."""
 
 import dagster as dg
 
 from .. import settings
 from ..fingerprint import code_hash
-from ..publish import publish_database
+from ..release import as_dagster_failure, stage_database
 from ..raw_load import record_publication
 from ..resources import WarehouseDuckDB
 from .dbt import warehouse_dbt_models
@@ -34,7 +35,8 @@ def failed_blocking_checks(instance: dg.DagsterInstance, keys: list[dg.AssetChec
     return failed
 
 
-@dg.asset(deps=[warehouse_dbt_models], group_name="publish", description="The published read-only snapshot `warehouse/gent.duckdb`.")
+@dg.asset(deps=[warehouse_dbt_models], group_name="publish", description="The read-only snapshot for BI tools, staged as "
+          "`warehouse/.gent.duckdb.publishing`; `published_release` puts it in place as `warehouse/gent.duckdb`.")
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB) -> dg.MaterializeResult:
     keys = blocking_check_keys()
     failed = failed_blocking_checks(context.instance, keys)
@@ -44,7 +46,8 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseD
         record_publication(conn, code_hash())
     from ..exports import personal_data_from_env  # the exports' switch: one rule for both
 
-    path = publish_database(settings.build_db(), settings.published_db(), include_personal_data=personal_data_from_env())
+    with as_dagster_failure():
+        path = stage_database(settings.build_db(), settings.warehouse_dir(), include_personal_data=personal_data_from_env())
     return dg.MaterializeResult(metadata={
         "path": str(path), "size_mb": round(path.stat().st_size / 1e6, 2), "blocking_checks_verified": len(keys),
     })
