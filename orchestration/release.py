@@ -73,16 +73,22 @@ def _remove(path: Path) -> None:
             p.unlink(missing_ok=True)
 
 
+def discard(warehouse_dir: Path) -> None:
+    """Remove every staged part (the previous release is untouched)."""
+    for part in STAGED:
+        _remove(staged(warehouse_dir, part))
+
+
 @contextmanager
 def staging(warehouse_dir: Path, part: str, needed: int):
-    """Stage one part: its staging path, fresh; on any failure it is removed again, and a full
+    """Stage one part: its staging path, fresh; on any failure every staged part is removed, and a full
     disk becomes a ReleaseError that says how much room the part needs (`needed`, an estimate)."""
     target = staged(warehouse_dir, part)
     _remove(target)
     try:
         yield target
     except BaseException as exc:
-        _remove(target)
+        discard(warehouse_dir)  # a release is whole or nothing: no part of it waits for the next one
         if _is_disk_full(exc):
             free = shutil.disk_usage(warehouse_dir).free
             raise ReleaseError(f"no space left on device: {megabytes(needed)} needed to write {WHAT[part]} "
@@ -145,6 +151,7 @@ def switch(warehouse_dir: Path) -> dict:
             os.fsync(handle.fileno())
     except OSError as exc:
         pending.unlink(missing_ok=True)
+        discard(warehouse_dir)
         if _is_disk_full(exc):
             raise ReleaseError("no space left on device: the release manifest could not be written; "
                                "the previous release is unchanged") from None
