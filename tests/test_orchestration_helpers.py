@@ -101,6 +101,74 @@ def test_inbox_ignores_links_that_leave_the_inbox_and_other_files(tmp_path):
     assert len(found["report.pdf"]) == 64
 
 
+def test_an_unreadable_report_is_named_and_its_loaded_rows_are_kept(tmp_path, monkeypatch):
+    """Issue 19.3: a PermissionError (root reads everything, so the read is made to fail) stops
+    neither the listing nor the other files, and the rows loaded from that file stay."""
+    from orchestration import inbox as inbox_module
+    from orchestration.state import plan_inbox
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "good.pdf").write_bytes(b"%PDF-1.4 good")
+    (inbox / "locked.pdf").write_bytes(b"%PDF-1.4 locked")
+    real = inbox_module._sha256
+
+    def read(path):
+        if path.name == "locked.pdf":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(inbox_module, "_sha256", read)
+    listing = inbox_module.read_inbox(inbox)
+    assert list(listing.files) == ["good.pdf"]
+    assert listing.unreadable == {"locked.pdf": "cannot be read (Permission denied)"}
+    state = _state(loaded=[("good.pdf", listing.files["good.pdf"], V), ("locked.pdf", "1" * 64, V)])
+    plan = plan_inbox(listing.files, state, V, listing.present)
+    assert plan.empty  # neither extracted nor dropped: the warehouse keeps what it had of it
+    assert plan_inbox(listing.files, state, V).drop == ["locked.pdf"]  # what happened before
+
+
+def test_every_odd_entry_is_judged_alone(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "report.pdf").write_bytes(b"%PDF-1.4 one")
+    os.mkfifo(inbox / "fifo.pdf")
+    (inbox / "folder.pdf").mkdir()
+    (inbox / os.fsdecode(b"na\xefve.pdf")).write_bytes(b"%PDF-1.4 two")
+    os.symlink(inbox / "report.pdf", inbox / "link_in.pdf")  # followed: a second copy of report.pdf
+    os.symlink(tmp_path / "gone.pdf", inbox / "dangling.pdf")
+    (inbox / ".partial.pdf").write_bytes(b"%PDF")  # hidden: a download in progress
+    from orchestration.inbox import read_inbox
+
+    listing = read_inbox(inbox)
+    assert sorted(listing.files) == ["link_in.pdf", "report.pdf"]
+    assert listing.files["link_in.pdf"] == listing.files["report.pdf"]
+    assert listing.unreadable == {"na\\xefve.pdf": "its name is not valid UTF-8: rename the file"}
+    assert listing.ignored == {"dangling.pdf": "a link to nothing", "fifo.pdf": "a FIFO, not a regular file",
+                               "folder.pdf": "a folder (reports are read from the inbox itself only)"}
+
+
+def test_a_warehouse_folder_that_cannot_be_written_is_named(tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    from orchestration.startup import configuration_problem, not_writable
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    assert not_writable(blocker / "warehouse").startswith(f"cannot write in {blocker / 'warehouse'} (")
+
+    def read_only(*args, **kwargs):  # root writes everywhere: a read-only mount, as the OS reports it
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setenv("GENT_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.delenv("GENT_BUILD_DB", raising=False)
+    monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
+    assert configuration_problem() == (f"cannot write in {tmp_path / 'warehouse'} (Read-only file system): "
+                                       "the warehouse folder must be writable")
+
+
 @pytest.fixture(scope="module")
 def report_000():
     return to_arrow(extract_file(sample_path("000", "text")))
