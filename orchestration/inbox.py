@@ -108,11 +108,8 @@ def inbox_files(inbox: Path) -> dict[str, str]:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def same_size_files(inbox: Path, name: str, sha: str, size: int) -> dict[str, str]:
