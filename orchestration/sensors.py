@@ -15,6 +15,7 @@ from . import settings
 from .inbox import read_inbox
 from .jobs import RAW_JOBS, build_warehouse, extract_reports, prune_removed_reports
 from .partitions import reports_partitions
+from .heal import database_problem
 from .startup import emptying_refused
 from .state import WarehouseBusy, drop_run_key, extract_run_key, plan_inbox, read_database
 
@@ -71,9 +72,17 @@ def rebuild_sensor(context: dg.SensorEvaluationContext):
         return dg.SkipReason(f"waiting for {waiting} run(s) to finish")
     try:
         built = read_database(settings.build_db())
-        published = read_database(settings.published_db())
     except WarehouseBusy:
         return dg.SkipReason("the build database is being written")
+    damaged = database_problem(settings.published_db())
+    if damaged:  # a run key is used once: this one names the damaged file, so a later damage asks again
+        stat = settings.published_db().stat()
+        return dg.RunRequest(run_key=f"build:{built.digest()}:republish:{stat.st_size}-{stat.st_mtime_ns}",
+                             job_name=build_warehouse.name)
+    try:
+        published = read_database(settings.published_db())
+    except WarehouseBusy:
+        return dg.SkipReason("the published database is being written")
     if built.digest() == published.digest():
         return dg.SkipReason("the published warehouse holds the loaded reports")
     return dg.RunRequest(run_key=f"build:{built.digest()}", job_name=build_warehouse.name)

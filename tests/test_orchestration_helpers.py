@@ -253,6 +253,33 @@ def test_inbox_sensor_asks_for_what_the_warehouse_lacks(tmp_path, monkeypatch, r
     assert added == ["new.pdf"] and dropped == [name]
 
 
+def test_the_sensors_never_empty_the_warehouse_and_republish_a_damaged_file(tmp_path, monkeypatch, report_000):
+    """Issue 19.3-4 for `make ui`: an empty inbox is a skip, not a prune of every report; a published
+    file DuckDB cannot read asks for a rebuild, with a run key of its own (a key is used once)."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.sensors import inbox_sensor, rebuild_sensor
+
+    warehouse, inbox = tmp_path / "warehouse", tmp_path / "inbox"
+    db = warehouse / "build" / "gent.duckdb"
+    inbox.mkdir(), db.parent.mkdir(parents=True)
+    with duckdb.connect(str(db)) as conn:
+        replace_document(conn, report_000)
+    publish_database(db, warehouse / "gent.duckdb")
+    monkeypatch.setenv("GENT_INBOX", str(inbox))
+    monkeypatch.setenv("GENT_WAREHOUSE_DIR", str(warehouse))
+    monkeypatch.delenv("GENT_BUILD_DB", raising=False)
+    monkeypatch.delenv("GENT_ALLOW_EMPTY_INBOX", raising=False)
+    with dg.instance_for_test() as instance:
+        skipped = inbox_sensor(dg.build_sensor_context(instance=instance, definitions=defs))
+        assert isinstance(skipped, dg.SkipReason) and "holds no readable report, the warehouse 1: not emptied" in skipped.skip_message
+        assert isinstance(rebuild_sensor(dg.build_sensor_context(instance=instance, definitions=defs)), dg.SkipReason)
+        (warehouse / "gent.duckdb").write_bytes(b"garbage" * 1000)
+        request = rebuild_sensor(dg.build_sensor_context(instance=instance, definitions=defs))
+    assert isinstance(request, dg.RunRequest) and request.job_name == "build_warehouse" and ":republish:7000-" in request.run_key
+
+
 def test_make_ui_passes_the_inbox_and_the_port_to_dagster(tmp_path):
     """`make ui INBOX=dir PORT=n`: the dagster process gets the inbox as GENT_INBOX (what the sensors read)."""
     import subprocess
