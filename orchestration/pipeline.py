@@ -22,9 +22,8 @@ from extract import EXTRACTOR_VERSION
 
 from . import settings
 from .fingerprint import code_hash
-from .heal import heal
 from .inbox import read_inbox
-from .startup import configuration_problem, emptying_refused
+from .startup import emptying_refused, prepare
 from .state import InboxPlan, WarehouseBusy, WarehouseState, plan_inbox, read_database
 
 
@@ -68,12 +67,9 @@ def up_to_date(files: dict[str, str], present=()) -> tuple[bool, InboxPlan, Ware
 def build_everything(force: bool = False, workers: int | None = None, progress=None) -> BuildOutcome:
     """Extract what the warehouse lacks (in parallel processes), prune, then build and publish."""
     outcome = BuildOutcome()
-    outcome.error = configuration_problem()
+    outcome.error, republish = prepare(progress)  # configuration checked, leftovers and damaged files healed
     if outcome.error:
         return outcome
-    healing = heal(settings.warehouse_dir(), settings.build_db(), settings.published_db())  # leftovers, damaged files
-    for line in healing.lines if progress else []:
-        progress(line)
     listing = read_inbox(settings.inbox())  # every entry judged alone: an odd one is named, never fatal
     files = listing.files
     outcome.reports = sorted(files)
@@ -86,7 +82,7 @@ def build_everything(force: bool = False, workers: int | None = None, progress=N
     outcome.error = emptying_refused(settings.inbox(), listing, built)
     if outcome.error:
         return outcome
-    if agree and not (force or healing.republish):
+    if agree and not (force or republish):
         outcome.unchanged = outcome.published = True
         outcome.quarantined = _quarantined(set(files))
         return outcome

@@ -1,4 +1,5 @@
-"""Before a build touches anything: refuse what would fail later with a traceback or lose data.
+"""Before a build touches anything: refuse what would fail later with a traceback or lose data,
+then heal what earlier runs left (orchestration.heal).
 
 - `DAGSTER_HOME` must be an absolute path (Dagster's rule), said up front;
 - the warehouse folders must be writable (a read-only folder is named, nothing is tried);
@@ -20,6 +21,20 @@ ALLOW_EMPTY_ENV = "GENT_ALLOW_EMPTY_INBOX"
 
 def allow_empty_inbox(environ=os.environ) -> bool:
     return (environ.get(ALLOW_EMPTY_ENV) or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def prepare(progress=None) -> tuple[str | None, bool]:
+    """The start of a build: (why it must not run, or None; whether the release must be published
+    again). Heals the warehouse (orchestration.heal) once the configuration is sound."""
+    from .heal import heal
+
+    problem = configuration_problem()
+    if problem:
+        return problem, False
+    healing = heal(settings.warehouse_dir(), settings.build_db(), settings.published_db())
+    for line in healing.lines if progress else []:
+        progress(line)
+    return None, healing.republish
 
 
 def configuration_problem() -> str | None:
