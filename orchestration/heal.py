@@ -41,7 +41,7 @@ def remove_leftovers(warehouse_dir: Path) -> list[str]:
             else:
                 path.unlink(missing_ok=True)
             removed.append(path.relative_to(warehouse_dir).as_posix())
-    return removed
+    return sorted(removed)
 
 
 def database_problem(db: Path) -> str | None:
