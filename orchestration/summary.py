@@ -24,6 +24,16 @@ def _euro(value) -> str:
     return "-" if value is None else f"€ {value:,.0f}".replace(",", ".")
 
 
+def _reports(db) -> list[tuple]:
+    """One row per loaded report; none when the database is absent, locked or damaged (the
+    build's own lines say why: a summary never ends in a traceback)."""
+    try:
+        with duckdb.connect(str(db), read_only=True) as conn:
+            return conn.execute(REPORT_QUERY).fetchall()
+    except duckdb.Error:
+        return []
+
+
 def exit_code(outcome: BuildOutcome) -> int:
     """0: everything built and published; 1: published, but inbox entries failed (partial
     success); 2: nothing published (an error, or a refusal): the previous release stands."""
@@ -38,14 +48,9 @@ def print_summary(outcome: BuildOutcome, seconds: float) -> None:
     if outcome.unchanged:
         print("  nothing changed since the last published build (the warehouse holds these files as they are, built by this code): nothing to do (--force rebuilds)")
     db = settings.published_db() if outcome.published else settings.build_db()
-    if db.exists():
-        conn = duckdb.connect(str(db), read_only=True)
-        try:
-            for file, layout, year, pages, blocks, tables, opex, anomalies in conn.execute(REPORT_QUERY).fetchall():
-                print(f"  {file}: {layout} {year}, {pages} pages, {blocks} blocks, {tables} tables, "
-                      f"actual operating expenditure of its leaves {_euro(opex)}, {anomalies} anomalies recorded")
-        finally:
-            conn.close()
+    for file, layout, year, pages, blocks, tables, opex, anomalies in _reports(db):
+        print(f"  {file}: {layout} {year}, {pages} pages, {blocks} blocks, {tables} tables, "
+              f"actual operating expenditure of its leaves {_euro(opex)}, {anomalies} anomalies recorded")
     for name, reason in sorted(outcome.failed_reports.items()):
         print(f"  FAILED {name}: {reason.removeprefix(f'{name}: ')}")
     for name, reason in sorted(outcome.quarantined.items()):
