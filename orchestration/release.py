@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .exports import _swap_into_place, write_open_data
-from .publish import copy_database, fsync_folder
+from .publish import _remove as remove_database, copy_database, fsync_folder
 
 PUBLISHED = {"database": "gent.duckdb", "export": "export", "report": "report"}
 STAGED = {"database": ".gent.duckdb.publishing", "export": ".export.release", "report": ".report.release"}
@@ -69,8 +69,7 @@ def _remove(path: Path) -> None:
     if path.is_dir():
         shutil.rmtree(path, ignore_errors=True)
     else:
-        for p in (path, path.with_name(path.name + ".wal")):
-            p.unlink(missing_ok=True)
+        remove_database(path)
 
 
 def discard(warehouse_dir: Path) -> None:
