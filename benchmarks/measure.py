@@ -345,7 +345,7 @@ def run_build(code_root: Path, inbox: Path, warehouse: Path, force: bool, log: P
 
 MAIN_STEPS = {"warehouse_dbt_models": "dbt build", "quality_suites": "checks (quality suites)",
               "published_warehouse": "publish", "open_data_export": "serve (exports, report)",
-              "overview_report": "serve (exports, report)"}
+              "overview_report": "serve (exports, report)", "published_release": "publish"}
 
 
 def dagster_stages(home: Path, since: float) -> dict:

@@ -1,4 +1,5 @@
-"""Self-checks of one extracted report: nothing lost, every percentage consistent.
+"""Self-checks of one extracted report: nothing lost, every percentage consistent, no hidden
+reordering of the text.
 
 The marker count comes straight from the text layer with a tolerant pattern, not from the
 parser, so that a parser bug that skips a table shows up as a mismatch.
@@ -74,4 +75,27 @@ def percentage_issues(result: ParseResult) -> list[Issue]:
             for issue in check_percentages(table):
                 issue.node_id = block.node_id
                 issues.append(issue)
+    return issues
+
+
+# Bidirectional controls reorder what a reader sees ("Trojan Source"): a title printed with a
+# RIGHT-TO-LEFT OVERRIDE shows other words than its characters say. Kept as printed, recorded.
+BIDI_CONTROLS = {"\u061c": "ARABIC LETTER MARK", "\u200e": "LEFT-TO-RIGHT MARK", "\u200f": "RIGHT-TO-LEFT MARK",
+                 "\u202a": "LEFT-TO-RIGHT EMBEDDING", "\u202b": "RIGHT-TO-LEFT EMBEDDING",
+                 "\u202c": "POP DIRECTIONAL FORMATTING", "\u202d": "LEFT-TO-RIGHT OVERRIDE",
+                 "\u202e": "RIGHT-TO-LEFT OVERRIDE", "\u2066": "LEFT-TO-RIGHT ISOLATE",
+                 "\u2067": "RIGHT-TO-LEFT ISOLATE", "\u2068": "FIRST STRONG ISOLATE",
+                 "\u2069": "POP DIRECTIONAL ISOLATE"}
+_BIDI = re.compile("[" + "".join(BIDI_CONTROLS) + "]")
+
+
+def bidi_control_issues(lines: list[Line]) -> list[Issue]:
+    """One `bidi_control` anomaly per printed line that holds a bidirectional control character."""
+    issues = []
+    for line in lines:
+        found = sorted(set(_BIDI.findall(line.text)))
+        if found:
+            names = ", ".join(f"U+{ord(c):04X} {BIDI_CONTROLS[c]}" for c in found)
+            issues.append(Issue("bidi_control", f"bidirectional control character(s) {names} kept as printed: "
+                                "a reader may see this text in another order than it is stored", line))
     return issues

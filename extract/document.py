@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import EXTRACTOR_VERSION, grammar
-from .checks import completeness_issues, count_table_markers, percentage_issues
+from .checks import bidi_control_issues, completeness_issues, count_table_markers, percentage_issues
 from .errors import ExtractionError
 from .glyphs import recover_ligatures
 from .lines import Line, dump_lines
@@ -90,7 +90,8 @@ def extract_source(source: Source, path: Path, document_id: str) -> Extraction:
     furniture += [Issue("glyph_recovered" if letters else "glyph_unmapped",
                         f"private-use glyph U+{ord(char):04X} in {times} words " + (f"read as {letters!r} (the letters that make them words of the document)" if letters else "left as printed: no reading makes them words"), None)
                   for char, letters, times in source.glyphs]
-    issues = furniture + result.issues + completeness_issues(result, markers, layout) + percentage_issues(result)
+    issues = (furniture + result.issues + completeness_issues(result, markers, layout) + percentage_issues(result)
+              + bidi_control_issues(lines))
     years = Counter((t.year, t.previous_year) for b in result.blocks for t in b.tables if t.year)
     year, previous = years.most_common(1)[0][0] if years else (None, None)
     document = Document(

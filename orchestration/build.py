@@ -1,10 +1,11 @@
 """`make run`: build the whole warehouse from a folder of report PDFs, as named Dagster jobs.
 
 The edge of the program: the settings are built here from the options and the environment and
-validated before anything is read (a bad value is a configuration error, exit code 2), the
-build lock is taken (a second build exits with code 3 and says who holds it), then the jobs
-run (orchestration.pipeline) and a short summary is printed (exit code 1: a file failed or the
-build did not publish).
+validated before anything is read (a bad value is a configuration error), the build lock is
+taken (a second build says who holds it), then the jobs run (orchestration.pipeline) and a
+short summary is printed. Exit code: 0 all built and published; 1 published, but some inbox
+entries failed (partial success); 2 nothing published (an error, a refusal or a configuration
+error: the previous release stands); 3 not started, another build holds the warehouse.
 """
 from __future__ import annotations
 
@@ -23,11 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warehouse", type=Path, help="warehouse folder (default: GENT_WAREHOUSE_DIR or warehouse/)")
     parser.add_argument("--force", action="store_true", help="rebuild even when nothing changed since the last publication")
     parser.add_argument("--workers", type=int, help="reports extracted at once (default: one per core)")
+    parser.add_argument("--allow-empty", action="store_true", help="let a missing or empty inbox empty the warehouse (refused otherwise)")
     args = parser.parse_args(argv)
     from .settings import ConfigurationError, Settings
 
     try:
-        settings = Settings.from_env(inbox=args.inbox, warehouse_dir=args.warehouse)
+        settings = Settings.from_env(inbox=args.inbox, warehouse_dir=args.warehouse,
+                                     allow_empty_inbox=True if args.allow_empty else None)
     except ConfigurationError as exc:
         print(f"Configuration error: {exc}. Nothing was read or changed.", file=sys.stderr)
         return EXIT_CONFIGURATION
@@ -36,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with build_lock(settings.build_lock, "make run"):
             from .pipeline import build_everything  # Dagster and the jobs: only once the lock is ours
-            from .summary import print_summary
+            from .summary import exit_code, print_summary
 
             started = time.monotonic()
             print(f"Gent budget warehouse: building from {settings.inbox}", flush=True)
@@ -46,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     except BuildRunning as exc:
         print(f"Not started: {exc}.", file=sys.stderr)
         return EXIT_BUSY
-    return 0 if outcome.ok else 1
+    return exit_code(outcome)
 
 
 def _quiet_shutdown() -> None:

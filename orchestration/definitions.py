@@ -11,7 +11,7 @@ import dagster as dg
 from .assets.dbt import warehouse_dbt_models
 from .assets.publish import published_warehouse
 from .assets.raw import raw_report
-from .assets.serve import open_data_export, overview_report
+from .assets.serve import open_data_export, overview_report, published_release
 from .resources import BuildLock, WarehouseDuckDB, WarehouseSettings, dbt_resource, settings_resource
 from .checks import warehouse_checks
 from .jobs import build_warehouse, extract_reports, prune_removed_reports
@@ -26,7 +26,8 @@ nightly_build = dg.ScheduleDefinition(
 def build_definitions(settings: Settings, settings_res: WarehouseSettings | None = None) -> dg.Definitions:
     """The code location for `settings` (`settings_res`: the settings resource, default built from them)."""
     return dg.Definitions(
-        assets=[raw_report, warehouse_dbt_models, published_warehouse, open_data_export, overview_report],
+        assets=[raw_report, warehouse_dbt_models, published_warehouse, open_data_export, overview_report,
+                published_release],
         asset_checks=warehouse_checks,
         jobs=[extract_reports, build_warehouse, prune_removed_reports],
         schedules=[nightly_build],

@@ -824,14 +824,28 @@ def export_open_data(database: Path, out_dir: Path, include_personal_data: bool 
     Returns {resource: rows}. The previous contents of out_dir are replaced atomically; on any
     error nothing is changed. `manifest` defaults to dbt_project/target/manifest.json.
     """
-    database, out_dir = Path(database), Path(out_dir).absolute()
+    out_dir = Path(out_dir).absolute()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".staging", dir=out_dir.parent))
+    try:
+        summary = write_open_data(database, staged, include_personal_data, manifest=manifest)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    _swap_into_place(staged, out_dir)
+    return summary
+
+
+def write_open_data(database: Path, staged: Path, include_personal_data: bool = False, *,
+                    manifest: Path | None = None) -> dict:
+    """The export written into the empty folder `staged`, fsynced, not yet in place (the caller
+    swaps it in, or removes it after an error: a release switches it with the database)."""
+    database = Path(database)
     if not database.exists():
         raise ExportError(f"no database at {database}")
     manifest_json = load_manifest(manifest)
     docs = model_docs(manifest_json, schema=MARTS_SCHEMA)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(database), read_only=True)
-    staged = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".staging", dir=out_dir.parent))
     try:
         marts: dict[str, Mart] = {}
         for table in _relations(con, MARTS_SCHEMA):
@@ -863,14 +877,9 @@ def export_open_data(database: Path, out_dir: Path, include_personal_data: bool 
                                         + ", ".join(f"{f}: {n}" for f, n in hits))
         os.chmod(staged, 0o755)
         _fsync_tree(staged)
-        summary = {name: marts[name].table.num_rows for name in sorted(marts)}
-    except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
-        raise
+        return {name: marts[name].table.num_rows for name in sorted(marts)}
     finally:
         con.close()
-    _swap_into_place(staged, out_dir)
-    return summary
 
 
 def personal_data_from_env(environ=os.environ) -> bool:

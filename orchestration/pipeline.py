@@ -30,9 +30,10 @@ import dagster as dg
 from extract import EXTRACTOR_VERSION
 
 from .fingerprint import code_hash
-from .inbox import inbox_files
 from . import jobs
+from .inbox import read_inbox
 from .settings import REPO, Settings
+from .startup import emptying_refused, prepare
 from .state import InboxPlan, WarehouseBusy, WarehouseState, plan_inbox, read_database
 
 
@@ -62,11 +63,11 @@ def failed_checks(checks: dict[str, dg.AssetCheckEvaluation]) -> list[str]:
     return [k for k, c in checks.items() if not c.passed and c.severity != dg.AssetCheckSeverity.WARN]
 
 
-def up_to_date(settings: Settings, files: dict[str, str]) -> tuple[bool, InboxPlan, WarehouseState]:
+def up_to_date(settings: Settings, files: dict[str, str], present=()) -> tuple[bool, InboxPlan, WarehouseState]:
     """(nothing to do, the plan): the inbox agrees with the raw rows, the raw rows with the
     published snapshot, and the published snapshot was built by this code."""
     built = read_database(settings.build_db)
-    plan = plan_inbox(files, built, EXTRACTOR_VERSION)
+    plan = plan_inbox(files, built, EXTRACTOR_VERSION, present)
     if not plan.empty or not settings.published_db.exists():
         return False, plan, built
     published = read_database(settings.published_db)
@@ -78,14 +79,22 @@ def build_everything(settings: Settings, force: bool = False, workers: int | Non
 
     The caller holds the build lock (orchestration.build_lock)."""
     outcome = BuildOutcome()
-    files = inbox_files(settings.inbox)
+    outcome.error, republish = prepare(settings, progress)  # configuration checked, leftovers and damaged files healed
+    if outcome.error:
+        return outcome
+    listing = read_inbox(settings.inbox)  # every entry judged alone: an odd one is named, never fatal
+    files = listing.files
     outcome.reports = sorted(files)
+    outcome.failed_reports.update(listing.unreadable)
     try:
-        agree, plan, built = up_to_date(settings, files)
+        agree, plan, built = up_to_date(settings, files, listing.present)
     except WarehouseBusy:
         outcome.error = f"{settings.build_db} is being written by another process (a run of `make ui`?): try again when it is done"
         return outcome
-    if agree and not force:
+    outcome.error = emptying_refused(settings.inbox, listing, built, settings.allow_empty_inbox)
+    if outcome.error:
+        return outcome
+    if agree and not (force or republish):
         outcome.unchanged = outcome.published = True
         outcome.quarantined = _quarantined(settings, set(files))
         return outcome
@@ -109,7 +118,7 @@ def build_everything(settings: Settings, force: bool = False, workers: int | Non
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             outcome.checks[evaluation.asset_check_key.to_user_string()] = evaluation
-    published = dg.AssetKey("published_warehouse")
+    published = dg.AssetKey("published_release")
     outcome.published = any(e.asset_key == published for e in result.all_events if e.is_step_materialization)
     if not result.success:
         outcome.error = _failure_reason(result)

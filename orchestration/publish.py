@@ -67,34 +67,46 @@ def _leave_out_personal_names(conn, database: str) -> int:
     return rewritten
 
 
-def publish_database(build_db: Path, published_db: Path, include_personal_data: bool = False) -> Path:
-    published_db.parent.mkdir(parents=True, exist_ok=True)
-    staging = published_db.with_name(f".{published_db.name}.publishing")
-    _remove(staging)  # of a killed run
+def copy_database(build_db: Path, target: Path, include_personal_data: bool = False) -> Path:
+    """Write the readers' copy of the build database to `target` (replaced), fsynced; a failure
+    leaves no `target` behind."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove(target)  # of a killed run
     # through the build database's own connection: a process that holds it open (dbt's adapter)
     # shares its instance, a second instance on the same file would be refused
     conn = duckdb.connect(str(build_db))
     try:
         conn.execute("CHECKPOINT")  # everything in the main file, nothing left in the WAL
         build = conn.execute("select current_database()").fetchone()[0]
-        conn.execute(f"ATTACH {_sql_string(staging)} AS gent_publishing (STORAGE_VERSION '{STORAGE_VERSION}')")
+        conn.execute(f"ATTACH {_sql_string(target)} AS gent_publishing (STORAGE_VERSION '{STORAGE_VERSION}')")
         try:
             conn.execute(f"COPY FROM DATABASE {_quote(build)} TO gent_publishing")
             if not include_personal_data:
                 _leave_out_personal_names(conn, "gent_publishing")
         finally:
             conn.execute("DETACH gent_publishing")  # checkpoints: the whole database in the file, no WAL
+        with open(target, "rb") as handle:
+            os.fsync(handle.fileno())
     except BaseException:
-        _remove(staging)
+        _remove(target)
         raise
     finally:
         conn.close()
-    with open(staging, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(staging, published_db)
-    fd = os.open(published_db.parent, os.O_RDONLY)  # the rename itself survives a crash
+    return target
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make the renames in `folder` survive a crash."""
+    fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def publish_database(build_db: Path, published_db: Path, include_personal_data: bool = False) -> Path:
+    """The copy alone, renamed over `published_db` (the pipeline publishes a whole release: orchestration.release)."""
+    staging = copy_database(build_db, published_db.with_name(f".{published_db.name}.publishing"), include_personal_data)
+    os.replace(staging, published_db)
+    fsync_folder(published_db.parent)
     return published_db

@@ -42,6 +42,7 @@ class WarehouseSettings(dg.ConfigurableResource):
     doc_timeout_s: str = ""
     doc_memory_mb: str = ""
     export_personal_data: str = ""
+    allow_empty_inbox: str = ""
 
     def get(self) -> Settings:
         """The validated settings (a ConfigurationError names the variable of a bad value)."""

@@ -12,10 +12,12 @@ import dagster as dg
 from extract import EXTRACTOR_VERSION
 
 from .build_lock import holder, is_held
-from .inbox import inbox_files
+from .heal import database_problem
+from .inbox import read_inbox
 from .jobs import RAW_JOBS, build_warehouse, extract_reports, prune_removed_reports
 from .partitions import reports_partitions
 from .resources import WarehouseSettings
+from .startup import emptying_refused
 from .state import WarehouseBusy, drop_run_key, extract_run_key, plan_inbox, read_database
 
 UNDER_WAY = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
@@ -35,12 +37,16 @@ def inbox_sensor(context: dg.SensorEvaluationContext, settings: WarehouseSetting
         return dg.SkipReason("the warehouse is being rebuilt; the inbox is compared after it")
     if is_held(config.build_lock):  # `make run` (or a build of another instance) is building it
         return dg.SkipReason(f"a build holds the warehouse ({holder(config.build_lock)}); the inbox is compared after it")
-    inbox = inbox_files(config.inbox)
+    listing = read_inbox(config.inbox)
+    inbox = listing.files
     try:
         state = read_database(config.build_db)
     except WarehouseBusy:
         return dg.SkipReason("the build database is being written; the inbox is compared on the next tick")
-    plan = plan_inbox(inbox, state, EXTRACTOR_VERSION)
+    refused = emptying_refused(config.inbox, listing, state, config.allow_empty_inbox)
+    if refused:
+        return dg.SkipReason(refused)
+    plan = plan_inbox(inbox, state, EXTRACTOR_VERSION, listing.present)
     requests = [
         dg.RunRequest(run_key=extract_run_key(name, inbox[name], EXTRACTOR_VERSION, state), partition_key=name,
                       job_name=extract_reports.name)
@@ -73,9 +79,17 @@ def rebuild_sensor(context: dg.SensorEvaluationContext, settings: WarehouseSetti
         return dg.SkipReason(f"a build holds the warehouse ({holder(config.build_lock)})")
     try:
         built = read_database(config.build_db)
-        published = read_database(config.published_db)
     except WarehouseBusy:
         return dg.SkipReason("the build database is being written")
+    damaged = database_problem(config.published_db)
+    if damaged:  # a run key is used once: this one names the damaged file, so a later damage asks again
+        stat = config.published_db.stat()
+        return dg.RunRequest(run_key=f"build:{built.digest()}:republish:{stat.st_size}-{stat.st_mtime_ns}",
+                             job_name=build_warehouse.name)
+    try:
+        published = read_database(config.published_db)
+    except WarehouseBusy:
+        return dg.SkipReason("the published database is being written")
     if built.digest() == published.digest():
         return dg.SkipReason("the published warehouse holds the loaded reports")
     return dg.RunRequest(run_key=f"build:{built.digest()}", job_name=build_warehouse.name)

@@ -39,6 +39,7 @@ ENV_VARS = {
     "doc_timeout_s": "GENT_DOC_TIMEOUT_S",
     "doc_memory_mb": "GENT_DOC_MEMORY_MB",
     "export_personal_data": "GENT_EXPORT_PERSONAL_DATA",
+    "allow_empty_inbox": "GENT_ALLOW_EMPTY_INBOX",
 }
 TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
@@ -61,6 +62,7 @@ class Settings:
     doc_timeout_s: float = DEFAULT_TIMEOUT_S
     doc_memory_mb: int = DEFAULT_MEMORY_MB
     export_personal_data: bool = False
+    allow_empty_inbox: bool = False  # an empty or missing inbox may empty the warehouse (--allow-empty)
 
     @property
     def published_db(self) -> Path:
@@ -83,7 +85,8 @@ class Settings:
 
     @classmethod
     def build(cls, inbox=None, warehouse_dir=None, build_db=None, dagster_home=None,
-              pdf_engine=None, doc_timeout_s=None, doc_memory_mb=None, export_personal_data=None) -> Settings:
+              pdf_engine=None, doc_timeout_s=None, doc_memory_mb=None, export_personal_data=None,
+              allow_empty_inbox=None) -> Settings:
         """Validated settings from raw values (strings as in the environment, or typed); None or
         "" is the default, the paths under the warehouse folder follow it."""
         warehouse = _path(warehouse_dir, REPO / "warehouse")
@@ -95,7 +98,8 @@ class Settings:
             pdf_engine=_engine(pdf_engine),
             doc_timeout_s=_number("doc_timeout_s", doc_timeout_s, float, DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, MAX_TIMEOUT_S, "s"),
             doc_memory_mb=_number("doc_memory_mb", doc_memory_mb, int, DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_MEMORY_MB, "MB"),
-            export_personal_data=_switch(export_personal_data),
+            export_personal_data=_switch("export_personal_data", export_personal_data),
+            allow_empty_inbox=_switch("allow_empty_inbox", allow_empty_inbox),
         )
 
     def as_config(self) -> dict[str, str]:
@@ -129,10 +133,10 @@ def _number(field: str, value, kind, default, low, high, unit: str):
     return number
 
 
-def _switch(value) -> bool:
+def _switch(field: str, value) -> bool:
     if isinstance(value, bool):
         return value
     word = (value or "").strip().lower()
     if word not in TRUE_WORDS + FALSE_WORDS:
-        raise ConfigurationError(ENV_VARS["export_personal_data"], value, f"use one of {', '.join(TRUE_WORDS)} or {', '.join(filter(None, FALSE_WORDS))}")
+        raise ConfigurationError(ENV_VARS[field], value, f"use one of {', '.join(TRUE_WORDS)} or {', '.join(filter(None, FALSE_WORDS))}")
     return word in TRUE_WORDS

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,8 +102,12 @@ def keepers(inbox: dict[str, str], loaded: dict[str, tuple[str, str]]) -> dict[s
     return chosen
 
 
-def plan_inbox(inbox: dict[str, str], state: WarehouseState, extractor_version: str) -> InboxPlan:
-    """Compare the inbox (file -> sha256) with the warehouse; pure."""
+def plan_inbox(inbox: dict[str, str], state: WarehouseState, extractor_version: str,
+               present: Iterable[str] = ()) -> InboxPlan:
+    """Compare the inbox (file -> sha256) with the warehouse; pure.
+
+    `present`: names still in the inbox that could not be read this time (permissions, …):
+    their rows stay as they are, neither extracted nor dropped."""
     keeper = keepers(inbox, state.loaded)
     extract, settled = [], []
     for name, sha in sorted(inbox.items()):
@@ -113,7 +118,7 @@ def plan_inbox(inbox: dict[str, str], state: WarehouseState, extractor_version: 
         else:  # a second copy: settled once it is recorded as refused (as a copy, or as a bad file)
             held = refused_sha == sha and name not in state.loaded
         (settled if held else extract).append(name)
-    gone = sorted((set(state.loaded) | set(state.quarantined)) - set(inbox))
+    gone = sorted((set(state.loaded) | set(state.quarantined)) - set(inbox) - set(present))
     return InboxPlan(extract, gone, settled)
 
 

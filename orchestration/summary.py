@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import duckdb
 
+from .inbox import report_entries
 from .pipeline import BuildOutcome, failed_checks
 from .settings import Settings
 
@@ -23,11 +24,22 @@ def _euro(value) -> str:
     return "-" if value is None else f"€ {value:,.0f}".replace(",", ".")
 
 
-def _ignored_files(inbox, reports: set[str]) -> list[str]:
-    """Entries of the inbox that are no report partition: other file types, folders, links out of it."""
-    if not inbox.is_dir():
+def _reports(db) -> list[tuple]:
+    """One row per loaded report; none when the database is absent, locked or damaged (the
+    build's own lines say why: a summary never ends in a traceback)."""
+    try:
+        with duckdb.connect(str(db), read_only=True) as conn:
+            return conn.execute(REPORT_QUERY).fetchall()
+    except duckdb.Error:
         return []
-    return sorted(p.name + ("/" if p.is_dir() else "") for p in inbox.iterdir() if p.name not in reports and not p.name.startswith("."))
+
+
+def exit_code(outcome: BuildOutcome) -> int:
+    """0: everything built and published; 1: published, but inbox entries failed (partial
+    success); 2: nothing published (an error, or a refusal): the previous release stands."""
+    if outcome.ok:
+        return 0
+    return 1 if outcome.published and outcome.error is None else 2
 
 
 def print_summary(settings: Settings, outcome: BuildOutcome, seconds: float) -> None:
@@ -36,14 +48,9 @@ def print_summary(settings: Settings, outcome: BuildOutcome, seconds: float) -> 
     if outcome.unchanged:
         print("  nothing changed since the last published build (the warehouse holds these files as they are, built by this code): nothing to do (--force rebuilds)")
     db = settings.published_db if outcome.published else settings.build_db
-    if db.exists():
-        conn = duckdb.connect(str(db), read_only=True)
-        try:
-            for file, layout, year, pages, blocks, tables, opex, anomalies in conn.execute(REPORT_QUERY).fetchall():
-                print(f"  {file}: {layout} {year}, {pages} pages, {blocks} blocks, {tables} tables, "
-                      f"actual operating expenditure of its leaves {_euro(opex)}, {anomalies} anomalies recorded")
-        finally:
-            conn.close()
+    for file, layout, year, pages, blocks, tables, opex, anomalies in _reports(db):
+        print(f"  {file}: {layout} {year}, {pages} pages, {blocks} blocks, {tables} tables, "
+              f"actual operating expenditure of its leaves {_euro(opex)}, {anomalies} anomalies recorded")
     for name, reason in sorted(outcome.failed_reports.items()):
         print(f"  FAILED {name}: {reason.removeprefix(f'{name}: ')}")
     for name, reason in sorted(outcome.quarantined.items()):
@@ -51,9 +58,8 @@ def print_summary(settings: Settings, outcome: BuildOutcome, seconds: float) -> 
             print(f"  NOT LOADED {name}: {reason}")
     for name in outcome.dropped_reports:
         print(f"  removed from the warehouse (no longer in the inbox): {name}")
-    ignored = _ignored_files(settings.inbox, set(outcome.reports))
-    if ignored:
-        print(f"  ignored (not a .pdf file in the inbox itself): {', '.join(ignored)}")
+    for name, reason in report_entries(settings.inbox)[1].ignored.items():
+        print(f"  ignored {name}: {reason}")
     if outcome.checks:
         from .assets.dbt import DBT_LOG, dbt_summary, dbt_target
 

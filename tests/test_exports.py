@@ -167,7 +167,7 @@ def test_datapackage_describes_every_file_and_field(built, export):
     assert sorted(r["path"] for r in pkg["resources"]) == data_files  # one resource per file
     assert len(resources) == len(data_files)
     assert pkg["licenses"] and all(lic.get("path") and lic.get("title") for lic in pkg["licenses"])
-    assert {"rounding", "derived-totals", "imputed-cells", "intra-group-flows"} <= {l["name"] for l in pkg["limitations"]}
+    assert {"rounding", "derived-totals", "imputed-cells", "intra-group-flows", "csv-formulas"} <= {l["name"] for l in pkg["limitations"]}
     assert pkg["containsPersonalData"] is False
     assert ISO_DATE.match(pkg["fiscalPeriod"]["start"]) and ISO_DATE.match(pkg["fiscalPeriod"]["end"])
     # the source documents with their sha256, which is the warehouse's document_id

@@ -120,7 +120,6 @@ PDFIUM_CASES = ("weasyprint-stacked/001", "chromium-grid/001", "libreoffice-grid
 
 
 @pytest.mark.parametrize("case", PDFIUM_CASES)
-def test_the_pdfium_engine_reads_the_rows_pdfplumber_reads(corpus, case, monkeypatch):
+def test_the_pdfium_engine_reads_the_rows_pdfplumber_reads(corpus, case):
     pdf = next(p for p in PDFS if f"{p.parent.name}/{p.name[:3]}" == case)
-    monkeypatch.setenv("GENT_PDF_ENGINE", "pdfium")
-    assert content_rows(extract_file(pdf)) == content_rows(corpus[pdf][1])
+    assert content_rows(extract_file(pdf, engine="pdfium")) == content_rows(corpus[pdf][1])

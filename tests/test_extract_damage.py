@@ -448,3 +448,21 @@ def test_dump_lines_count_newlines_only(tmp_path):
     row = budget_rows(t, "AC34485")[0]
     assert row.budget == 7 and lines[row.line - 1] == "Exploitatie\tUitgaven\t7\t7\t100,0%\t7\t100,0%"
     assert node(t, "AC34485").line == lines.index("AC34485 - Titel\tDienst X") + 1
+
+
+# ------------------------------------------------------------------ bidirectional controls (issue 19.7)
+
+
+def test_a_bidi_override_is_kept_as_printed_and_recorded_on_its_line():
+    # "Trojan Source": U+202E makes a viewer show "fdp.exe" reversed; the title keeps every character
+    title = "Titel met \u202eexe.fdp\u202c erin"
+    t = report_2024(leaf(f"AC35118 - {title}\tDienst Welzijn"), leaf("AC35119 - Gewone titel\tDienst Welzijn"))
+    assert node(t, "AC35118").title == title
+    found = anomalies(t, "bidi_control")
+    assert len(found) == 1  # one line holds controls; the clean header does not
+    assert "U+202C POP DIRECTIONAL FORMATTING" in found[0].detail and "U+202E RIGHT-TO-LEFT OVERRIDE" in found[0].detail
+    assert found[0].raw_text.startswith("AC35118") and found[0].line is not None
+
+
+def test_the_samples_have_no_bidi_controls(extracted):
+    assert not [a for s in ("000", "001", "002") for a in extracted(s, "text").tables["anomalies"] if a.kind == "bidi_control"]

@@ -101,6 +101,74 @@ def test_inbox_ignores_links_that_leave_the_inbox_and_other_files(tmp_path):
     assert len(found["report.pdf"]) == 64
 
 
+def test_an_unreadable_report_is_named_and_its_loaded_rows_are_kept(tmp_path, monkeypatch):
+    """Issue 19.3: a PermissionError (root reads everything, so the read is made to fail) stops
+    neither the listing nor the other files, and the rows loaded from that file stay."""
+    from orchestration import inbox as inbox_module
+    from orchestration.state import plan_inbox
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "good.pdf").write_bytes(b"%PDF-1.4 good")
+    (inbox / "locked.pdf").write_bytes(b"%PDF-1.4 locked")
+    real = inbox_module._sha256
+
+    def read(path):
+        if path.name == "locked.pdf":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(inbox_module, "_sha256", read)
+    listing = inbox_module.read_inbox(inbox)
+    assert list(listing.files) == ["good.pdf"]
+    assert listing.unreadable == {"locked.pdf": "cannot be read (Permission denied)"}
+    state = _state(loaded=[("good.pdf", listing.files["good.pdf"], V), ("locked.pdf", "1" * 64, V)])
+    plan = plan_inbox(listing.files, state, V, listing.present)
+    assert plan.empty  # neither extracted nor dropped: the warehouse keeps what it had of it
+    assert plan_inbox(listing.files, state, V).drop == ["locked.pdf"]  # what happened before
+
+
+def test_every_odd_entry_is_judged_alone(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "report.pdf").write_bytes(b"%PDF-1.4 one")
+    os.mkfifo(inbox / "fifo.pdf")
+    (inbox / "folder.pdf").mkdir()
+    (inbox / os.fsdecode(b"na\xefve.pdf")).write_bytes(b"%PDF-1.4 two")
+    os.symlink(inbox / "report.pdf", inbox / "link_in.pdf")  # followed: a second copy of report.pdf
+    os.symlink(tmp_path / "gone.pdf", inbox / "dangling.pdf")
+    (inbox / ".partial.pdf").write_bytes(b"%PDF")  # hidden: a download in progress
+    from orchestration.inbox import read_inbox
+
+    listing = read_inbox(inbox)
+    assert sorted(listing.files) == ["link_in.pdf", "report.pdf"]
+    assert listing.files["link_in.pdf"] == listing.files["report.pdf"]
+    assert listing.unreadable == {"na\\xefve.pdf": "its name is not valid UTF-8: rename the file"}
+    assert listing.ignored == {"dangling.pdf": "a link to nothing", "fifo.pdf": "a FIFO, not a regular file",
+                               "folder.pdf": "a folder (reports are read from the inbox itself only)"}
+
+
+def test_a_warehouse_folder_that_cannot_be_written_is_named(tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    from orchestration.startup import configuration_problem, not_writable
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    assert not_writable(blocker / "warehouse").startswith(f"cannot write in {blocker / 'warehouse'} (")
+
+    def read_only(*args, **kwargs):  # root writes everywhere: a read-only mount, as the OS reports it
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    from orchestration.settings import Settings
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
+    assert configuration_problem(Settings.build(warehouse_dir=tmp_path / "warehouse")) == (f"cannot write in {tmp_path / 'warehouse'} (Read-only file system): "
+                                       "the warehouse folder must be writable")
+
+
 @pytest.fixture(scope="module")
 def report_000():
     return to_arrow(extract_file(sample_path("000", "text")))
@@ -184,6 +252,37 @@ def test_inbox_sensor_asks_for_what_the_warehouse_lacks(tmp_path, monkeypatch, r
     added = [p for r in result.dynamic_partitions_requests for p in r.partition_keys if type(r).__name__.startswith("Add")]
     dropped = [p for r in result.dynamic_partitions_requests for p in r.partition_keys if type(r).__name__.startswith("Delete")]
     assert added == ["new.pdf"] and dropped == [name]
+
+
+def test_the_sensors_never_empty_the_warehouse_and_republish_a_damaged_file(tmp_path, monkeypatch, report_000):
+    """Issue 19.3-4 for `make ui`: an empty inbox is a skip, not a prune of every report; a published
+    file DuckDB cannot read asks for a rebuild, with a run key of its own (a key is used once)."""
+    import dagster as dg
+
+    from orchestration.definitions import build_definitions
+    from orchestration.sensors import inbox_sensor, rebuild_sensor
+    from orchestration.settings import Settings
+
+    warehouse, inbox = tmp_path / "warehouse", tmp_path / "inbox"
+    db = warehouse / "build" / "gent.duckdb"
+    inbox.mkdir(), db.parent.mkdir(parents=True)
+    with duckdb.connect(str(db)) as conn:
+        replace_document(conn, report_000)
+    publish_database(db, warehouse / "gent.duckdb")
+    defs = build_definitions(Settings.build(inbox=inbox, warehouse_dir=warehouse))
+
+    def tick(sensor):
+        resources = {"settings": defs.resources["settings"]}
+        with dg.build_sensor_context(instance=instance, definitions=defs, resources=resources) as context:
+            return sensor(context)
+
+    with dg.instance_for_test() as instance:
+        skipped = tick(inbox_sensor)
+        assert isinstance(skipped, dg.SkipReason) and "holds no readable report, the warehouse 1: not emptied" in skipped.skip_message
+        assert isinstance(tick(rebuild_sensor), dg.SkipReason)
+        (warehouse / "gent.duckdb").write_bytes(b"garbage" * 1000)
+        request = tick(rebuild_sensor)
+    assert isinstance(request, dg.RunRequest) and request.job_name == "build_warehouse" and ":republish:7000-" in request.run_key
 
 
 def test_make_ui_passes_the_inbox_and_the_port_to_dagster(tmp_path):

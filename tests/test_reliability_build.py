@@ -280,7 +280,7 @@ def scenario(tmp_path_factory):
     try:
         yield run_scenario(root)
     finally:
-        remove_dbt_targets([root / "w1", root / "w2", root / "w3"])
+        remove_dbt_targets([root / "w1", root / "w2", root / "w3", root / "w4"])
 
 
 def run_scenario(root: Path) -> dict:
@@ -300,6 +300,9 @@ def run_scenario(root: Path) -> dict:
     seen["first_exports"] = exports(w1)
     published = w2 / "gent.duckdb"
     shutil.copytree(w1, w2, symlinks=True)
+    w4, seen["pristine"] = root / "w4", root / "pristine"  # for the damaged-state build and the inbox cases
+    shutil.copytree(w1, w4, symlinks=True)
+    shutil.copytree(w1, seen["pristine"], symlinks=True)
     seen["published_sha"] = sha256(published)
     seen["published_inode"] = published.stat().st_ino
 
@@ -361,6 +364,7 @@ def run_scenario(root: Path) -> dict:
         time.sleep(0.05)
     assert ready.exists(), holder.communicate()
     rerun = Build(inbox2, w2, "rerun")
+    heal = Build(damage_warehouse(w4, root / "inbox4"), w4, "heal")  # beside the rerun: its timing does not matter
     probes, probe_errors = [], []
     while rerun.proc.poll() is None:  # readers that connect during the rebuild
         try:
@@ -380,6 +384,9 @@ def run_scenario(root: Path) -> dict:
     seen["rerun"] = state(published)
     seen["rerun_exports"] = exports(w2)
 
+    seen["heal_rc"], seen["heal_out"], seen["heal_tail"] = heal.wait(), heal.stdout, heal.tail()
+    seen["heal"], seen["heal_exports"], seen["heal_left"] = state(w4 / "gent.duckdb"), exports(w4), sorted(
+        p.name for p in w4.iterdir() if p.name.startswith(".") and p.name not in (".release.json", ".gent.duckdb.damaged"))
     assert fresh.wait() == 0, fresh.tail()
     seen["fresh"] = state(w3 / "gent.duckdb")
     seen["fresh_build"] = state(w3 / "build" / "gent.duckdb")
@@ -390,6 +397,21 @@ def run_scenario(root: Path) -> dict:
     seen["bad"] = state(w1 / "gent.duckdb")
     seen["bad_exports"] = exports(w1)
     return seen
+
+
+def damage_warehouse(warehouse: Path, inbox: Path) -> Path:
+    """Issue 19.4: what a crash, a full disk or a stray write leaves; returns an inbox of the report alone."""
+    published = warehouse / "gent.duckdb"
+    with open(published, "r+b") as handle:  # a truncated published file
+        handle.truncate(published.stat().st_size // 2)
+    build = warehouse / "build" / "gent.duckdb"
+    build.write_bytes(os.urandom(64 * 1024))  # garbage in the build database
+    (warehouse / ".gent.duckdb.publishing").write_bytes(b"half a copy")  # leftovers of a killed publication
+    (warehouse / ".export.x1y2.staging").mkdir()
+    (warehouse / ".export.x1y2.staging" / "fct_spending.csv").write_text("half")
+    inbox.mkdir()
+    shutil.copyfile(SAMPLE, inbox / NAME)
+    return inbox
 
 
 # ------------------------------------------------------------------ bad input
@@ -403,8 +425,9 @@ def test_every_bad_file_is_named_with_its_reason_in_the_cli_output(scenario):
         line = next((l for l in out.splitlines() if l.startswith(f"  FAILED {name}: ")), None)
         assert line and reason in line, (name, reason, line, scenario["bad_tail"])
     assert f"  NOT LOADED {DUPLICATE}: same content as {NAME}" in out
-    ignored = next(l for l in out.splitlines() if l.startswith("  ignored"))
-    assert "link_out.pdf" in ignored and "scan.png" in ignored and "sub/" in ignored
+    ignored = [l for l in out.splitlines() if l.startswith("  ignored")]  # one line per entry, with its reason
+    assert sorted(ignored) == ["  ignored link_out.pdf: a link that leads out of the inbox", "  ignored scan.png: not a .pdf file",
+                               "  ignored sub: a folder (reports are read from the inbox itself only)"]
     assert "Traceback" not in out
 
 
@@ -511,3 +534,88 @@ def test_a_bi_reader_sees_no_error_and_one_consistent_view_during_the_rebuild(sc
     probes = [{t: list(v) for t, v in p.items()} for p in scenario["probes"]]
     assert all(p in (old, new) for p in probes)  # a new connection: the old or the new snapshot, never a mix
     assert probes[-1] == new
+
+
+# ------------------------------------------------------------------ damaged state (issue 19.4)
+
+
+def test_damaged_state_heals_itself_in_one_run(scenario):
+    out = scenario["heal_out"]
+    assert scenario["heal_rc"] == 0, scenario["heal_tail"]
+    assert "removed what an interrupted run left behind: .export.x1y2.staging, .gent.duckdb.publishing" in out
+    assert "the build database was damaged (IO Error: The file" in out and "rebuilt from the inbox" in out
+    assert "the published database was damaged" in out and "published again" in out
+    assert "Traceback" not in out
+
+
+def test_after_healing_the_release_equals_the_clean_build(scenario):
+    healed, first = scenario["heal"], scenario["first"]
+    assert healed["raw"] == first["raw"] and healed["marts"] == first["marts"]
+    assert healed["documents"] == [(NAME, sha256(SAMPLE))]
+    assert scenario["heal_exports"] == scenario["first_exports"]  # byte for byte
+    assert scenario["heal_left"] == []  # no leftover, nothing staged
+
+
+# ------------------------------------------------------------------ one entry never stops the others (issue 19.3)
+# Each case on a copy of the published warehouse of {000}: nothing to extract, so each run takes seconds.
+
+
+@pytest.fixture
+def published_copy(scenario, tmp_path):
+    warehouse, inbox = tmp_path / "warehouse", tmp_path / "inbox"
+    shutil.copytree(scenario["pristine"], warehouse, symlinks=True)
+    inbox.mkdir()
+    shutil.copyfile(SAMPLE, inbox / NAME)
+    return warehouse, inbox
+
+
+def run_build(inbox: Path, warehouse: Path, *options: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse), *options],
+                          cwd=REPO, env=env or clean_env(), capture_output=True, timeout=BUILD_TIMEOUT)
+
+
+def release_files(warehouse: Path) -> dict[str, str]:
+    return {"gent.duckdb": sha256(warehouse / "gent.duckdb"), **exports(warehouse),
+            "index.html": sha256(warehouse / "report" / "index.html")}
+
+
+def test_odd_inbox_entries_each_get_a_line_and_the_rest_is_built(published_copy):
+    warehouse, inbox = published_copy
+    before = release_files(warehouse)
+    os.mkfifo(inbox / "pipe.pdf")  # reading it would block
+    (inbox / os.fsdecode(b"caf\xe9.pdf")).write_bytes(SAMPLE.read_bytes())  # a name that is not UTF-8
+    (inbox / "broken.pdf").symlink_to(inbox / "nothing.pdf")
+    (inbox / "notes.txt").write_text("not a report")
+    done = run_build(inbox, warehouse)
+    out = done.stdout.decode()
+    assert done.returncode == 1, out  # partial success: a report file could not be read
+    lines = [l for l in out.splitlines() if l.startswith(("  FAILED", "  ignored"))]
+    assert sorted(lines) == ["  FAILED caf\\xe9.pdf: its name is not valid UTF-8: rename the file",
+                             "  ignored broken.pdf: a link to nothing", "  ignored notes.txt: not a .pdf file",
+                             "  ignored pipe.pdf: a FIFO, not a regular file"]
+    assert "nothing to do" in out and "Traceback" not in out + done.stderr.decode()
+    assert release_files(warehouse) == before
+
+
+@pytest.mark.parametrize("case", ["empty", "missing"])
+def test_an_empty_or_missing_inbox_never_empties_the_warehouse(published_copy, case):
+    warehouse, inbox = published_copy
+    before, loaded = release_files(warehouse), state(warehouse / "build" / "gent.duckdb")
+    (inbox / NAME).unlink()
+    if case == "missing":
+        inbox.rmdir()
+    done = run_build(inbox, warehouse)
+    out = done.stdout.decode()
+    assert done.returncode == 2, out  # nothing published
+    expected = "holds no readable report, the warehouse 1: not emptied" if case == "empty" else "is missing (or not a folder)"
+    assert f"Build error: the inbox {inbox} {expected}" in out and "--allow-empty" in out
+    assert release_files(warehouse) == before and state(warehouse / "build" / "gent.duckdb") == loaded
+
+
+def test_a_relative_dagster_home_is_a_clear_error(published_copy):
+    warehouse, inbox = published_copy
+    done = run_build(inbox, warehouse, env=clean_env(DAGSTER_HOME="relative/home"))
+    out = done.stdout.decode()
+    assert done.returncode == 2
+    assert "Build error: DAGSTER_HOME must be an absolute path, not 'relative/home'" in out
+    assert "Traceback" not in out + done.stderr.decode()

@@ -1,12 +1,13 @@
-"""The final step: publish the warehouse only when every blocking check passed, in this run, on
-the data about to be published."""
+"""Publication: stage the readers' database only when every blocking check passed, in this run,
+on the data about to be published (the release switches it in with the exports and the report:
+orchestration.release)."""
 
 import dagster as dg
 
 from ..resources import BuildLock, WarehouseDuckDB, WarehouseSettings
 from ..checks import CHECKED_ROWS
 from ..fingerprint import code_hash
-from ..publish import publish_database
+from ..release import as_dagster_failure, stage_database
 from ..raw_load import record_publication
 from ..state import read_state
 from .dbt import warehouse_dbt_models
@@ -45,7 +46,8 @@ def failed_blocking_checks(instance: dg.DagsterInstance, run_id: str, keys: list
     return failed
 
 
-@dg.asset(deps=[warehouse_dbt_models], group_name="publish", description="The published read-only snapshot `warehouse/gent.duckdb`.")
+@dg.asset(deps=[warehouse_dbt_models], group_name="publish", description="The read-only snapshot for BI tools, staged as "
+          "`warehouse/.gent.duckdb.publishing`; `published_release` puts it in place as `warehouse/gent.duckdb`.")
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, settings: WarehouseSettings,
                         build_lock: BuildLock) -> dg.MaterializeResult:
     keys = blocking_check_keys()
@@ -60,7 +62,8 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseD
             raise dg.Failure(description="not published: reports were loaded or removed after this run's checks "
                                          "(the next build checks and publishes them)")
         record_publication(conn, code_hash())
-    path = publish_database(config.build_db, config.published_db, include_personal_data=config.export_personal_data)
+    with as_dagster_failure():
+        path = stage_database(config.build_db, config.warehouse_dir, include_personal_data=config.export_personal_data)
     return dg.MaterializeResult(metadata={
         "path": str(path), "size_mb": round(path.stat().st_size / 1e6, 2), "blocking_checks_verified": len(keys),
         CHECKED_ROWS: now,
