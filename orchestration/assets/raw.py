@@ -15,6 +15,7 @@ from extract.writer import to_arrow
 from .. import settings
 from ..partitions import reports_partitions
 from ..guard import extract_guarded, refuse_layout_drift
+from ..identity import extraction_identity, judge, loaded_identities, newer_in, superseded_reason
 from ..raw_load import DUPLICATE_REASON, load_decision, record, release_from_quarantine, replace_document
 from ..resources import WarehouseDuckDB
 from ..inbox import same_size_files
@@ -63,8 +64,10 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB):
     """Extract one report PDF and replace its rows in the raw schema in one transaction.
 
     Unchanged bytes (same content hash, same extractor version) are not extracted again; the
-    same report under a second name is loaded once; a file that cannot be read goes to
-    raw.quarantine with its reason and leaves every loaded row as it was.
+    same report under a second name is loaded once, whether its bytes are the same or only
+    what it reports (`orchestration.identity`: re-saves skipped, a newer edition replaces the
+    older, overlaps refused); a file that cannot be read goes to raw.quarantine with its
+    reason and leaves every loaded row as it was.
     """
     name = context.partition_key
     inbox = settings.inbox()
@@ -100,10 +103,23 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB):
         with warehouse.get_connection() as conn:
             record(conn, "quarantine", name, document_id, exc.reason)
         raise dg.Failure(description=str(exc), metadata={"file": str(path), "reason": exc.reason, "quarantined": True}) from None
-    with warehouse.get_connection() as conn:
-        replaced = replace_document(conn, to_arrow(extraction))
-        record(conn, "load_history", name, document_id, f"{EXTRACTOR_VERSION}:{'replaced' if replaced else 'loaded'}")
-        release_from_quarantine(conn, name)
+    with warehouse.get_connection() as conn:  # judged and loaded under one lock: no other load slips in between
+        verdict = judge(extraction_identity(extraction), loaded_identities(conn, name), newer_in(inbox))
+        if verdict.action == "load":
+            superseded = tuple(d.document_id for d in verdict.supersedes)
+            replaced = replace_document(conn, to_arrow(extraction), superseded)
+            record(conn, "load_history", name, document_id, f"{EXTRACTOR_VERSION}:{'replaced' if replaced else 'loaded'}")
+            release_from_quarantine(conn, name)
+            for older in verdict.supersedes:  # settled while this file stays loaded (see state.plan_inbox)
+                record(conn, "quarantine", older.file_name, older.document_id, superseded_reason(name))
+        else:
+            record(conn, "quarantine", name, document_id, verdict.reason)
+    if verdict.action == "overlap":  # refused: a concatenation or an overlapping extract
+        raise dg.Failure(description=f"{name}: {verdict.reason}", metadata={"file": str(path), "reason": verdict.reason, "quarantined": True})
+    if verdict.action != "load":  # a re-save or an older edition of a loaded report: skipped, not a failure
+        context.log.info(f"{name}: {verdict.reason}; not loaded")
+        yield from _results({"document_id": document_id, "skipped": verdict.reason}, None, document_id)
+        return
     metadata = extraction_metadata(extraction, time.monotonic() - started)
     metadata["replaced_document_ids"] = dg.MetadataValue.json(replaced)
     yield from _results(metadata, extraction, document_id)
