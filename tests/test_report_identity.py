@@ -150,3 +150,25 @@ def test_the_raw_asset_skips_a_resaved_pdf_and_keeps_the_loaded_rows(tmp_path, m
         reason = conn.execute("select reason from raw.quarantine where file_name = '000_resaved.pdf'").fetchone()[0]
         assert conn.execute("select count(distinct document_id) from raw.budget_lines").fetchone()[0] == 1
     assert reason.startswith(RESAVE_REASON) and names_in(reason) == ["000.pdf"]
+
+
+def test_the_conformed_leaf_check_passes_on_the_dumps_and_fails_on_a_second_document(dumps_warehouse, tmp_path):
+    """dbt's assert_no_leaf_entity_year_in_two_documents: green on the three dumps (it ran in
+    their build), and it names the leaves once a second document reports 000's leaves."""
+    import shutil
+
+    name = "assert_no_leaf_entity_year_in_two_documents"
+    ran = [r for r in dumps_warehouse.build.result if r.node.name == name]
+    assert ran and str(ran[0].status) == "pass"
+    sql = next(dumps_warehouse.target.glob(f"compiled/**/{name}.sql")).read_text()
+    copy = tmp_path / "gent.duckdb"  # the compiled SQL names the catalog after the file: gent
+    shutil.copy(dumps_warehouse.published, copy)
+    with duckdb.connect(str(copy)) as conn:
+        (document,), leaves = conn.execute("select document_id from raw.documents where layout = 'district09'").fetchone(), \
+            conn.execute("select count(distinct leaf_code) from marts.fct_spending f join raw.documents d using (document_id) "
+                         "where d.layout = 'district09'").fetchone()[0]
+        assert conn.execute(sql).fetchall() == []
+        conn.execute("insert into marts.fct_spending select * replace ('copy-' || spending_key as spending_key, "
+                     "'copy' as document_id) from marts.fct_spending where document_id = ?", [document])
+        found = conn.execute(sql).fetchall()
+    assert len(found) == leaves and all(row[3] == 2 for row in found)
