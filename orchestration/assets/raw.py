@@ -98,13 +98,17 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB):
         return
     try:
         extraction = extract_guarded(path, data)  # in a child process, bounded in time and memory
-        refuse_layout_drift(path, extraction)  # a label or code the grammar does not know: stop, do not guess
     except ExtractionError as exc:
-        with warehouse.get_connection() as conn:
-            record(conn, "quarantine", name, document_id, exc.reason)
-        raise dg.Failure(description=str(exc), metadata={"file": str(path), "reason": exc.reason, "quarantined": True}) from None
+        _refuse(warehouse, name, document_id, path, exc.reason)
     with warehouse.get_connection() as conn:  # judged and loaded under one lock: no other load slips in between
+        # Identity first: a concatenation is refused naming the files it repeats, whatever else is wrong with it.
         verdict = judge(extraction_identity(extraction), loaded_identities(conn, name), newer_in(inbox))
+        try:
+            if verdict.action == "overlap":
+                raise ExtractionError(path, verdict.reason)
+            refuse_layout_drift(path, extraction)  # a label or code the grammar does not know, pages missing: stop
+        except ExtractionError as exc:
+            _refuse(warehouse, name, document_id, path, exc.reason, conn)
         if verdict.action == "load":
             superseded = tuple(d.document_id for d in verdict.supersedes)
             replaced = replace_document(conn, to_arrow(extraction), superseded)
@@ -112,17 +116,25 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB):
             release_from_quarantine(conn, name)
             for older in verdict.supersedes:  # settled while this file stays loaded (see state.plan_inbox)
                 record(conn, "quarantine", older.file_name, older.document_id, superseded_reason(name))
-        else:
+        else:  # a re-save or an older edition of a loaded report: skipped, not a failure
             record(conn, "quarantine", name, document_id, verdict.reason)
-    if verdict.action == "overlap":  # refused: a concatenation or an overlapping extract
-        raise dg.Failure(description=f"{name}: {verdict.reason}", metadata={"file": str(path), "reason": verdict.reason, "quarantined": True})
-    if verdict.action != "load":  # a re-save or an older edition of a loaded report: skipped, not a failure
+    if verdict.action != "load":
         context.log.info(f"{name}: {verdict.reason}; not loaded")
         yield from _results({"document_id": document_id, "skipped": verdict.reason}, None, document_id)
         return
     metadata = extraction_metadata(extraction, time.monotonic() - started)
     metadata["replaced_document_ids"] = dg.MetadataValue.json(replaced)
     yield from _results(metadata, extraction, document_id)
+
+
+def _refuse(warehouse, name: str, document_id: str, path, reason: str, conn=None):
+    """Quarantine a report that is not loaded, with its reason, and fail the run."""
+    if conn is None:
+        with warehouse.get_connection() as conn:
+            record(conn, "quarantine", name, document_id, reason)
+    else:
+        record(conn, "quarantine", name, document_id, reason)
+    raise dg.Failure(description=f"{path.name}: {reason}", metadata={"file": str(path), "reason": reason, "quarantined": True})
 
 
 def refuse_partition_key(name: str, inbox) -> str | None:
