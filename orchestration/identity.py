@@ -63,10 +63,15 @@ def extraction_identity(extraction) -> ReportIdentity:
     return identity_of(d.file_name, d.document_id, d.report_year, t["nodes"], t["budget_lines"], t["staffing_lines"])
 
 
-def loaded_identities(conn, other_than: str) -> list[ReportIdentity]:
-    """The identities of the documents loaded from files other than `other_than`."""
-    documents = conn.execute("SELECT document_id, file_name, report_year FROM raw.documents WHERE file_name <> ?",
-                             [other_than]).fetchall()
+def loaded_identities(conn, incoming: ReportIdentity) -> list[ReportIdentity]:
+    """The identities of the documents loaded from other files that report a leaf of `incoming`
+    for the same year (found in SQL, so a load reads the rows of those few documents only)."""
+    keys = [f"{entity}:{code}" for entity, code in incoming.leaves]
+    documents = conn.execute(
+        "SELECT DISTINCT d.document_id, d.file_name, d.report_year FROM raw.documents d JOIN raw.nodes n USING (document_id) "
+        "WHERE d.file_name <> ? AND d.report_year IS NOT DISTINCT FROM ? AND n.level IN ('action', 'project') "
+        "AND list_contains(?, coalesce(n.entity, '') || ':' || n.code) ORDER BY d.file_name",
+        [incoming.file_name, incoming.report_year, keys]).fetchall()
     out = []
     for document_id, file_name, year in documents:
         rows = {table: _dicts(conn, f"SELECT * FROM raw.{table} WHERE document_id = ?", [document_id])

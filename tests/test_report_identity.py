@@ -43,14 +43,15 @@ def warehouse(tmp_path_factory, extracted):
 
 def _judge(warehouse, extraction, newer=ALWAYS):
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        return judge(extraction_identity(extraction), loaded_identities(conn, extraction.document.file_name), newer)
+        identity = extraction_identity(extraction)
+        return judge(identity, loaded_identities(conn, identity), newer)
 
 
 def test_a_loaded_report_reads_back_with_the_identity_it_was_loaded_with(warehouse, extracted):
     ex = extracted("000", "text").extraction
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        back = {d.file_name: d for d in loaded_identities(conn, "none")}
-    assert back[ex.document.file_name] == extraction_identity(ex)
+    with duckdb.connect(str(warehouse), read_only=True) as conn:  # asked for by a copy: only 000 shares its leaves
+        back = {d.file_name: d for d in loaded_identities(conn, extraction_identity(_as(ex, "copy.pdf", "e" * 64)))}
+    assert list(back) == [ex.document.file_name] and back[ex.document.file_name] == extraction_identity(ex)
     leaves = {n.code for n in ex.tables["nodes"] if n.level in ("action", "project") and n.code}
     assert {code for _, code in back[ex.document.file_name].leaves} == leaves
 

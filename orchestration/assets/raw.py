@@ -102,7 +102,8 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB):
         _refuse(warehouse, name, document_id, path, exc.reason)
     with warehouse.get_connection() as conn:  # judged and loaded under one lock: no other load slips in between
         # Identity first: a concatenation is refused naming the files it repeats, whatever else is wrong with it.
-        verdict = judge(extraction_identity(extraction), loaded_identities(conn, name), newer_in(inbox))
+        identity = extraction_identity(extraction)
+        verdict = judge(identity, loaded_identities(conn, identity), newer_in(inbox))
         try:
             if verdict.action == "overlap":
                 raise ExtractionError(path, verdict.reason)
