@@ -4,9 +4,9 @@ A report is refused only when its numbers are incomplete or misplaced: pages mis
 or plan its table of contents lists not read, a gap or repeat in its printed page numbering:
 `contents`), fewer tables read than table markers printed, a budget or staffing table short
 of its rows, rows out of their fixed order or labelled for another row, a table header
-without its years. Everything else
-(a block without a code or a table, a title or service that reads oddly) is an anomaly that
-travels with the rows. The CLI and the pipeline both ask this module, so they decide alike.
+without its years. Everything else (a block without a code or a table, a title or service
+that reads oddly) is an anomaly that travels with the rows. The CLI and the pipeline both ask
+this module, so they decide alike.
 """
 from __future__ import annotations
 
