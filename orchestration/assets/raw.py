@@ -101,15 +101,15 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB):
     except ExtractionError as exc:
         _refuse(warehouse, name, document_id, path, exc.reason)
     with warehouse.get_connection() as conn:  # judged and loaded under one lock: no other load slips in between
-        # Identity first: a concatenation is refused naming the files it repeats, whatever else is wrong with it.
         identity = extraction_identity(extraction)
         verdict = judge(identity, loaded_identities(conn, identity), newer_in(inbox))
+        overlap = verdict.reason if verdict.action == "overlap" else None
         try:
-            if verdict.action == "overlap":
-                raise ExtractionError(path, verdict.reason)
             refuse_layout_drift(path, extraction)  # a label or code the grammar does not know, pages missing: stop
-        except ExtractionError as exc:
-            _refuse(warehouse, name, document_id, path, exc.reason, conn)
+        except ExtractionError as exc:  # a concatenation is named as such whatever else is wrong with it
+            _refuse(warehouse, name, document_id, path, f"{exc.reason}; it also {overlap}" if overlap else exc.reason, conn)
+        if overlap:
+            _refuse(warehouse, name, document_id, path, overlap, conn)
         if verdict.action == "load":
             superseded = tuple(d.document_id for d in verdict.supersedes)
             replaced = replace_document(conn, to_arrow(extraction), superseded)
