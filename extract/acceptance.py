@@ -1,14 +1,16 @@
 """The one rule that decides whether an extracted report may be loaded.
 
-A report is refused only when its numbers are incomplete or misplaced: fewer tables read
-than table markers printed, a budget or staffing table short of its rows, rows out of their
-fixed order or labelled for another row, a table header without its years. Everything else
-(a block without a code or a table, a title or service that reads oddly) is an anomaly that
-travels with the rows. The CLI and the pipeline both ask this module, so they decide alike.
+A report is refused only when its numbers are incomplete or misplaced: pages missing (a goal
+or plan its table of contents lists not read, a gap or repeat in its printed page numbering:
+`contents`), fewer tables read than table markers printed, a budget or staffing table short
+of its rows, rows out of their fixed order or labelled for another row, a table header
+without its years. Everything else (a block without a code or a table, a title or service
+that reads oddly) is an anomaly that travels with the rows. The CLI and the pipeline both ask
+this module, so they decide alike.
 """
 from __future__ import annotations
 
-from . import grammar
+from . import contents, grammar
 
 # Anomaly kinds that mean numbers are missing or may sit in the wrong place.
 REFUSING_KINDS = ("completeness", "row_order", "header_years_missing", "header_years_unexpected")
@@ -16,6 +18,11 @@ REFUSING_KINDS = ("completeness", "row_order", "header_years_missing", "header_y
 
 def refusal(extraction) -> str | None:
     """Why this extraction must not be loaded, or None when it may be."""
+    gaps = [a.detail for a in extraction.tables["anomalies"] if a.kind in contents.KINDS]
+    tail = contents.missing_tail(extraction.tables, extraction.document.layout)
+    gaps += [tail] if tail else []
+    if gaps:  # a report with pages missing: name every missing entry and page
+        return "report not whole (pages missing): " + "; ".join(gaps)
     for anomaly in extraction.tables["anomalies"]:
         if anomaly.kind in REFUSING_KINDS:
             return f"layout not recognised ({anomaly.kind}): {anomaly.detail}{_where(anomaly.page, anomaly.line)}"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import EXTRACTOR_VERSION, grammar
 from .checks import bidi_control_issues, completeness_issues, count_table_markers, percentage_issues
+from .contents import PageNumber, contents_issues, printed_page_numbers
 from .errors import ExtractionError
 from .glyphs import recover_ligatures
 from .lines import Line, dump_lines
@@ -32,6 +33,7 @@ class Source:
     format: str  # 'pdf' or 'text'
     furniture: list[tuple[str, int]]  # running headers/footers removed: (text, times)
     glyphs: list[tuple[str, str | None, int]] = field(default_factory=list)  # private-use glyphs: (char, letters, times)
+    page_numbers: dict[int, PageNumber] = field(default_factory=dict)  # PDF only: physical page -> number printed on it
 
 
 def read_source(path: Path, data: bytes, engine: str = "pdfplumber") -> Source:
@@ -41,14 +43,21 @@ def read_source(path: Path, data: bytes, engine: str = "pdfplumber") -> Source:
     if not data:
         raise ExtractionError(path, "empty file")
     if data.startswith(b"%PDF-"):
-        if engine == "pdfium":
-            from .pdfium_lines import pdf_lines
+        if engine == "pdfium":  # optional, faster, same rows
+            from .pdfium_lines import _read_pages
         else:
-            from .pdf_lines import pdf_lines  # pdfplumber is imported only when a PDF comes
+            from .pdf_lines import _read_pages  # pdfplumber is imported only when a PDF comes
+        from .pdf_lines import pdf_lines
 
-        lines, pages, furniture = pdf_lines(path, data)
+        physical: list[list] = []
+
+        def read_pages(path, data):  # the page reader's seam: keep the physical lines, page numbers and all
+            physical.extend(_read_pages(path, data))
+            return physical
+
+        lines, pages, furniture = pdf_lines(path, data, read_pages=read_pages)
         lines, glyphs = recover_ligatures(lines)
-        return Source(lines, pages, "pdf", furniture, glyphs)
+        return Source(lines, pages, "pdf", furniture, glyphs, printed_page_numbers(physical))
     if path.suffix.lower() in TEXT_SUFFIXES:
         try:
             text = data.decode("utf-8")
@@ -92,6 +101,9 @@ def extract_source(source: Source, path: Path, document_id: str) -> Extraction:
                   for char, letters, times in source.glyphs]
     issues = (furniture + result.issues + completeness_issues(result, markers, layout) + percentage_issues(result)
               + bidi_control_issues(lines))
+    # Whole reports only: the report's own TOC and page numbering against what was read.
+    read = {b.code for b in result.blocks if b.code and b.level in ("goal", "action_plan")}
+    issues += contents_issues(result.front.toc, read, source.page_numbers, source.pages)
     years = Counter((t.year, t.previous_year) for b in result.blocks for t in b.tables if t.year)
     year, previous = years.most_common(1)[0][0] if years else (None, None)
     document = Document(

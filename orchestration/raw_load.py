@@ -76,21 +76,27 @@ def release_from_quarantine(conn: duckdb.DuckDBPyConnection, file_name: str) -> 
     conn.execute(f"DELETE FROM {RAW_SCHEMA}.quarantine WHERE file_name = ?", [file_name])
 
 
-def replace_document(conn: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> list[str]:
-    """Replace one document's rows; returns the document_ids whose rows were removed."""
+def replace_document(conn: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], supersedes: tuple[str, ...] = ()) -> list[str]:
+    """Replace one document's rows; returns the document_ids whose rows were removed.
+
+    `supersedes`: document_ids of older editions loaded from other files (see
+    `orchestration.identity`); they leave in the same transaction, recorded as 'superseded'.
+    """
     ensure_raw_schema(conn)
     document = tables["documents"].to_pylist()[0]
     conn.execute("BEGIN TRANSACTION")
     try:
         rows = conn.execute(
-            f"SELECT document_id, file_name, extractor_version FROM {RAW_SCHEMA}.documents WHERE document_id = ? OR file_name = ?",
-            [document["document_id"], document["file_name"]],
+            f"SELECT document_id, file_name, extractor_version FROM {RAW_SCHEMA}.documents "
+            "WHERE document_id = ? OR file_name = ? OR document_id IN (SELECT unnest(?))",
+            [document["document_id"], document["file_name"], list(supersedes)],
         ).fetchall()
         stale = [r[0] for r in rows]
-        for document_id, file_name, version in rows:  # the same bytes loaded under another name (a rename):
-            if file_name != document["file_name"]:  # that file leaves the warehouse, as if pruned
-                conn.execute(f"INSERT INTO {RAW_SCHEMA}.load_history VALUES (?, ?, ?, 'dropped', now())",
-                             [file_name, document_id, version])
+        for document_id, file_name, version in rows:  # the same bytes loaded under another name (a rename),
+            if file_name != document["file_name"]:  # or an older edition: that file leaves the warehouse
+                action = "superseded" if document_id in supersedes else "dropped"
+                conn.execute(f"INSERT INTO {RAW_SCHEMA}.load_history VALUES (?, ?, ?, ?, now())",
+                             [file_name, document_id, version, action])
         for name in RAW_TABLES:
             if stale:
                 conn.execute(f"DELETE FROM {RAW_SCHEMA}.{name} WHERE document_id IN (SELECT unnest(?))", [stale])

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from .identity import names_in
 from .raw_load import DUPLICATE_REASON
 
 
@@ -112,9 +113,10 @@ def plan_inbox(inbox: dict[str, str], state: WarehouseState, extractor_version: 
     extract, settled = [], []
     for name, sha in sorted(inbox.items()):
         refused_sha, reason = state.quarantined.get(name, (None, ""))
-        if keeper[name] == name:
+        if keeper[name] == name:  # a refusal that names other files (identity) holds while they stay loaded
             held = state.loaded.get(name) == (sha, extractor_version) or (
-                refused_sha == sha and not reason.startswith(DUPLICATE_REASON))
+                refused_sha == sha and not reason.startswith(DUPLICATE_REASON)
+                and all(other in state.loaded for other in names_in(reason)))
         else:  # a second copy: settled once it is recorded as refused (as a copy, or as a bad file)
             held = refused_sha == sha and name not in state.loaded
         (settled if held else extract).append(name)
@@ -127,7 +129,11 @@ def extract_run_key(name: str, sha: str, extractor_version: str, state: Warehous
     and what the warehouse holds of it now. A run key is used once: a file removed and put back,
     or one whose last run left it in another state (refused as a copy of a file that has changed
     since), gets a new key; a run that changes nothing leaves the key as it was (no retry loop)."""
-    held = json.dumps([state.loaded.get(name), state.quarantined.get(name)])
+    held = [state.loaded.get(name), state.quarantined.get(name)]
+    named = names_in((state.quarantined.get(name) or ("", ""))[1])
+    if named:  # refused because of other loaded files (identity): a new key once one of them leaves
+        held.append([state.loaded.get(other) for other in named])
+    held = json.dumps(held)
     return f"extract:{name}:{sha}:{extractor_version}:{state.departures[name]}:{hashlib.sha256(held.encode()).hexdigest()[:12]}"
 
 

@@ -13,10 +13,13 @@ The daemon is played by `tick`: evaluate the sensor against the instance, apply 
 requests, and execute each run request whose run key the instance has not seen for that
 sensor (Dagster's daemon launches a run key once: a key used before is skipped forever).
 
-  1  new a and e, bad c, second copy z of a  -> loaded {a, e}; c, z refused; one rebuild asked for;
-                                                 no extraction for a sensor turned on afresh
+  1  new a and e, bad c, second copy z of a  -> loaded {e}: e is a newer edition of a (issue 19.1:
+                                                 one report is loaded once, never summed); a, c, z
+                                                 refused; one rebuild asked for; no extraction for a
+                                                 sensor turned on afresh
   2  a renamed to b, z removed, e moved out   -> loaded {b}, one rebuild asked for
-  3  e and a put back (same bytes), b changed -> published {a, b', e}
+  3  e and a put back (same bytes), b changed -> published {b'}: the newest edition; a is a re-save
+                                                 of what b held when a was judged, e an older edition
 """
 from __future__ import annotations
 
@@ -30,6 +33,8 @@ import duckdb
 import pytest
 from conftest import sample_path
 from test_reliability_files import changed_dump, make_new_edition, render_dump
+
+from orchestration.identity import OLDER_EDITION_REASON, RESAVE_REASON
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
@@ -133,7 +138,7 @@ def story(tmp_path_factory):
         shutil.copyfile(original, inbox / "a.pdf")  # its rows left when b, the same bytes, was loaded
         shutil.copyfile(second, inbox / "b.pdf")
         seen["3"] = settle(instance, defs)
-        seen["3_published"] = published(warehouse)
+        seen["3_published"], seen["3_quarantined"] = published(warehouse), quarantined(warehouse)
         seen["3_again"] = settle(instance, defs)
         seen["build_runs"] = [r.status for r in instance.get_runs(dg.RunsFilter(job_name="build_warehouse"))]
     return seen
@@ -146,7 +151,8 @@ def test_new_bad_and_duplicate_files_one_rebuild(story):
                            ("extract_reports", "e.pdf", True),
                            ("extract_reports", "z.pdf", True)]  # z: recorded as a second copy, not extracted
     assert builds == [("build_warehouse", None, None)]  # four files, one rebuild
-    assert story["1_loaded"] == {"a.pdf": contents["original"], "e.pdf": contents["edition"]}
+    assert story["1_loaded"] == {"e.pdf": contents["edition"]}  # the newer edition (copied after a)
+    assert story["1_quarantined"]["a.pdf"].startswith(f"{OLDER_EDITION_REASON} 'e.pdf'")
     assert "not a PDF" in story["1_quarantined"]["c.pdf"]
     assert story["1_quarantined"]["z.pdf"].startswith("same content as a.pdf")
 
@@ -180,6 +186,7 @@ def test_a_restored_report_comes_back_and_a_changed_one_is_replaced(story):
     assert extractions == [("extract_reports", "a.pdf", True), ("extract_reports", "b.pdf", True),
                            ("extract_reports", "e.pdf", True)]
     assert builds == [("build_warehouse", None, True)]
-    assert story["3_published"] == {"a.pdf": story["contents"]["original"], "b.pdf": story["contents"]["second"],
-                                    "e.pdf": story["contents"]["edition"]}
+    assert story["3_published"] == {"b.pdf": story["contents"]["second"]}  # three editions of 000, loaded once
+    assert story["3_quarantined"]["a.pdf"].startswith(f"{RESAVE_REASON} 'b.pdf'")
+    assert story["3_quarantined"]["e.pdf"].startswith(f"{OLDER_EDITION_REASON} 'b.pdf'")
     assert story["build_runs"] == [dg.DagsterRunStatus.SUCCESS]

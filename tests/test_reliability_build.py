@@ -181,7 +181,7 @@ if os.environ.get("GENT_TEST_PAUSE_BEFORE_COMMIT"):
             def exec_module(module):
                 load(module)
                 real = module.replace_document
-                module.replace_document = lambda conn, tables: real(_Paused(conn), tables)
+                module.replace_document = lambda conn, tables, *rest: real(_Paused(conn), tables, *rest)
             spec.loader.exec_module = exec_module
             return spec
 

@@ -14,6 +14,7 @@ from extract.writer import to_arrow
 
 from ..partitions import reports_partitions
 from ..guard import extract_guarded, refuse_layout_drift
+from ..identity import extraction_identity, judge, loaded_identities, newer_in, superseded_reason
 from ..raw_load import DUPLICATE_REASON, load_decision, record, release_from_quarantine, replace_document
 from ..resources import WarehouseDuckDB, WarehouseSettings
 from ..inbox import same_size_files
@@ -62,8 +63,10 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, se
     """Extract one report PDF and replace its rows in the raw schema in one transaction.
 
     Unchanged bytes (same content hash, same extractor version) are not extracted again; the
-    same report under a second name is loaded once; a file that cannot be read goes to
-    raw.quarantine with its reason and leaves every loaded row as it was.
+    same report under a second name is loaded once, whether its bytes are the same or only
+    what it reports (`orchestration.identity`: re-saves skipped, a newer edition replaces the
+    older, overlaps refused); a file that cannot be read goes to raw.quarantine with its
+    reason and leaves every loaded row as it was.
     """
     name = context.partition_key
     config = settings.get()
@@ -95,18 +98,44 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, se
         return
     try:
         extraction = extract_guarded(path, data, config.doc_timeout_s, config.doc_memory_mb, config.pdf_engine)  # in a child process, bounded
-        refuse_layout_drift(path, extraction)  # a label or code the grammar does not know: stop, do not guess
     except ExtractionError as exc:
-        with warehouse.get_connection() as conn:
-            record(conn, "quarantine", name, document_id, exc.reason)
-        raise dg.Failure(description=str(exc), metadata={"file": str(path), "reason": exc.reason, "quarantined": True}) from None
-    with warehouse.get_connection() as conn:
-        replaced = replace_document(conn, to_arrow(extraction))
-        record(conn, "load_history", name, document_id, f"{EXTRACTOR_VERSION}:{'replaced' if replaced else 'loaded'}")
-        release_from_quarantine(conn, name)
+        _refuse(warehouse, name, document_id, path, exc.reason)
+    with warehouse.get_connection() as conn:  # judged and loaded under one lock: no other load slips in between
+        identity = extraction_identity(extraction)
+        verdict = judge(identity, loaded_identities(conn, identity), newer_in(inbox))
+        overlap = verdict.reason if verdict.action == "overlap" else None
+        try:
+            refuse_layout_drift(path, extraction)  # a label or code the grammar does not know, pages missing: stop
+        except ExtractionError as exc:  # a concatenation is named as such whatever else is wrong with it
+            _refuse(warehouse, name, document_id, path, f"{exc.reason}; it also {overlap}" if overlap else exc.reason, conn)
+        if overlap:
+            _refuse(warehouse, name, document_id, path, overlap, conn)
+        if verdict.action == "load":
+            superseded = tuple(d.document_id for d in verdict.supersedes)
+            replaced = replace_document(conn, to_arrow(extraction), superseded)
+            record(conn, "load_history", name, document_id, f"{EXTRACTOR_VERSION}:{'replaced' if replaced else 'loaded'}")
+            release_from_quarantine(conn, name)
+            for older in verdict.supersedes:  # settled while this file stays loaded (see state.plan_inbox)
+                record(conn, "quarantine", older.file_name, older.document_id, superseded_reason(name))
+        else:  # a re-save or an older edition of a loaded report: skipped, not a failure
+            record(conn, "quarantine", name, document_id, verdict.reason)
+    if verdict.action != "load":
+        context.log.info(f"{name}: {verdict.reason}; not loaded")
+        yield from _results({"document_id": document_id, "skipped": verdict.reason}, None, document_id)
+        return
     metadata = extraction_metadata(extraction, time.monotonic() - started)
     metadata["replaced_document_ids"] = dg.MetadataValue.json(replaced)
     yield from _results(metadata, extraction, document_id)
+
+
+def _refuse(warehouse, name: str, document_id: str, path, reason: str, conn=None):
+    """Quarantine a report that is not loaded, with its reason, and fail the run."""
+    if conn is None:
+        with warehouse.get_connection() as conn:
+            record(conn, "quarantine", name, document_id, reason)
+    else:
+        record(conn, "quarantine", name, document_id, reason)
+    raise dg.Failure(description=f"{path.name}: {reason}", metadata={"file": str(path), "reason": reason, "quarantined": True})
 
 
 def refuse_partition_key(name: str, inbox) -> str | None:
