@@ -135,8 +135,8 @@ LIMITATIONS = [
      "description": "Cells the source lost are null in the printed columns (budget_eur, actual_eur, actual_prev_eur); "
                     "a value derived from the parent total or the printed percentage is in the separate *_imputed "
                     "columns with imputation_method. coalesce(actual_eur, actual_eur_imputed) gives a complete "
-                    "total. The entity of a leaf whose header was lost is unknown; entity_code_imputed holds a "
-                    "labelled guess.",
+                    "total. The printed entity of a leaf whose header was lost is `unknown`; entity_code_imputed holds "
+                    "the entity inferred from the print order, with entity_imputation_method.",
      "resources": ["fct_spending"]},
     {"name": "intra-group-flows", "title": "Intra-group flows are not eliminated",
      "description": "Stad Gent pays District09 (AC34776, expenditure) and District09 books the same money as revenue "
@@ -153,8 +153,17 @@ LIMITATIONS = [
      "resources": ["fct_staffing", "rpt_reconciliation"]},
     {"name": "lost-headers", "title": "Blocks whose header line was lost",
      "description": "Some leaves lost their code/title/service line in the source; they keep their money under a "
-                    "synthetic node_id (e.g. OD10071~lost1), is_header_lost = true, entity `unknown`.",
+                    "synthetic node_id (e.g. OD10071~lost1), is_header_lost = true, entity `unknown`, and "
+                    "entity_code_imputed where the print order tells the entity (Stad leaves first, OCMW leaves "
+                    "last within a plan): `not_imputable` only between a Stad and an OCMW leaf or at a plan's end "
+                    "next to the other entity.",
      "resources": ["fct_spending", "fct_staffing", "dim_action"]},
+    {"name": "narrative", "title": "The report's prose, paragraph by paragraph",
+     "description": "fct_narrative holds every paragraph of the descriptions, 'Wat hebben we bereikt?' and indicator "
+                    "sentences exactly as read, with the keys of its goal, plan and conformed action (join "
+                    "fct_spending on them for the amounts). page and line are those of the paragraph's section: "
+                    "the first paragraph starts there, the next ones follow it.",
+     "resources": ["fct_narrative"]},
     {"name": "csv-formulas", "title": "Text that looks like a formula is neutralised in the CSV files",
      "description": "A spreadsheet runs a cell starting with =, +, -, @, TAB or CR as a formula. In the CSV files "
                     "(<name>.csv and <name>.excel.csv) such a text cell is prefixed with an apostrophe ('=... "

@@ -211,6 +211,25 @@ def test_datapackage_describes_every_file_and_field(built, export):
     assert policy["action_plan"]["parent"] == "goal" and policy["action"]["parent"] == "action_plan"
 
 
+def test_the_prose_is_exported_paragraph_by_paragraph(built, export):
+    out, summary = export
+    paragraphs = sorted((d, n, p) for d, n, text in built.query("select document_id, node_id, text from raw.texts")
+                        for p in text.split("\n"))
+    header, rows = read_csv(out / "fct_narrative.csv")
+    at = {c: header.index(c) for c in ("document_id", "node_id", "paragraph_text", "page", "line")}
+    assert summary["fct_narrative"] == len(rows) == len(paragraphs)
+    # Parquet keeps the text as read; the CSV too, but for a leading formula character
+    table = pq.read_table(out / "fct_narrative.parquet")
+    exported = sorted(zip(table.column("document_id").to_pylist(), table.column("node_id").to_pylist(),
+                          table.column("paragraph_text").to_pylist()))
+    assert exported == paragraphs
+    assert sorted((r[at["document_id"]], r[at["node_id"]], r[at["paragraph_text"]]) for r in rows) == \
+        sorted((d, n, exports.neutralise_formula(p)) for d, n, p in paragraphs)
+    assert all(r[at["line"]] for r in rows)  # each leads back to its document and line
+    resource = next(r for r in package(out)["resources"] if r["name"] == "fct_narrative")
+    assert "paragraph" in resource["description"]
+
+
 # ----------------------------------------------------------------------------- determinism
 
 def test_exports_are_byte_identical(built, export, tmp_path):
