@@ -18,10 +18,10 @@
                 {%- endfor -%}
             {%- endif -%}
         {%- endfor -%}
-        {%- for statement in statements -%}  {#- one by one: the adapter runs only the first of several -#}
-            {%- do run_query(statement) -%}
-        {%- endfor -%}
-        {%- do adapter.commit() -%}  {#- dbt opened a transaction for them and does not commit a hook's or an operation's own queries -#}
+        {%- if statements -%}
+            {%- do run_query(statements | join(';\n')) -%}
+            {%- do adapter.commit() -%}  {#- run_query opened a transaction that dbt leaves open in a hook -#}
+        {%- endif -%}
     {%- endif -%}
 {% endmacro %}
 
