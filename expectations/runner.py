@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from .offline_docs import make_offline
 from . import settings
 from .catalog import Catalog, Skip
 from .checks import BLOCKING, COMMON_COLUMNS, SUITE_TITLES, SUITES, VERSION, Check, checks_of
@@ -118,6 +119,8 @@ def run_suites(
         from .gx_backend import validate  # imports great_expectations (seconds)
 
         outcomes = validate(database, plans, docs_dir, run_id)
+        if docs_dir is not None:
+            make_offline(docs_dir)  # GX's pages load their CSS and scripts from CDNs
     results = [_result(suite, prepared[suite], outcomes.get(suite)) for suite in wanted]
     elapsed = round(time.monotonic() - started, 2)
     index = docs_dir / "index.html" if docs_dir is not None and (docs_dir / "index.html").exists() else None

@@ -11,12 +11,15 @@
 * In both CSV flavours a text cell a spreadsheet would run as a formula (starting with `=`, `+`,
   `-`, `@`, TAB or CR, and not a printed number such as "-4.335.322") gets a leading apostrophe;
   numbers are never touched and Parquet keeps the printed text.
-* `datapackage.json` is a Frictionless Tabular Data Package with Fiscal Data Package hints:
-  one resource per file, every field described from the dbt manifest (the marts' column
-  descriptions are the only place the meaning is written down) with its unit and sign, the
-  FDP `columnType` / `currency` / `phase` of the measures (mapping `FDP_FIELDS` below), the
-  policy hierarchy as parent-id foreign keys, the official codes as keys, the source documents
-  with their sha256 (= `document_id`), the licence and the known limitations.
+* `datapackage.json` is built and validated with frictionless-py (`frictionless validate` finds
+  no error; an export it finds invalid is refused, the previous one kept): each mart's CSV file is
+  a tabular resource whose fields are described from the dbt manifest (the marts' column
+  descriptions are the only place the meaning is written down) with unit, sign and the FDP
+  `columnType`, the official codes as keys and the policy hierarchy as foreign keys; each
+  Parquet file is a file resource (bytes and hash) beside it. Fiscal Data Package: the `model`
+  (measures with currency, direction, phase and fiscal period, dimensions with the entity as an
+  entity dimension) is built on `fct_spending_fiscal`, where every amount sits under its own
+  fiscal year; the source documents with their sha256, the licence and the known limitations.
 * Personal data (names of the aldermen, only in `raw.responsibles` /
   `staging.stg_gent__responsibles`) is left out unless `include_personal_data=True` (CLI:
   `--include-personal-data` or env `GENT_EXPORT_PERSONAL_DATA=1`); then one extra resource
@@ -83,9 +86,6 @@ PARQUET_OPTIONS = dict(
 PARQUET_ROW_GROUP_SIZE = 1_000_000
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 
-CSV_DIALECT = {"delimiter": ",", "doubleQuote": True, "quoteChar": '"', "lineTerminator": "\n",
-               "header": True, "skipInitialSpace": False}
-
 # The data licence. The source reports are public documents of Stad Gent, OCMW Gent and
 # District09; the City publishes its open data under the Flemish model licence for free reuse
 # (any purpose, attribution required). Documents with personal data fall outside that licence,
@@ -135,8 +135,8 @@ LIMITATIONS = [
      "description": "Cells the source lost are null in the printed columns (budget_eur, actual_eur, actual_prev_eur); "
                     "a value derived from the parent total or the printed percentage is in the separate *_imputed "
                     "columns with imputation_method. coalesce(actual_eur, actual_eur_imputed) gives a complete "
-                    "total. The entity of a leaf whose header was lost is unknown; entity_code_imputed holds a "
-                    "labelled guess.",
+                    "total. The printed entity of a leaf whose header was lost is `unknown`; entity_code_imputed holds "
+                    "the entity inferred from the print order, with entity_imputation_method.",
      "resources": ["fct_spending"]},
     {"name": "intra-group-flows", "title": "Intra-group flows are not eliminated",
      "description": "Stad Gent pays District09 (AC34776, expenditure) and District09 books the same money as revenue "
@@ -146,15 +146,25 @@ LIMITATIONS = [
     {"name": "previous-year-2021", "title": "Previous year not applicable in 2021",
      "description": "District09 existed one year in 2021: its previous-year columns are printed 0 but mean 'not "
                     "applicable' (is_prev_year_applicable = false).",
-     "resources": ["fct_spending", "fct_spending_reported", "rpt_reconciliation", "dim_document"]},
+     "resources": ["fct_spending", "fct_spending_reported", "fct_spending_fiscal", "rpt_reconciliation",
+                   "dim_document"]},
     {"name": "staffing-not-reported", "title": "Staffing not reported is not zero",
      "description": "The 2021 District09 report has no staffing tables: VTE values are null with fte_null_reason "
                     "`not_reported`, never 0.",
      "resources": ["fct_staffing", "rpt_reconciliation"]},
     {"name": "lost-headers", "title": "Blocks whose header line was lost",
      "description": "Some leaves lost their code/title/service line in the source; they keep their money under a "
-                    "synthetic node_id (e.g. OD10071~lost1), is_header_lost = true, entity `unknown`.",
+                    "synthetic node_id (e.g. OD10071~lost1), is_header_lost = true, entity `unknown`, and "
+                    "entity_code_imputed where the print order tells the entity (Stad leaves first, OCMW leaves "
+                    "last within a plan): `not_imputable` only between a Stad and an OCMW leaf or at a plan's end "
+                    "next to the other entity.",
      "resources": ["fct_spending", "fct_staffing", "dim_action"]},
+    {"name": "narrative", "title": "The report's prose, paragraph by paragraph",
+     "description": "fct_narrative holds every paragraph of the descriptions, 'Wat hebben we bereikt?' and indicator "
+                    "sentences exactly as read, with the keys of its goal, plan and conformed action (join "
+                    "fct_spending on them for the amounts). page and line are those of the paragraph's section: "
+                    "the first paragraph starts there, the next ones follow it.",
+     "resources": ["fct_narrative"]},
     {"name": "csv-formulas", "title": "Text that looks like a formula is neutralised in the CSV files",
      "description": "A spreadsheet runs a cell starting with =, +, -, @, TAB or CR as a formula. In the CSV files "
                     "(<name>.csv and <name>.excel.csv) such a text cell is prefixed with an apostrophe ('=... "
@@ -174,39 +184,45 @@ LIMITATIONS = [
      "resources": []},
 ]
 
-# Fiscal Data Package hints per column name (os-types `columnType`, plus currency / phase for
-# measures). The policy hierarchy goal (SD) > action plan (OD/PO) > action/project is the
-# functional classification, levels 1-3; entity and service are the administrative one.
-_EUR = {"columnType": "value", "currency": "EUR", "factor": 1}
-FDP_FIELDS: dict[str, dict] = {
-    "goal_code": {"columnType": "functional-classification:generic:level1:code:full"},
-    "goal_title": {"columnType": "functional-classification:generic:level1:label"},
-    "action_plan_code": {"columnType": "functional-classification:generic:level2:code:full", "parent": "goal_code"},
-    "action_plan_title": {"columnType": "functional-classification:generic:level2:label"},
-    "leaf_code": {"columnType": "functional-classification:generic:level3:code:full", "parent": "action_plan_code"},
-    "entity_code": {"columnType": "administrative-classification:generic:level1:code:full"},
-    "entity_name": {"columnType": "administrative-classification:generic:level1:label"},
-    "enterprise_number": {"columnType": "administrator:generic:id"},
-    "service_key": {"columnType": "administrative-classification:generic:level2:code:full"},
-    "service_name": {"columnType": "administrative-classification:generic:level2:label"},
-    "category": {"columnType": "economic-classification:generic:level1:code:full"},
-    "direction": {"columnType": "direction", "fdpValues": {"uitgaven": "expenditure", "ontvangsten": "revenue"}},
-    "fiscal_year": {"columnType": "date:fiscal-year"},
-    "budget_eur": {**_EUR, "phase": "approved"},
-    "actual_eur": {**_EUR, "phase": "executed"},
-    "actual_prev_eur": {**_EUR, "phase": "executed", "fiscalYearField": "previous_fiscal_year"},
-    "budget_eur_imputed": {**_EUR, "phase": "approved", "derived": True},
-    "actual_eur_imputed": {**_EUR, "phase": "executed", "derived": True},
-    "actual_prev_eur_imputed": {**_EUR, "phase": "executed", "derived": True, "fiscalYearField": "previous_fiscal_year"},
-    "plan_fte": {"phase": "approved", "unitCode": "FTE"},
-    "paid_fte": {"phase": "executed", "unitCode": "FTE"},
-    "paid_prev_fte": {"phase": "executed", "unitCode": "FTE", "fiscalYearField": "previous_fiscal_year"},
+# Fiscal Data Package (FDP 1.0) `columnType` per column name: the fiscal concept of the column.
+# The policy hierarchy goal (SD) > action plan (OD/PO) > action/project is the functional
+# classification, levels 1-3; entity and service are the administrative one.
+FDP_COLUMN_TYPES: dict[str, str] = {
+    "goal_code": "functional-classification:generic:level1:code:full",
+    "goal_title": "functional-classification:generic:level1:label",
+    "action_plan_code": "functional-classification:generic:level2:code:full",
+    "action_plan_title": "functional-classification:generic:level2:label",
+    "leaf_code": "functional-classification:generic:level3:code:full",
+    "entity_code": "administrative-classification:generic:level1:code:full",
+    "entity_name": "administrative-classification:generic:level1:label",
+    "enterprise_number": "administrator:generic:id",
+    "service_key": "administrative-classification:generic:level2:code:full",
+    "service_name": "administrative-classification:generic:level2:label",
+    "category": "economic-classification:generic:level1:code:full",
+    "fiscal_year": "date:fiscal-year",
+    **{amount: "value" for amount in (
+        "budget_eur", "actual_eur", "actual_prev_eur", "budget_eur_imputed", "actual_eur_imputed",
+        "actual_prev_eur_imputed", "expenditure_budget_eur", "expenditure_actual_eur",
+        "revenue_budget_eur", "revenue_actual_eur")},
 }
-# Per resource: the line-item id of the fact tables.
-FDP_RESOURCE_FIELDS: dict[str, dict[str, dict]] = {
-    "fct_spending": {"spending_key": {"columnType": "budget-line-id"}},
-    "fct_spending_reported": {"reported_spending_key": {"columnType": "budget-line-id"}},
-    "dim_action": {"title_printed": {"columnType": "functional-classification:generic:level3:label"}},
+# Per resource: the line-item id of the fact tables, the label of a leaf.
+FDP_RESOURCE_COLUMN_TYPES: dict[str, dict[str, str]] = {
+    "fct_spending": {"spending_key": "budget-line-id"},
+    "fct_spending_fiscal": {"fiscal_spending_key": "budget-line-id"},
+    "fct_spending_reported": {"reported_spending_key": "budget-line-id"},
+    "dim_action": {"title_printed": "functional-classification:generic:level3:label"},
+}
+# The FDP logical model (`model`) is built on fct_spending_fiscal, where each amount column has
+# one direction and one phase and every row carries the amount's own fiscal year (a report's
+# previous-year actuals are rows of that year). Phase: the budget column of a jaarrekening
+# ("Budget Y") is the final budget after the year's budget changes (eindbudget), so `adjusted`,
+# not `approved` (the initial budget); "Jaarrekening Y" is `executed`.
+FISCAL_RESOURCE = "fct_spending_fiscal"
+FISCAL_MEASURES = {  # measure -> (column, direction, phase)
+    "expenditure-budget": ("expenditure_budget_eur", "expenditure", "adjusted"),
+    "expenditure-executed": ("expenditure_actual_eur", "expenditure", "executed"),
+    "revenue-budget": ("revenue_budget_eur", "revenue", "adjusted"),
+    "revenue-executed": ("revenue_actual_eur", "revenue", "executed"),
 }
 # Official codes as keys: a column of this name references the dimension that owns the code.
 CODE_KEYS = {
@@ -405,8 +421,9 @@ def field_descriptor(resource: str, col: Column, doc: ModelDoc) -> dict:
     fd["duckdbType"] = col.duck_type.lower()
     if col.name in LINEAGE_FIELDS:
         fd["lineage"] = True
-    hints = {**FDP_FIELDS.get(col.name, {}), **FDP_RESOURCE_FIELDS.get(resource, {}).get(col.name, {})}
-    fd.update(hints)
+    column_type = FDP_RESOURCE_COLUMN_TYPES.get(resource, {}).get(col.name) or FDP_COLUMN_TYPES.get(col.name)
+    if column_type:
+        fd["columnType"] = column_type
     constraints: dict = {}
     if col.name in doc.not_null:
         constraints["required"] = True
@@ -659,42 +676,42 @@ def _schema(mart: Mart, resources: set[str], suffix: str) -> dict:
     return schema
 
 
-def _fdp_model(marts: dict[str, Mart]) -> dict:
-    """Fiscal Data Package logical model (measures and dimensions) of the additive spending fact."""
-    fact = marts.get("fct_spending")
+def _fiscal_model(con, marts: dict[str, Mart]) -> dict:
+    """The FDP logical model: the measures of fct_spending_fiscal (currency, direction, phase and
+    the fiscal period each covers) and its dimensions, the entity as an entity dimension."""
+    fact = marts.get(FISCAL_RESOURCE)
     if fact is None:
         return {}
     cols = {c.name for c in fact.columns}
     measures = {}
-    for name in ("budget_eur", "actual_eur", "actual_prev_eur"):
-        if name in cols:
-            hint = FDP_FIELDS[name]
-            measures[name] = {"source": name, "resource": "fct_spending", "currency": "EUR", "factor": 1,
-                              "phase": hint["phase"], "directionSource": "direction"}
-    dims = {
-        "fiscal-year": ("datetime", {"fiscal_year": {"source": "fiscal_year"}}, ["fiscal_year"]),
-        "policy": ("classification", {
+    for measure, (column, direction, phase) in FISCAL_MEASURES.items():
+        lo, hi = con.execute(f"select min(fiscal_year), max(fiscal_year) from {fact.relation} "
+                             f"where {_quote(column)} is not null").fetchone()
+        measures[measure] = {"source": column, "resource": FISCAL_RESOURCE, "currency": "EUR", "factor": 1,
+                             "direction": direction, "phase": phase}
+        if lo is not None:
+            measures[measure]["fiscalPeriod"] = _period(lo, hi)
+    dims = {  # name -> (dimensionType, classificationType, attributes, primaryKey)
+        "fiscal-year": ("datetime", None, {"fiscal_year": {"source": "fiscal_year"}}, ["fiscal_year"]),
+        "entity": ("entity", None, {"entity": {"source": "entity_code"}}, ["entity"]),
+        "policy": ("classification", "functional", {
             "goal": {"source": "goal_code"},
             "action_plan": {"source": "action_plan_code", "parent": "goal"},
             "action": {"source": "leaf_code", "parent": "action_plan"},
         }, ["goal", "action_plan", "action"]),
-        "entity": ("classification", {"entity": {"source": "entity_code"}}, ["entity"]),
-        "service": ("classification", {"service": {"source": "service_key"}}, ["service"]),
-        "category": ("classification", {"category": {"source": "category"}}, ["category"]),
-        "direction": ("other", {"direction": {"source": "direction"}}, ["direction"]),
-        "source-document": ("fact", {"document_id": {"source": "document_id"}, "page": {"source": "page"},
-                                      "line": {"source": "line"}}, ["document_id", "page", "line"]),
+        "service": ("classification", "administrative", {"service": {"source": "service_key"}}, ["service"]),
+        "category": ("classification", "economic", {"category": {"source": "category"}}, ["category"]),
+        "source-document": ("fact", None, {"document_id": {"source": "document_id"}, "page": {"source": "page"},
+                                           "line": {"source": "line"}}, ["document_id", "page", "line"]),
     }
-    classification = {"policy": "functional", "entity": "administrative", "service": "administrative",
-                      "category": "economic"}
     dimensions = {}
-    for key, (kind, attributes, pk) in dims.items():
-        attributes = {k: {**v, "resource": "fct_spending"} for k, v in attributes.items() if v["source"] in cols}
+    for key, (kind, classification, attributes, pk) in dims.items():
+        attributes = {k: {**v, "resource": FISCAL_RESOURCE} for k, v in attributes.items() if v["source"] in cols}
         if not attributes:
             continue
         dim = {"dimensionType": kind, "attributes": attributes, "primaryKey": [k for k in pk if k in attributes]}
-        if key in classification:
-            dim["classificationType"] = classification[key]
+        if classification:
+            dim["classificationType"] = classification
         dimensions[key] = dim
     return {"measures": measures, "dimensions": dimensions}
 
@@ -720,53 +737,89 @@ def _sources(con) -> list[dict]:
     return out
 
 
+def _period(first_year: int, last_year: int) -> dict:
+    """An FDP fiscalPeriod: the fiscal year of the city (and of OCMW, District09) is the calendar year."""
+    return {"start": dt.date(int(first_year), 1, 1).isoformat(), "end": dt.date(int(last_year), 12, 31).isoformat()}
+
+
 def _fiscal_period(con) -> dict | None:
+    """The years the amounts are of (a previous-year actual under its own year; not applicable ones left out)."""
     try:
-        lo, hi = con.execute(f"select min(least(fiscal_year, coalesce(previous_fiscal_year, fiscal_year))), "
-                             f"max(fiscal_year) from {MARTS_SCHEMA}.fct_spending").fetchall()[0]
+        lo, hi = con.execute(f"select min(fiscal_year), max(fiscal_year) from {MARTS_SCHEMA}.{FISCAL_RESOURCE}").fetchall()[0]
     except duckdb.Error:
         return None
-    if lo is None:
-        return None
-    return {"start": dt.date(int(lo), 1, 1).isoformat(), "end": dt.date(int(hi), 12, 31).isoformat()}
+    return None if lo is None else _period(lo, hi)
 
 
-def _resource(mart: Mart, fmt: str, folder: Path, resources: set[str]) -> dict:
-    suffix = "" if fmt == "csv" else PARQUET_SUFFIX
-    path = folder / f"{mart.name}.{fmt}"
-    res: dict = {"name": mart.name + suffix, "path": path.name, "profile": "tabular-data-resource"}
-    if mart.title:
-        res["title"] = mart.title
-    res["description"] = mart.doc.description
-    res["format"] = fmt
-    if fmt == "csv":
-        res.update({"mediatype": "text/csv", "encoding": "utf-8", "dialect": CSV_DIALECT})
-    else:
-        res.update({"mediatype": PARQUET_MEDIATYPE, "compression": PARQUET_OPTIONS["compression"]})
-    res.update({"bytes": path.stat().st_size, "hash": f"sha256:{_sha256(path)}", "rows": mart.table.num_rows,
-                "sortOrder": mart.sort})
+def _file_stats(path: Path) -> dict:
+    return {"bytes": path.stat().st_size, "hash": f"sha256:{_sha256(path)}"}
+
+
+def _table_resource(mart: Mart, folder: Path, resources: set[str]) -> "frictionless.Resource":
+    """The CSV file of a mart as a tabular resource: the schema from the dbt manifest, the bytes,
+    hash and row count as frictionless measures them."""
+    from frictionless import Resource, Schema
+
+    resource = Resource(path=f"{mart.name}.csv", basepath=str(folder), name=mart.name, title=mart.title or None,
+                        description=mart.doc.description, format="csv", mediatype="text/csv", encoding="utf-8",
+                        profile="tabular-data-resource", schema=Schema.from_descriptor(_schema(mart, resources, "")),
+                        **_file_stats(folder / f"{mart.name}.csv"))
+    resource.rows = mart.table.num_rows  # package.validate() checks these, reading every file once
+    resource.custom["sortOrder"] = mart.sort
     if mart.personal:
-        res["containsPersonalData"] = True
-    res["schema"] = _schema(mart, resources, suffix)
-    return res
+        resource.custom["containsPersonalData"] = True
+    return resource
+
+
+def _file_resource(mart: Mart, folder: Path) -> "frictionless.Resource":
+    """The Parquet file of a mart as a file resource: frictionless reads Parquet through pandas, which
+    turns a nullable integer into NaN, so the typed rows are validated once, in the CSV resource."""
+    from frictionless.resources import FileResource
+
+    resource = FileResource(path=f"{mart.name}.parquet", basepath=str(folder), name=mart.name + PARQUET_SUFFIX,
+                            format="parquet", mediatype=PARQUET_MEDIATYPE,
+                            title=f"{mart.title} (Parquet)" if mart.title else None,
+                            description=f"The rows and columns of resource `{mart.name}` ({mart.name}.csv) as "
+                                        f"Apache Parquet ({PARQUET_OPTIONS['compression']}), typed, with each "
+                                        "column's description in the file's own schema.",
+                            **_file_stats(folder / f"{mart.name}.parquet"))
+    if mart.personal:
+        resource.custom["containsPersonalData"] = True
+    return resource
 
 
 def _datapackage(con, marts: dict[str, Mart], folder: Path, include_personal_data: bool) -> dict:
+    """The package descriptor, built and validated with frictionless-py (every CSV row against its
+    schema and foreign keys, every file's bytes and hash); an invalid package is an ExportError."""
+    from frictionless import Package
+
     resources = set(marts)
-    package = dict(PACKAGE)
-    package["profile"] = "tabular-data-package"
-    package["profiles"] = {"fiscal": "*", "tabular": "*"}
+    package = Package(name=PACKAGE["name"], title=PACKAGE["title"], description=PACKAGE["description"],
+                      keywords=PACKAGE["keywords"], licenses=LICENSES, basepath=str(folder),
+                      profile="data-package",  # tabular CSV resources and their Parquet files
+                      sources=_sources(con))
+    for name in sorted(marts):
+        package.add_resource(_table_resource(marts[name], folder, resources))
+        package.add_resource(_file_resource(marts[name], folder))
+    # Fiscal Data Package (0.3) package metadata and logical model
+    package.custom.update({"profiles": {"fiscal": "*", "tabular": "*"}, "countryCode": PACKAGE["countryCode"],
+                           "granularity": PACKAGE["granularity"]})
     if period := _fiscal_period(con):
-        package["fiscalPeriod"] = period
-    package["licenses"] = LICENSES
-    package["sources"] = _sources(con)
-    package["containsPersonalData"] = include_personal_data and any(m.personal for m in marts.values())
-    package["limitations"] = LIMITATIONS
-    package["resources"] = [_resource(marts[name], fmt, folder, resources)
-                            for name in sorted(marts) for fmt in ("csv", "parquet")]
-    if model := _fdp_model(marts):
-        package["model"] = model
-    return package
+        package.custom["fiscalPeriod"] = period
+    if model := _fiscal_model(con, marts):
+        package.custom["model"] = model
+    package.custom["containsPersonalData"] = include_personal_data and any(m.personal for m in marts.values())
+    package.custom["limitations"] = LIMITATIONS
+    report = package.validate()
+    if not report.valid:
+        errors = [f"{task.name}: {error.message}" for task in report.tasks for error in task.errors][:10]
+        errors += [error.message for error in report.errors][:10]
+        raise ExportError(f"the export's datapackage.json is not valid: {'; '.join(errors)}")
+    descriptor = package.to_descriptor()
+    for resource in descriptor["resources"]:
+        if resource["type"] == "file":
+            resource.pop("encoding", None)  # frictionless' default; a Parquet file has no text encoding
+    return descriptor
 
 
 # ----------------------------------------------------------------------------- the export

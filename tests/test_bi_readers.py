@@ -198,11 +198,27 @@ def check_page_and_line_of_ac34776(con, rows):
     assert all(r["file_name"] and r["line"] > 0 for r in rows)
 
 
+def check_prose_about_cycling(con, rows):
+    # the 2024 paragraphs of actions and projects that say "fiets", counted from raw.texts (one row per section)
+    sections = con.execute("""select t.node_id, t.text, t.page from raw.texts t join raw.nodes n using (document_id, node_id)
+                              join raw.documents d using (document_id)
+                              where n.level in ('action', 'project') and d.report_year = 2024""").fetchall()
+    expected = sorted((node, p, page) for node, text, page in sections for p in text.split("\n") if "fiets" in p.lower())
+    assert sorted((r["leaf_code"], r["paragraph_text"], r["page"]) for r in rows) == expected and expected
+    for r in rows:  # next to the amounts of the (conformed) action the text belongs to, in 2024
+        budget, actual = con.execute("""select sum(budget_eur), sum(actual_eur) from marts.fct_spending
+                                        where fiscal_year = 2024 and category = 'exploitatie' and direction = 'uitgaven'
+                                        and action_key = (select action_key from marts.fct_spending where leaf_code = ? limit 1)""",
+                                     [r["leaf_code"]]).fetchone()
+        assert (r["operating_expenditure_budget_eur"], r["operating_expenditure_actual_eur"]) == (budget, actual), r
+
+
 CHECKS = {
     "execution rate of OD10076 in 2024, per entity": check_execution_rate_per_entity,
     "top 10 conformed actions by actual operating expenditure in 2024": check_top_10_of_2024,
     "planned vs paid FTE per goal, year and entity": check_fte_per_goal_year_entity,
     "the pages and lines where AC34776's amounts are printed": check_page_and_line_of_ac34776,
+    "paragraphs of 2024 actions and projects that mention cycling": check_prose_about_cycling,
 }
 
 

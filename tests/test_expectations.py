@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import duckdb
 import pytest
 
 from expectations.catalog import Catalog
+from test_report import chromium, console_problems, run_chromium  # noqa: F401  (Chromium fixture and helpers)
 from expectations.checks import BLOCKING, CHECKS, SUITES, reconciliation_sql
 
 REPO = Path(__file__).resolve().parents[1]
@@ -487,6 +489,47 @@ def test_data_docs_site_is_written(clean_marts):
     reconciliation = next(p for p in pages if p.parts[len(docs.parts) + 1] == "reconciliation").read_text()
     assert "OD10075" in reconciliation  # unexpected rows with their lineage
     assert "WARN if unmet (non-blocking: these are findings in the reports themselves" in reconciliation  # not a bare "Failed"
+
+
+_LOADED = re.compile(r"<(?:link|script|img)\b[^>]*?\b(?:href|src)=\"([^\"]+)\"")
+
+
+def test_data_docs_load_nothing_from_the_network_and_fold_the_sql(clean_marts):
+    from expectations.offline_docs import CDN_FILES, LONG_SQL
+
+    _, docs, _, _ = clean_marts
+    pages = sorted(docs.rglob("*.html"))
+    assert len(pages) > len(SUITES)
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        loaded = _LOADED.findall(html)
+        assert loaded and not [u for u in loaded if re.match(r"(https?:)?//", u)], page  # no CDN, no S3 logo
+        missing = [u for u in loaded if not u.startswith("data:") and not u.endswith("favicon.ico")  # GX's own path, off on some pages
+                   and not (page.parent / u.split("?")[0]).is_file()]
+        assert missing == [], (page, missing)
+        assert not any(url in html for url in CDN_FILES)
+    # every CDN file GX names is vendored, and a suite's long query is folded away under the results
+    assert all((docs / "static" / "vendor" / local).is_file() for local in CDN_FILES.values())
+    page = next(p for p in pages if "/validations/reconciliation/" in p.as_posix()).read_text(encoding="utf-8")
+    folded = re.search(r"<summary>SQL query \(([\d,]+) characters\)</summary>", page)
+    assert folded and int(folded.group(1).replace(",", "")) > LONG_SQL
+
+
+def test_data_docs_render_styled_in_chromium_without_a_network(chromium, clean_marts, tmp_path):
+    _, docs, _, _ = clean_marts
+    page = next(docs.rglob("validations/reconciliation/**/*.html"))
+    offline = "--host-resolver-rules=MAP * ~NOTFOUND"  # any request to a host fails, and shows in the console
+    proc = run_chromium(chromium, page, tmp_path, offline, "--dump-dom")
+    assert proc.returncode == 0 and console_problems(proc.stderr) == [], console_problems(proc.stderr)[:3]
+    assert 'class="bootstrap-table' in proc.stdout  # jQuery and bootstrap-table ran: the tables are styled
+    # the check is not vacuous: without the vendored jQuery the page breaks, and both signs show it
+    jquery = docs / "static" / "vendor" / "js" / "jquery.min.js"
+    jquery.rename(tmp_path / "jquery.min.js")
+    try:
+        proc = run_chromium(chromium, page, tmp_path, offline, "--dump-dom")
+    finally:
+        (tmp_path / "jquery.min.js").rename(jquery)
+    assert console_problems(proc.stderr) and 'class="bootstrap-table' not in proc.stdout
 
 
 def test_command_line_summary_and_exit_code(raw_db, tmp_path):

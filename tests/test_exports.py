@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import duckdb
@@ -178,9 +179,12 @@ def test_datapackage_describes_every_file_and_field(built, export):
         path = out / res["path"]
         assert res["hash"] == "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest(), name
         assert res["bytes"] == path.stat().st_size and res["description"], name
+        if res["type"] == "file":  # a mart's Parquet file: the same columns as its CSV resource
+            assert res["format"] == "parquet" and name.endswith(exports.PARQUET_SUFFIX), name
+            assert pq.read_schema(path).names == read_csv(out / resources[name[:-len(exports.PARQUET_SUFFIX)]]["path"])[0]
+            continue
         fields = res["schema"]["fields"]
-        columns = read_csv(path)[0] if res["format"] == "csv" else pq.read_schema(path).names
-        assert [f["name"] for f in fields] == columns, name
+        assert res["format"] == "csv" and [f["name"] for f in fields] == read_csv(path)[0], name
         for f in fields:  # meaning, unit and (for amounts) sign, from the dbt manifest
             assert f["description"].strip() and "Unit" in f["description"] and f.get("unit"), (name, f["name"])
             if re.search(r"(_eur(_imputed)?|_fte)$", f["name"]):
@@ -188,27 +192,110 @@ def test_datapackage_describes_every_file_and_field(built, export):
         assert res["schema"]["primaryKey"], name
         for fk in res["schema"].get("foreignKeys", []):  # every key resolves, and holds in the data
             target = resources[fk["reference"]["resource"]]
-            assert target["format"] == res["format"]
-            if res["format"] == "csv":
-                header, rows = read_csv(path)
-                t_header, t_rows = read_csv(out / target["path"])
-                values = {r[header.index(fk["fields"][0])] for r in rows} - {""}
-                assert values <= {r[t_header.index(fk["reference"]["fields"][0])] for r in t_rows}, (name, fk)
-    # Fiscal Data Package hints: measures in EUR with their phase, direction, the policy hierarchy
-    spending = {f["name"]: f for f in resources["fct_spending"]["schema"]["fields"]}
-    for measure, phase in (("budget_eur", "approved"), ("actual_eur", "executed"), ("actual_prev_eur", "executed")):
-        assert (spending[measure]["columnType"], spending[measure]["currency"], spending[measure]["phase"]) == ("value", "EUR", phase)
-        assert pkg["model"]["measures"][measure]["currency"] == "EUR"
-    assert spending["direction"]["columnType"] == "direction"
-    assert spending["direction"]["fdpValues"] == {"uitgaven": "expenditure", "ontvangsten": "revenue"}
-    assert spending["fiscal_year"]["columnType"] == "date:fiscal-year"
-    assert spending["spending_key"]["columnType"] == "budget-line-id"
+            header, rows = read_csv(path)
+            t_header, t_rows = read_csv(out / target["path"])
+            values = {r[header.index(fk["fields"][0])] for r in rows} - {""}
+            assert values <= {r[t_header.index(fk["reference"]["fields"][0])] for r in t_rows}, (name, fk)
     plan_fks = resources["dim_action_plan"]["schema"]["foreignKeys"]
     assert {"fields": ["goal_code"], "reference": {"resource": "dim_policy_goal", "fields": ["goal_code"]}} in plan_fks
     action_fks = resources["dim_action"]["schema"]["foreignKeys"]
     assert {"fields": ["action_plan_code"], "reference": {"resource": "dim_action_plan", "fields": ["action_plan_code"]}} in action_fks
-    policy = pkg["model"]["dimensions"]["policy"]["attributes"]
+
+
+FDP_PHASES = {"proposed", "approved", "adjusted", "executed"}  # FDP 0.3 measure phases
+FDP_KEYS = {"measure": {"source", "resource", "currency", "factor", "direction", "phase", "fiscalPeriod"},
+            "dimension": {"attributes", "primaryKey", "dimensionType", "classificationType"},
+            "attribute": {"source", "resource", "parent", "labelfor", "constant"}}
+
+
+def test_the_package_follows_the_fiscal_data_package_model(built, export):
+    out, _ = export
+    pkg = package(out)
+    assert pkg["profiles"] == {"fiscal": "*", "tabular": "*"} and pkg["countryCode"] == "BE"
+    model, resources = pkg["model"], {r["name"]: r for r in pkg["resources"]}
+    # spec keys only (no directionSource, fdpValues, fiscalYearField, derived)
+    assert all(set(m) <= FDP_KEYS["measure"] for m in model["measures"].values())
+    assert all(set(d) <= FDP_KEYS["dimension"] for d in model["dimensions"].values())
+    assert all(set(a) <= FDP_KEYS["attribute"] for d in model["dimensions"].values() for a in d["attributes"].values())
+    text = json.dumps(pkg)
+    assert not re.search(r'"(directionSource|fdpValues|fiscalYearField|derived)"\s*:', text)
+    # each measure: one column of the fiscal resource, in EUR, one direction, one phase, its own period
+    printed = dict(built.query("select direction, sum(budget_eur) from marts.fct_spending group by all"))
+    for measure in model["measures"].values():
+        field = next(f for f in resources[measure["resource"]]["schema"]["fields"] if f["name"] == measure["source"])
+        assert field["columnType"] == "value" and measure["currency"] == "EUR" and measure["factor"] == 1
+        assert measure["direction"] in ("expenditure", "revenue") and measure["phase"] in FDP_PHASES
+        years = {y for y, in built.query(f'select distinct fiscal_year from marts.{measure["resource"]} '
+                                         f'where {measure["source"]} is not null')}
+        assert measure["fiscalPeriod"] == {"start": f"{min(years)}-01-01", "end": f"{max(years)}-12-31"}
+        if measure["phase"] != "executed":  # a jaarrekening's "Budget Y" is the final, adjusted budget
+            assert measure["phase"] == "adjusted"
+            direction = "uitgaven" if measure["direction"] == "expenditure" else "ontvangsten"
+            assert built.query(f'select sum({measure["source"]}) from marts.{measure["resource"]}')[0][0] == printed[direction]
+    assert {(m["direction"], m["phase"]) for m in model["measures"].values()} == \
+        {(d, p) for d in ("expenditure", "revenue") for p in ("adjusted", "executed")}
+    # previous-year actuals are under their own year: 2023 holds the 2024 reports' "Jaarrekening 2023"
+    executed = next(m for m in model["measures"].values() if (m["direction"], m["phase"]) == ("expenditure", "executed"))
+    prev = built.query("select previous_fiscal_year, sum(actual_prev_eur) from marts.fct_spending where direction = 'uitgaven' "
+                       "and is_prev_year_applicable group by all")
+    for year, amount in prev:
+        assert built.query(f"select sum({executed['source']}) from marts.{executed['resource']} where fiscal_year = ?",
+                           [year])[0][0] == amount
+    assert model["dimensions"]["entity"]["dimensionType"] == "entity"
+    assert model["dimensions"]["fiscal-year"]["dimensionType"] == "datetime"
+    policy = model["dimensions"]["policy"]["attributes"]
     assert policy["action_plan"]["parent"] == "goal" and policy["action"]["parent"] == "action_plan"
+    assert pkg["fiscalPeriod"]["start"] == min(m["fiscalPeriod"]["start"] for m in model["measures"].values())
+
+
+def test_frictionless_validates_the_package_with_no_error(export):
+    import sys
+
+    out, _ = export
+    cli = Path(sys.executable).parent / "frictionless"
+    done = subprocess.run([str(cli), "validate", "--json", str(out / "datapackage.json")],
+                          capture_output=True, text=True, timeout=300)
+    report = json.loads(done.stdout)
+    errors = [e for task in report["tasks"] for e in task["errors"]] + report["errors"]
+    assert done.returncode == 0 and report["valid"] and errors == [], errors[:5]
+    assert report["stats"]["tasks"] == len(package(out)["resources"])
+
+
+def test_an_export_that_frictionless_finds_invalid_is_refused_and_the_previous_kept(built, export, tmp_path, monkeypatch):
+    out = tmp_path / "export"
+    shutil.copytree(export[0], out)  # a published export, as the module made it
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    write_csv = exports._write_csv
+
+    def a_row_too_many(table, path):  # a CSV whose last row has a cell too many
+        write_csv(table, path)
+        if path.name == "dim_entity.csv":
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write("x," * len(table.column_names) + "x\n")
+
+    monkeypatch.setattr(exports, "_write_csv", a_row_too_many)
+    with pytest.raises(exports.ExportError, match=r"not valid.*dim_entity"):
+        export_open_data(built.db, out, manifest=built.manifest)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_the_prose_is_exported_paragraph_by_paragraph(built, export):
+    out, summary = export
+    paragraphs = sorted((d, n, p) for d, n, text in built.query("select document_id, node_id, text from raw.texts")
+                        for p in text.split("\n"))
+    header, rows = read_csv(out / "fct_narrative.csv")
+    at = {c: header.index(c) for c in ("document_id", "node_id", "paragraph_text", "page", "line")}
+    assert summary["fct_narrative"] == len(rows) == len(paragraphs)
+    # Parquet keeps the text as read; the CSV too, but for a leading formula character
+    table = pq.read_table(out / "fct_narrative.parquet")
+    exported = sorted(zip(table.column("document_id").to_pylist(), table.column("node_id").to_pylist(),
+                          table.column("paragraph_text").to_pylist()))
+    assert exported == paragraphs
+    assert sorted((r[at["document_id"]], r[at["node_id"]], r[at["paragraph_text"]]) for r in rows) == \
+        sorted((d, n, exports.neutralise_formula(p)) for d, n, p in paragraphs)
+    assert all(r[at["line"]] for r in rows)  # each leads back to its document and line
+    resource = next(r for r in package(out)["resources"] if r["name"] == "fct_narrative")
+    assert "paragraph" in resource["description"]
 
 
 # ----------------------------------------------------------------------------- determinism

@@ -79,14 +79,21 @@ select
     t.title_printed,
     t.service_printed,
     t.entity_code,
+    -- Stad leaves come first and OCMW leaves last within a level, so a lost leaf before the
+    -- first sibling, a Stad one, is Stad, and one after the last sibling, an OCMW one, is OCMW.
+    -- Between a Stad and an OCMW leaf (or at an end next to the other entity) it stays unknown.
     case
-        when t.is_leaf and t.is_header_lost and nb.previous_entity_code = nb.next_entity_code
-            then nb.previous_entity_code
+        when not (t.is_leaf and t.is_header_lost) then null
+        when nb.previous_entity_code = nb.next_entity_code then nb.previous_entity_code
+        when nb.previous_entity_code is null and nb.next_entity_code = 'stad' then 'stad'
+        when nb.next_entity_code is null and nb.previous_entity_code = 'ocmw' then 'ocmw'
     end as entity_code_imputed,
     case
-        when t.is_leaf and t.is_header_lost and nb.previous_entity_code = nb.next_entity_code
-            then 'between_siblings_of_same_entity'
-        when t.is_leaf and t.is_header_lost then 'not_imputable'
+        when not (t.is_leaf and t.is_header_lost) then null
+        when nb.previous_entity_code = nb.next_entity_code then 'between_siblings_of_same_entity'
+        when nb.previous_entity_code is null and nb.next_entity_code = 'stad' then 'before_first_sibling_stad'
+        when nb.next_entity_code is null and nb.previous_entity_code = 'ocmw' then 'after_last_sibling_ocmw'
+        else 'not_imputable'
     end as entity_imputation_method,
     t.project_status,
     t.project_phase,

@@ -34,6 +34,8 @@ select
     l.node_code as leaf_code,
     l.node_level as leaf_level,
     coalesce(l.entity_code, 'unknown') as entity_code,
+    l.entity_code_imputed,
+    l.entity_imputation_method,
     l.action_plan_code,
     l.goal_code,
     coalesce(s.fiscal_year, l.report_year) as fiscal_year,

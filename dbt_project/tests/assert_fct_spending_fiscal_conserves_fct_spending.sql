@@ -1,0 +1,39 @@
+-- Conservation: fct_spending_fiscal holds every printed leaf amount of fct_spending once, each
+-- under its own fiscal year (budget and actual of year Y, the applicable previous-year actuals
+-- under Y-1), per document, category and direction.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_spending_fiscal'}}}) }}
+with
+
+mart as (
+    select document_id, category, direction, fiscal_year, sum(budget_eur) as budget, sum(actual_eur) as actual
+    from {{ ref('fct_spending') }}
+    group by all
+    union all
+    select document_id, category, direction, previous_fiscal_year, null, sum(actual_prev_eur)
+    from {{ ref('fct_spending') }}
+    where is_prev_year_applicable
+    group by all
+),
+
+fiscal as (
+    select document_id, category, 'uitgaven' as direction, fiscal_year,
+        sum(expenditure_budget_eur) as budget, sum(expenditure_actual_eur) as actual
+    from {{ ref('fct_spending_fiscal') }}
+    group by all
+    union all
+    select document_id, category, 'ontvangsten', fiscal_year, sum(revenue_budget_eur), sum(revenue_actual_eur)
+    from {{ ref('fct_spending_fiscal') }}
+    group by all
+)
+
+select m.*, f.budget as fiscal_budget, f.actual as fiscal_actual
+from mart as m
+full outer join fiscal as f
+    on f.document_id = m.document_id
+    and f.category = m.category
+    and f.direction = m.direction
+    and f.fiscal_year = m.fiscal_year
+where m.document_id is null
+    or f.document_id is null
+    or m.budget is distinct from f.budget
+    or m.actual is distinct from f.actual
