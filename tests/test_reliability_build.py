@@ -386,7 +386,7 @@ def run_scenario(root: Path) -> dict:
 
     seen["heal_rc"], seen["heal_out"], seen["heal_tail"] = heal.wait(), heal.stdout, heal.tail()
     seen["heal"], seen["heal_exports"], seen["heal_left"] = state(w4 / "gent.duckdb"), exports(w4), sorted(
-        p.name for p in w4.iterdir() if p.name.startswith(".") and p.name not in (".release.json", ".gent.duckdb.damaged"))
+        p.name for p in w4.iterdir() if p.name.startswith(".") and p.name not in (".release.json", ".gent.duckdb.damaged", ".build.lock"))
     assert fresh.wait() == 0, fresh.tail()
     seen["fresh"] = state(w3 / "gent.duckdb")
     seen["fresh_build"] = state(w3 / "build" / "gent.duckdb")

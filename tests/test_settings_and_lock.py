@@ -185,10 +185,10 @@ def test_the_pdf_engine_is_an_argument_of_the_extractor(engine, module, monkeypa
     def reader(path, data):
         raise Chosen(module)
 
-    monkeypatch.setattr(importlib.import_module(module), "pdf_lines", reader)
+    monkeypatch.setattr(importlib.import_module(module), "_read_pages", reader)  # each engine's page reader
     monkeypatch.setenv("GENT_PDF_ENGINE", "pdfplumber" if engine == "pdfium" else "pdfium")
     with pytest.raises(Chosen, match=module):
-        read_source(Path("report.pdf"), b"%PDF-1.4 a report", engine)
+        read_source(Path("report.pdf"), b"%PDF-1.4 a report\n%%EOF\n", engine)
     with pytest.raises(ValueError, match="unknown PDF engine 'foo'"):
         read_source(Path("report.pdf"), b"%PDF-1.4 a report", "foo")
 
