@@ -17,6 +17,7 @@ report kinds as the samples), variant `i // 3`:
 Variant 0 is the dump unchanged (its PDF is byte-identical to the sample's). FTE rows, text
 and damage (misspelt labels, dropped cells) are kept as they are.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -29,7 +30,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DUMPS = REPO / "data" / "dumps"
 
-CODE = re.compile(r"\b(?P<prefix>SD|OD|PO)(?P<digits>[0-9]{5})\b|\b(?P<leaf>AC|PR)(?P<suffix>(?=[A-Z]*[0-9])[A-Z0-9]{5})\b")
+CODE = re.compile(
+    r"\b(?P<prefix>SD|OD|PO)(?P<digits>[0-9]{5})\b|\b(?P<leaf>AC|PR)(?P<suffix>(?=[A-Z]*[0-9])[A-Z0-9]{5})\b"
+)
 AMOUNT = re.compile(r"(?<!\S)(-?)([0-9]{1,3}(?:\.[0-9]{3})*)(?!\S)")  # a whole cell: 1.234.567 (no decimals, no %)
 CODE_STEP = 7919  # a prime: the offsets of successive variants scatter over the code space
 FACTORS = (2, 3, 5, 7, 11)
@@ -89,17 +92,22 @@ def _pct_text(value: Decimal) -> str:
 
 def _scale_row(line: str, values: list[str], factor: int) -> str:
     """A budget row with its amounts scaled; its percentages printed again when all five cells are clean."""
-    tokens = list(re.finditer(r"\S+", line))[-len(values):] if values else []
+    tokens = list(re.finditer(r"\S+", line))[-len(values) :] if values else []
     cells = [m.group() for m in tokens]
     amounts = [_amount(cells[i]) for i in (0, 1, 3)] if len(cells) == 5 else [None]
     if cells != values or None in amounts or not all(cells[i].endswith("%") for i in (2, 4)):
         return AMOUNT.sub(lambda m: _scale_amount(m, factor), line)  # damaged row: amounts only
     budget, actual, previous = (a * factor for a in amounts)
-    new = [_fmt(budget), _fmt(actual), _percentage(actual, budget) if budget else _scale_percentage(cells[2], factor),
-           _fmt(previous), _percentage(actual, previous) if previous else _scale_percentage(cells[4], factor)]
+    new = [
+        _fmt(budget),
+        _fmt(actual),
+        _percentage(actual, budget) if budget else _scale_percentage(cells[2], factor),
+        _fmt(previous),
+        _percentage(actual, previous) if previous else _scale_percentage(cells[4], factor),
+    ]
     out, end = [], 0
     for m, cell in zip(tokens, new):
-        out += [line[end:m.start()], cell]
+        out += [line[end : m.start()], cell]
         end = m.end()
     return "".join(out) + line[end:]
 

@@ -10,6 +10,7 @@ included; dbt and the rest are not part of it. Rounds alternate 1 and N workers,
 load of other processes on a shared machine falls on both alike; the load average before and
 after each build is printed with it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,9 +37,25 @@ def extraction_stage(inbox: Path, workers: int, reports: int) -> tuple[float, fl
     with tempfile.TemporaryDirectory(prefix="gent-bench-warehouse-") as warehouse:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GENT_") and k != "DAGSTER_HOME"}
         started = time.perf_counter()
-        build = subprocess.Popen([sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", warehouse,
-                                  "--workers", str(workers)], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+        build = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "orchestration.build",
+                "--inbox",
+                str(inbox),
+                "--warehouse",
+                warehouse,
+                "--workers",
+                str(workers),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
         own = 0.0
         try:
             for line in build.stdout:
@@ -69,8 +86,11 @@ def main() -> int:
                 before = load_average()
                 wall, own = extraction_stage(inbox, workers, reports)
                 walls[workers].append(wall)
-                print(f"{reports} reports, {workers} worker(s): {wall:.1f} s, {own / wall:.2f} runs under way on average "
-                      f"(load average {before} -> {load_average()})", flush=True)
+                print(
+                    f"{reports} reports, {workers} worker(s): {wall:.1f} s, {own / wall:.2f} runs under way on average "
+                    f"(load average {before} -> {load_average()})",
+                    flush=True,
+                )
     for one, many in zip(walls[1], walls[args.workers]):
         print(f"speed-up {one / many:.2f}x ({one:.1f} s / {many:.1f} s)")
     return 0

@@ -1,5 +1,6 @@
 """What benchmarks/run.py measures with: the extraction methods, worker tasks, a memory
 sampler for process trees, a timed build in a subprocess and the Dagster step timings."""
+
 from __future__ import annotations
 
 import io
@@ -125,7 +126,9 @@ def extraction_phases(path: Path, data: bytes) -> dict[str, float]:
             timed_phase("bare_rest", page.extract_words)
             page.close()
     lines, page_count, furniture = timed_phase("assemble", PL.assemble_lines, path, pages)
-    timed_phase("parse", extract_source, Source(lines, page_count, "pdf", furniture), path, hashlib.sha256(data).hexdigest())
+    timed_phase(
+        "parse", extract_source, Source(lines, page_count, "pdf", furniture), path, hashlib.sha256(data).hexdigest()
+    )
     return seconds
 
 
@@ -217,12 +220,20 @@ def extract_pool(paths: list[Path], workers: int, engine_name: str = "pdfplumber
             wall = time.perf_counter() - wall
     pages = sum(t["pages"] for t in tasks)
     return {
-        "reports": len(paths), "workers": workers, "workers_used": len({t["pid"] for t in tasks}), "warm_pids": len(pids),
-        "pages": pages, "wall": wall, "task_wall": sum(t["wall"] for t in tasks), "cpu": sum(t["cpu"] for t in tasks),
+        "reports": len(paths),
+        "workers": workers,
+        "workers_used": len({t["pid"] for t in tasks}),
+        "warm_pids": len(pids),
+        "pages": pages,
+        "wall": wall,
+        "task_wall": sum(t["wall"] for t in tasks),
+        "cpu": sum(t["cpu"] for t in tasks),
         "rows": sum(t["rows"] for t in tasks),
-        "peak_worker_rss_mb": max(t["peak_rss_mb"] for t in tasks), "peak_tree_rss_mb": sampler.peak_total_mb,
+        "peak_worker_rss_mb": max(t["peak_rss_mb"] for t in tasks),
+        "peak_tree_rss_mb": sampler.peak_total_mb,
         # cores busy on the machine during the run, and how many of them were not ours (other users' processes)
-        "busy_cores": busy.cores, "other_cores": max(0.0, busy.cores - sum(t["cpu"] for t in tasks) / wall),
+        "busy_cores": busy.cores,
+        "other_cores": max(0.0, busy.cores - sum(t["cpu"] for t in tasks) / wall),
     }
 
 
@@ -265,7 +276,7 @@ class TreeSampler:
                     stat = f.read()
             except OSError:
                 continue
-            ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+            ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
             children.setdefault(ppid, []).append(int(entry))
         tree, todo = [], [self.root]
         while todo:
@@ -292,8 +303,12 @@ class TreeSampler:
 
 def process_label(cmdline: str) -> str:
     """What a process of a build is, from its command line (every one of them is `python`)."""
-    for marker, label in (("orchestration.build", "the build's main process"), ("orchestration.guard", "a guarded extraction child"),
-                          ("dbt build", "dbt build"), ("multiprocessing", "an extraction worker")):
+    for marker, label in (
+        ("orchestration.build", "the build's main process"),
+        ("orchestration.guard", "a guarded extraction child"),
+        ("dbt build", "dbt build"),
+        ("multiprocessing", "an extraction worker"),
+    ):
         if marker in cmdline:
             return label
     return cmdline[:80]
@@ -318,8 +333,15 @@ class BuildRun:
     stages: dict = field(default_factory=dict)
 
 
-def run_build(code_root: Path, inbox: Path, warehouse: Path, force: bool, log: Path, engine_name: str = "pdfplumber",
-              workers: int | None = None) -> BuildRun:
+def run_build(
+    code_root: Path,
+    inbox: Path,
+    warehouse: Path,
+    force: bool,
+    log: Path,
+    engine_name: str = "pdfplumber",
+    workers: int | None = None,
+) -> BuildRun:
     """`python -m orchestration.build` as `make run` runs it, in a clean environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENT_") and k != "DAGSTER_HOME"}
     if engine_name != "pdfplumber":
@@ -336,16 +358,31 @@ def run_build(code_root: Path, inbox: Path, warehouse: Path, force: bool, log: P
         wall = time.perf_counter() - wall
     process.returncode = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
-    return BuildRun(wall, cpu, process.returncode, log.read_text(errors="replace"), sampler.peak_total_mb,
-                    max(usage.ru_maxrss / 1024, sampler.peak_single_mb), started_at, max(0.0, busy.cores - cpu / wall),
-                    sampler.peak_single_name, sampler.peak_single_at, sampler.peak_single_mb)
+    return BuildRun(
+        wall,
+        cpu,
+        process.returncode,
+        log.read_text(errors="replace"),
+        sampler.peak_total_mb,
+        max(usage.ru_maxrss / 1024, sampler.peak_single_mb),
+        started_at,
+        max(0.0, busy.cores - cpu / wall),
+        sampler.peak_single_name,
+        sampler.peak_single_at,
+        sampler.peak_single_mb,
+    )
 
 
 # ---------------------------------------------------------------- step timings from the Dagster instance
 
-MAIN_STEPS = {"warehouse_dbt_models": "dbt build", "quality_suites": "checks (quality suites)",
-              "published_warehouse": "publish", "open_data_export": "serve (exports, report)",
-              "overview_report": "serve (exports, report)", "published_release": "publish"}
+MAIN_STEPS = {
+    "warehouse_dbt_models": "dbt build",
+    "quality_suites": "checks (quality suites)",
+    "published_warehouse": "publish",
+    "open_data_export": "serve (exports, report)",
+    "overview_report": "serve (exports, report)",
+    "published_release": "publish",
+}
 
 
 def dagster_stages(home: Path, since: float) -> dict:
@@ -364,16 +401,32 @@ def dagster_stages(home: Path, since: float) -> dict:
             stats = instance.get_run_stats(run.run_id)
             if not stats.start_time or stats.start_time < since - 1:
                 continue
-            entry = {"run": run, "start": stats.start_time, "end": stats.end_time or stats.start_time,
-                     "windows": [(s.step_key, s.start_time, s.end_time or s.start_time)  # (step, start, end)
-                                 for s in instance.get_run_step_stats(run.run_id) if s.start_time]}
+            entry = {
+                "run": run,
+                "start": stats.start_time,
+                "end": stats.end_time or stats.start_time,
+                "windows": [
+                    (s.step_key, s.start_time, s.end_time or s.start_time)  # (step, start, end)
+                    for s in instance.get_run_step_stats(run.run_id)
+                    if s.start_time
+                ],
+            }
             (raw_runs if run.tags.get("dagster/partition") else main_runs).append(entry)
-        out: dict = {"raw_runs": len(raw_runs), "extracted": [], "skipped": [], "failed": [], "timeline": {}, "windows": []}
+        out: dict = {
+            "raw_runs": len(raw_runs),
+            "extracted": [],
+            "skipped": [],
+            "failed": [],
+            "timeline": {},
+            "windows": [],
+        }
         if raw_runs:
             out["timeline"]["raw_start"] = min(r["start"] for r in raw_runs)
             out["timeline"]["raw_end"] = max(r["end"] for r in raw_runs)
             out["extract+load (raw runs, wall)"] = max(r["end"] for r in raw_runs) - min(r["start"] for r in raw_runs)
-            out["extract+load (sum of raw steps)"] = sum(end - start for r in raw_runs for _, start, end in r["windows"])
+            out["extract+load (sum of raw steps)"] = sum(
+                end - start for r in raw_runs for _, start, end in r["windows"]
+            )
             for r in raw_runs:
                 name = r["run"].tags["dagster/partition"]
                 if r["run"].status != dg.DagsterRunStatus.SUCCESS:
@@ -419,7 +472,9 @@ def load_history(database: Path) -> list[tuple]:
     import duckdb
 
     with duckdb.connect(str(database), read_only=True) as conn:
-        return conn.execute("select file_name, action, count(*) from raw.load_history group by all order by all").fetchall()
+        return conn.execute(
+            "select file_name, action, count(*) from raw.load_history group by all order by all"
+        ).fetchall()
 
 
 def to_json(data) -> str:

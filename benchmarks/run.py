@@ -17,6 +17,7 @@ cannot change the code (and its fingerprint) between two runs. --in-place measur
 repository itself. Timings are wall-clock on a possibly busy machine: the load average is
 printed with the machine; extraction figures are the best of --repeat interleaved runs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CODE_PARTS = ("extract", "orchestration", "expectations", "dbt_project", "tools", "benchmarks", "data/dumps")
-DBT_STATE = ("manifest.json", "partial_parse.msgpack", "semantic_manifest.json")  # dbt_project/target files worth keeping
+DBT_STATE = (
+    "manifest.json",
+    "partial_parse.msgpack",
+    "semantic_manifest.json",
+)  # dbt_project/target files worth keeping
 TARGETS = {
     "ratio": 0.8,  # our extractor vs bare extract_words, pages/s
     "speedup": 1.7,  # parallel extraction, 10 reports, all cores vs one process
@@ -43,22 +48,51 @@ TARGETS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="tiny mode: one small rendered report, extraction and scale only")
-    parser.add_argument("--scale", default=None, help="corpus sizes, comma-separated (default 10; --quick: 2; '' for none)")
-    parser.add_argument("--build-max", type=int, default=10, help="full builds only for corpora of at most this many reports")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny mode: one small rendered report, extraction and scale only"
+    )
+    parser.add_argument(
+        "--scale", default=None, help="corpus sizes, comma-separated (default 10; --quick: 2; '' for none)"
+    )
+    parser.add_argument(
+        "--build-max", type=int, default=10, help="full builds only for corpora of at most this many reports"
+    )
     parser.add_argument("--no-build", action="store_true", help="skip the build stages and re-runs on the samples")
-    parser.add_argument("--repeat", type=int, default=None, help="extraction runs per method, best kept (default 2; --quick: 1)")
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="extraction runs per method, best kept (default 2; --quick: 1)"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for parallel extraction")
-    parser.add_argument("--engine", choices=("pdfplumber", "pdfium"), default="pdfplumber", help="PDF engine of the builds and the scale runs")
-    parser.add_argument("--quiet-wait", type=float, default=0, help="before each timed run, wait up to this many seconds "
-                        "until other processes leave the cores idle (a shared machine)")
+    parser.add_argument(
+        "--engine",
+        choices=("pdfplumber", "pdfium"),
+        default="pdfplumber",
+        help="PDF engine of the builds and the scale runs",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=0,
+        help="before each timed run, wait up to this many seconds "
+        "until other processes leave the cores idle (a shared machine)",
+    )
     parser.add_argument("--scale-repeat", type=int, default=1, help="runs per corpus size and process count, best kept")
-    parser.add_argument("--retries", type=int, default=0, help="run a scale measurement again (up to this many times) when "
-                        "other processes kept more than 0.3 cores busy during it")
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=0,
+        help="run a scale measurement again (up to this many times) when "
+        "other processes kept more than 0.3 cores busy during it",
+    )
     parser.add_argument("--in-place", action="store_true", help="measure the repository's code, not a snapshot of it")
-    parser.add_argument("--markdown", type=Path, help="also write the result tables to this file (between its "
-                        "'<!-- benchmark:begin/end -->' markers when it has them, e.g. BENCHMARKS.md)")
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        help="also write the result tables to this file (between its "
+        "'<!-- benchmark:begin/end -->' markers when it has them, e.g. BENCHMARKS.md)",
+    )
     parser.add_argument("--json", type=Path, help="also write every figure as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (corpora, warehouses, logs)")
     args = parser.parse_args(argv)
@@ -90,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
 
         # ------------------------------------------------------------ build stages and re-runs on the samples
         if not args.quick and not args.no_build:
-            results["build"] = build_and_reruns(measure, corpus, code_root, files, work, args, out, results["extraction"])
+            results["build"] = build_and_reruns(
+                measure, corpus, code_root, files, work, args, out, results["extraction"]
+            )
 
         # ------------------------------------------------------------ scale
         if sizes:
@@ -127,7 +163,6 @@ def write_markdown(path: Path, lines: list[str]) -> None:
     else:
         text = tables
     path.write_text(text)
-
 
 
 class Report:
@@ -197,9 +232,22 @@ def snapshot_code(dest: Path) -> Path:
 def machine(code_root: Path) -> dict:
     from importlib import metadata
 
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), platform.processor())
-    mem = next((int(l.split()[1]) / 2**20 for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")), 0)
-    versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("pdfplumber", "pdfminer.six", "pypdfium2", "dagster", "dbt-core", "duckdb"))
+    cpu = next(
+        (
+            l.split(":", 1)[1].strip()
+            for l in Path("/proc/cpuinfo").read_text().splitlines()
+            if l.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        (int(l.split()[1]) / 2**20 for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")),
+        0,
+    )
+    versions = ", ".join(
+        f"{p} {metadata.version(p)}"
+        for p in ("pdfplumber", "pdfminer.six", "pypdfium2", "dagster", "dbt-core", "duckdb")
+    )
     try:
         import pypdfium2
 
@@ -217,8 +265,10 @@ def machine(code_root: Path) -> dict:
         "memory": f"{mem:.1f} GiB",
         "system": f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
         "packages": f"{versions}, PDFium {pdfium}",
-        "code": f"commit {git}" + (" + uncommitted changes" if dirty else "") + f" (python sources sha256 {code.hexdigest()[:12]}), "
-                + ("measured in place" if code_root == REPO else "measured from a snapshot copy"),
+        "code": f"commit {git}"
+        + (" + uncommitted changes" if dirty else "")
+        + f" (python sources sha256 {code.hexdigest()[:12]}), "
+        + ("measured in place" if code_root == REPO else "measured from a snapshot copy"),
         "load average at start (1/5/15 min)": fmt_load(),
     }
 
@@ -283,29 +333,67 @@ def extraction_speed(measure, files: list[Path], repeat: int, out: Report, quiet
         same = content_rows(kept[(f.name, "ours")]) == content_rows(kept[(f.name, "ours_pdfium")])
         identical_all &= same
         pps = {m: pages[f] / best[(f.name, m)].wall for m in METHODS}
-        per_file.append({"file": f.name, "pages": pages[f], **{f"{m}_pages_per_s": pps[m] for m in METHODS},
-                         **{f"{m}_wall": best[(f.name, m)].wall for m in METHODS}, "pdfium_rows_identical": same})
-        rows.append([f.name, pages[f], *(f1(pps[m]) for m in METHODS), f2(pps["ours"] / pps["bare"]), "yes" if same else "NO"])
+        per_file.append(
+            {
+                "file": f.name,
+                "pages": pages[f],
+                **{f"{m}_pages_per_s": pps[m] for m in METHODS},
+                **{f"{m}_wall": best[(f.name, m)].wall for m in METHODS},
+                "pdfium_rows_identical": same,
+            }
+        )
+        rows.append(
+            [f.name, pages[f], *(f1(pps[m]) for m in METHODS), f2(pps["ours"] / pps["bare"]), "yes" if same else "NO"]
+        )
     total_pages = sum(pages.values())
     wall = {m: sum(best[(f.name, m)].wall for f in files) for m in METHODS}
     cpu = {m: sum(best[(f.name, m)].cpu for f in files) for m in METHODS}
     tot = {m: total_pages / wall[m] for m in METHODS}
-    rows.append(["**all files**", total_pages, *(f1(tot[m]) for m in METHODS), f2(tot["ours"] / tot["bare"]),
-                 "yes" if identical_all else "NO"])
-    out.table(["file", "pages", *(METHOD_LABELS[m] + " p/s" for m in METHODS), "ours/bare", "pdfium rows identical"], rows)
+    rows.append(
+        [
+            "**all files**",
+            total_pages,
+            *(f1(tot[m]) for m in METHODS),
+            f2(tot["ours"] / tot["bare"]),
+            "yes" if identical_all else "NO",
+        ]
+    )
+    out.table(
+        ["file", "pages", *(METHOD_LABELS[m] + " p/s" for m in METHODS), "ours/bare", "pdfium rows identical"], rows
+    )
     out.line("")
     ratio_cpu = cpu["bare"] / cpu["ours"]
-    out.line(f"- ours / bare extract_words: {tot['ours'] / tot['bare']:.2f}× by wall time, {ratio_cpu:.2f}× by CPU time "
-             f"(best of {repeat}; ours = PDF bytes to all rows: characters, words, lines, furniture, grammar, tables, self-checks)")
-    out.line(f"- ours on the PDFium engine: {tot['ours_pdfium'] / tot['ours']:.1f}× the pages/s of ours on pdfplumber, "
-             f"rows (extract.compare.content_rows) identical on {sum(p['pdfium_rows_identical'] for p in per_file)} of {len(files)} file(s)")
-    out.line(f"- pypdfium2 plain text: {tot['pdfium_text'] / tot['bare']:.0f}× bare extract_words (reading the text alone)")
-    out.line(f"- other users' processes kept {min(others):.1f} to {max(others):.1f} of the {os.cpu_count()} cores busy during the runs; "
-             f"peak memory of the benchmark process so far: {measure.peak_rss_mb():.0f} MB")
+    out.line(
+        f"- ours / bare extract_words: {tot['ours'] / tot['bare']:.2f}× by wall time, {ratio_cpu:.2f}× by CPU time "
+        f"(best of {repeat}; ours = PDF bytes to all rows: characters, words, lines, furniture, grammar, tables, self-checks)"
+    )
+    out.line(
+        f"- ours on the PDFium engine: {tot['ours_pdfium'] / tot['ours']:.1f}× the pages/s of ours on pdfplumber, "
+        f"rows (extract.compare.content_rows) identical on {sum(p['pdfium_rows_identical'] for p in per_file)} of {len(files)} file(s)"
+    )
+    out.line(
+        f"- pypdfium2 plain text: {tot['pdfium_text'] / tot['bare']:.0f}× bare extract_words (reading the text alone)"
+    )
+    out.line(
+        f"- other users' processes kept {min(others):.1f} to {max(others):.1f} of the {os.cpu_count()} cores busy during the runs; "
+        f"peak memory of the benchmark process so far: {measure.peak_rss_mb():.0f} MB"
+    )
     phases = phase_table(measure, files, datas, repeat, total_pages, out)
-    return {"files": per_file, "pages": total_pages, "wall": wall, "cpu": cpu, "pages_per_s": tot, "phases_cpu_s": phases,
-            "ratio_wall": tot["ours"] / tot["bare"], "ratio_cpu": ratio_cpu, "pdfium_identical": identical_all, "peak_mb": measure.peak_rss_mb(),
-            "extractions": {f.name: kept[(f.name, "ours")] for f in files}, "other_cores": others, "best_ours_wall": {f.name: best[(f.name, "ours")].wall for f in files}}
+    return {
+        "files": per_file,
+        "pages": total_pages,
+        "wall": wall,
+        "cpu": cpu,
+        "pages_per_s": tot,
+        "phases_cpu_s": phases,
+        "ratio_wall": tot["ours"] / tot["bare"],
+        "ratio_cpu": ratio_cpu,
+        "pdfium_identical": identical_all,
+        "peak_mb": measure.peak_rss_mb(),
+        "extractions": {f.name: kept[(f.name, "ours")] for f in files},
+        "other_cores": others,
+        "best_ours_wall": {f.name: best[(f.name, "ours")].wall for f in files},
+    }
 
 
 def phase_table(measure, files: list[Path], datas: dict, repeat: int, pages: int, out: Report) -> dict[str, float]:
@@ -320,18 +408,30 @@ def phase_table(measure, files: list[Path], datas: dict, repeat: int, pages: int
     out.line("")
     out.line("Where our extractor's time goes (default engine, CPU ms per page, phases run one after the other):")
     out.line("")
-    out.table(["phase", "ms/page", "share of ours"],
-              [*([label, f1(total[phase] / pages * 1000), f"{total[phase] / ours:.0%}"] for phase, label in measure.PHASES.items()),
-               ["**ours, total**", f1(ours / pages * 1000), "100%"],
-               ["bare extract_words (the same page parse + pdfplumber's full character dicts + words)",
-                f1((total["layout"] + total["bare_rest"]) / pages * 1000), ""]])
+    out.table(
+        ["phase", "ms/page", "share of ours"],
+        [
+            *(
+                [label, f1(total[phase] / pages * 1000), f"{total[phase] / ours:.0%}"]
+                for phase, label in measure.PHASES.items()
+            ),
+            ["**ours, total**", f1(ours / pages * 1000), "100%"],
+            [
+                "bare extract_words (the same page parse + pdfplumber's full character dicts + words)",
+                f1((total["layout"] + total["bare_rest"]) / pages * 1000),
+                "",
+            ],
+        ],
+    )
     return total
 
 
 # ---------------------------------------------------------------- 2. build stages and re-runs
 
 
-def build_and_reruns(measure, corpus, code_root: Path, files: list[Path], work: Path, args, out: Report, extraction: dict) -> dict:
+def build_and_reruns(
+    measure, corpus, code_root: Path, files: list[Path], work: Path, args, out: Report, extraction: dict
+) -> dict:
     out.section("Full build of the samples: wall time per stage")
     inbox, warehouse = work / "inbox", work / "warehouse"
     inbox.mkdir()
@@ -347,10 +447,12 @@ def build_and_reruns(measure, corpus, code_root: Path, files: list[Path], work: 
     out.table(["stage", "seconds", "share"], stage_rows)
     out.line("")
     ok = full.returncode == 0 and "Warehouse published" in full.stdout
-    out.line(f"- full build: {full.wall:.1f} s wall for {len(files)} reports / {pages} pages ({full.wall / pages:.3f} s/page), "
-             f"exit {full.returncode}, {'published' if ok else 'NOT published'}; CPU {full.cpu:.0f} s over all its processes; "
-             f"peak memory {full.peak_tree_rss_mb:.0f} MB (all processes), {full.peak_process_rss_mb:.0f} MB (largest process: "
-             f"{largest_process(measure, full.__dict__)}); other users' processes kept {full.other_cores:.1f} of the {os.cpu_count()} cores busy meanwhile")
+    out.line(
+        f"- full build: {full.wall:.1f} s wall for {len(files)} reports / {pages} pages ({full.wall / pages:.3f} s/page), "
+        f"exit {full.returncode}, {'published' if ok else 'NOT published'}; CPU {full.cpu:.0f} s over all its processes; "
+        f"peak memory {full.peak_tree_rss_mb:.0f} MB (all processes), {full.peak_process_rss_mb:.0f} MB (largest process: "
+        f"{largest_process(measure, full.__dict__)}); other users' processes kept {full.other_cores:.1f} of the {os.cpu_count()} cores busy meanwhile"
+    )
     if not ok:
         out.line("- build output (end):\n```\n" + full.stdout[-2000:] + "\n```")
 
@@ -374,29 +476,72 @@ def build_and_reruns(measure, corpus, code_root: Path, files: list[Path], work: 
     new_loads = sorted(set(history_changed) - set(history_before))
 
     def row(label, run, extracted, skipped, note):
-        return [label, f1(run.wall), f"{run.wall / full.wall:.1%}", extracted, skipped, f"{run.peak_tree_rss_mb:.0f}",
-                f"{run.other_cores:.1f}", note]
+        return [
+            label,
+            f1(run.wall),
+            f"{run.wall / full.wall:.1%}",
+            extracted,
+            skipped,
+            f"{run.peak_tree_rss_mb:.0f}",
+            f"{run.other_cores:.1f}",
+            note,
+        ]
 
     rows = [
-        row("full build (--force, empty warehouse)", full, len(full.stages.get("extracted", [])), len(full.stages.get("skipped", [])),
-            f"exit {full.returncode}"),
-        row("re-run, no change", same, len(same.stages.get("extracted", [])), "all (warehouse agrees)" if skipped_by_fingerprint else len(same.stages.get("skipped", [])),
-            ("inbox, warehouse and code agree: nothing run" if skipped_by_fingerprint else "NOT skipped") + f"; load_history {'unchanged' if history_same == history_before else 'CHANGED'}"),
-        row(f"re-run, 1 report changed", changed, ", ".join(changed.stages.get("extracted", [])) or 0,
+        row(
+            "full build (--force, empty warehouse)",
+            full,
+            len(full.stages.get("extracted", [])),
+            len(full.stages.get("skipped", [])),
+            f"exit {full.returncode}",
+        ),
+        row(
+            "re-run, no change",
+            same,
+            len(same.stages.get("extracted", [])),
+            "all (warehouse agrees)" if skipped_by_fingerprint else len(same.stages.get("skipped", [])),
+            ("inbox, warehouse and code agree: nothing run" if skipped_by_fingerprint else "NOT skipped")
+            + f"; load_history {'unchanged' if history_same == history_before else 'CHANGED'}",
+        ),
+        row(
+            f"re-run, 1 report changed",
+            changed,
+            ", ".join(changed.stages.get("extracted", [])) or 0,
             len(changed.stages.get("skipped", [])),
-            f"exit {changed.returncode}; new load_history rows: " + ("; ".join(f"{n} {a}" for n, a, _ in new_loads) or "none")),
+            f"exit {changed.returncode}; new load_history rows: "
+            + ("; ".join(f"{n} {a}" for n, a, _ in new_loads) or "none"),
+        ),
     ]
-    out.table(["run", "wall s", "vs full build", "reports extracted", "reports skipped (sha256)", "peak MB", "others' cores", "notes"], rows)
+    out.table(
+        [
+            "run",
+            "wall s",
+            "vs full build",
+            "reports extracted",
+            "reports skipped (sha256)",
+            "peak MB",
+            "others' cores",
+            "notes",
+        ],
+        rows,
+    )
     out.line("")
     if changed.stages.get("dbt build"):
-        out.line(f"- the changed re-run spends {changed.stages.get('extract+load (raw runs, wall)', 0):.1f} s in extract+load "
-                 f"and {changed.stages.get('dbt build', 0):.1f} s in dbt build (dbt rebuilds every model: the marts are not incremental)")
+        out.line(
+            f"- the changed re-run spends {changed.stages.get('extract+load (raw runs, wall)', 0):.1f} s in extract+load "
+            f"and {changed.stages.get('dbt build', 0):.1f} s in dbt build (dbt rebuilds every model: the marts are not incremental)"
+        )
     only_changed = changed.stages.get("extracted") == [changed_name] and [n for n, _, _ in new_loads] == [changed_name]
     return {
-        "full": full.__dict__ | {"stdout": full.stdout[-4000:]}, "load_library": load,
-        "unchanged": same.__dict__ | {"stdout": same.stdout[-2000:]}, "changed": changed.__dict__ | {"stdout": changed.stdout[-2000:]},
-        "unchanged_ratio": same.wall / full.wall, "unchanged_skipped": skipped_by_fingerprint and history_same == history_before,
-        "only_changed_reextracted": only_changed, "full_ok": ok, "pages": pages,
+        "full": full.__dict__ | {"stdout": full.stdout[-4000:]},
+        "load_library": load,
+        "unchanged": same.__dict__ | {"stdout": same.stdout[-2000:]},
+        "changed": changed.__dict__ | {"stdout": changed.stdout[-2000:]},
+        "unchanged_ratio": same.wall / full.wall,
+        "unchanged_skipped": skipped_by_fingerprint and history_same == history_before,
+        "only_changed_reextracted": only_changed,
+        "full_ok": ok,
+        "pages": pages,
     }
 
 
@@ -423,8 +568,10 @@ def largest_process(measure, build: dict) -> str:
     """Which process of a build was largest, and during which stage (sampled every 0,2 s)."""
     if not build.get("largest_process"):
         return "not sampled"
-    return (f"{build['largest_process']}, {build['largest_sampled_mb']:.0f} MB sampled, "
-            f"during {measure.stage_at(build['stages'], build['largest_at'])}")
+    return (
+        f"{build['largest_process']}, {build['largest_sampled_mb']:.0f} MB sampled, "
+        f"during {measure.stage_at(build['stages'], build['largest_at'])}"
+    )
 
 
 def stage_table(run, extraction: dict, load: dict, reports: int, workers: int) -> list[list]:
@@ -437,7 +584,8 @@ def stage_table(run, extraction: dict, load: dict, reports: int, workers: int) -
     others = {k: v for k, v in s.items() if k.startswith("other step")}
     main_start, main_end = t.get("main_start", end), t.get("main_end", end)
     between = {
-        "startup: python, imports, definitions, inbox vs warehouse, worker processes": t.get("raw_start", main_start) - run.started_at,
+        "startup: python, imports, definitions, inbox vs warehouse, worker processes": t.get("raw_start", main_start)
+        - run.started_at,
         "between extraction and dbt: removed reports, main run start": main_start - t.get("raw_end", main_start),
         "Dagster main run outside its steps": (main_end - main_start) - sum(steps.values()) - sum(others.values()),
         "end: summary, exit": end - main_end,
@@ -449,8 +597,16 @@ def stage_table(run, extraction: dict, load: dict, reports: int, workers: int) -
 
     return [
         [list(between)[0], f1(between[list(between)[0]]), pct(between[list(between)[0]])],
-        [f"extract + load ({s.get('raw_runs', 0)} Dagster runs, one per report, {min(workers, reports)} processes)", f1(raw), pct(raw)],
-        ["  extract alone (library, serial sum, best of runs above)", f1(sum(extraction["best_ours_wall"].values())), ""],
+        [
+            f"extract + load ({s.get('raw_runs', 0)} Dagster runs, one per report, {min(workers, reports)} processes)",
+            f1(raw),
+            pct(raw),
+        ],
+        [
+            "  extract alone (library, serial sum, best of runs above)",
+            f1(sum(extraction["best_ours_wall"].values())),
+            "",
+        ],
         ["  load alone (library: to_arrow + replace_document, serial sum)", f2(sum(load.values())), ""],
         *[[name, f1(v), pct(v)] for name, v in list(between.items())[1:2]],
         *[[name, f1(steps[name]), pct(steps[name])] for name in main_steps],
@@ -489,21 +645,47 @@ def scale(measure, corpus, code_root: Path, dumps: list[Path], sizes: list[int],
 
     # one report: each kind of report alone in a fresh process (the same mix as the corpora)
     singles = [best_pool([paths[i]], 1) for i in range(kinds)]
-    one = {"pages": sum(r["pages"] for r in singles), "wall": sum(r["wall"] for r in singles), "cpu": sum(r["cpu"] for r in singles),
-           "peak_worker_rss_mb": max(r["peak_worker_rss_mb"] for r in singles), "other_cores": max(r["other_cores"] for r in singles)}
+    one = {
+        "pages": sum(r["pages"] for r in singles),
+        "wall": sum(r["wall"] for r in singles),
+        "cpu": sum(r["cpu"] for r in singles),
+        "peak_worker_rss_mb": max(r["peak_worker_rss_mb"] for r in singles),
+        "other_cores": max(r["other_cores"] for r in singles),
+    }
     one["s_per_page"] = one["wall"] / one["pages"]
     one["cpu_per_page"] = one["cpu"] / one["pages"]
     results["one_report"] = one
-    rows = [[f"1 (each of the {kinds} kinds alone)", one["pages"], f1(one["wall"]), f"{one['s_per_page'] * 1000:.0f}", "-", "-", "-",
-             f"{one['other_cores']:.1f} / -", f"{one['cpu_per_page'] * 1000:.0f}", "1.00", f"{one['peak_worker_rss_mb']:.0f}", "-", "-", "-"]]
+    rows = [
+        [
+            f"1 (each of the {kinds} kinds alone)",
+            one["pages"],
+            f1(one["wall"]),
+            f"{one['s_per_page'] * 1000:.0f}",
+            "-",
+            "-",
+            "-",
+            f"{one['other_cores']:.1f} / -",
+            f"{one['cpu_per_page'] * 1000:.0f}",
+            "1.00",
+            f"{one['peak_worker_rss_mb']:.0f}",
+            "-",
+            "-",
+            "-",
+        ]
+    ]
     for n in sizes:
         chosen = paths[:n]
         out.note(f"{n} reports: extraction in 1 process …")
         serial = best_pool(chosen, 1)
         out.note(f"{n} reports: extraction in {args.workers} processes …")
         parallel = best_pool(chosen, args.workers)
-        entry = {"serial": serial, "parallel": parallel, "speedup": serial["wall"] / parallel["wall"],
-                 "s_per_page": serial["wall"] / serial["pages"], "cpu_per_page": serial["cpu"] / serial["pages"]}
+        entry = {
+            "serial": serial,
+            "parallel": parallel,
+            "speedup": serial["wall"] / parallel["wall"],
+            "s_per_page": serial["wall"] / serial["pages"],
+            "cpu_per_page": serial["cpu"] / serial["pages"],
+        }
         entry["vs_one_report"] = entry["s_per_page"] / one["s_per_page"]
         build = None
         if n <= args.build_max and not args.quick:
@@ -513,34 +695,66 @@ def scale(measure, corpus, code_root: Path, dumps: list[Path], sizes: list[int],
             for p in chosen:
                 os.link(p, inbox / p.name)
             quiet(measure, args.quiet_wait, out)
-            build = measure.run_build(code_root, inbox, work / f"warehouse_{n}", True, work / f"build_{n}.log", args.engine)
+            build = measure.run_build(
+                code_root, inbox, work / f"warehouse_{n}", True, work / f"build_{n}.log", args.engine
+            )
             build.stages = measure.dagster_stages(work / f"warehouse_{n}" / "dagster_home", build.started_at)
             entry["build"] = build.__dict__ | {"stdout": build.stdout[-3000:]}
             entry["build_ok"] = build.returncode == 0 and "Warehouse published" in build.stdout
         results["sizes"][n] = entry
-        rows.append([n, serial["pages"], f1(serial["wall"]), f"{entry['s_per_page'] * 1000:.0f}", f1(parallel["wall"]),
-                     f"{parallel['wall'] / parallel['pages'] * 1000:.0f}", f"{entry['speedup']:.2f}× ({parallel['cpu'] / parallel['wall']:.2f} cores used)",
-                     f"{serial['other_cores']:.1f} / {parallel['other_cores']:.1f}",
-                     f"{entry['cpu_per_page'] * 1000:.0f}", f"{entry['vs_one_report']:.2f}",
-                     f"{max(serial['peak_worker_rss_mb'], parallel['peak_worker_rss_mb']):.0f} / {parallel['peak_tree_rss_mb']:.0f}",
-                     f1(build.wall) + ("" if entry.get("build_ok") else " (FAILED)") if build else "not run",
-                     f"{build.wall / serial['pages'] * 1000:.0f}" if build else "-",
-                     f"{build.peak_tree_rss_mb:.0f} / {build.peak_process_rss_mb:.0f}" if build else "-"])
-    out.table(["reports", "pages", "extract 1 proc s", "ms/page", f"extract {args.workers} procs s", "ms/page", "speedup",
-               "others' cores 1 / N procs", "CPU ms/page", "ms/page vs 1 report", "peak MB worker / pool", "full build s", "build ms/page",
-               "build peak MB all / largest"], rows)
+        rows.append(
+            [
+                n,
+                serial["pages"],
+                f1(serial["wall"]),
+                f"{entry['s_per_page'] * 1000:.0f}",
+                f1(parallel["wall"]),
+                f"{parallel['wall'] / parallel['pages'] * 1000:.0f}",
+                f"{entry['speedup']:.2f}× ({parallel['cpu'] / parallel['wall']:.2f} cores used)",
+                f"{serial['other_cores']:.1f} / {parallel['other_cores']:.1f}",
+                f"{entry['cpu_per_page'] * 1000:.0f}",
+                f"{entry['vs_one_report']:.2f}",
+                f"{max(serial['peak_worker_rss_mb'], parallel['peak_worker_rss_mb']):.0f} / {parallel['peak_tree_rss_mb']:.0f}",
+                f1(build.wall) + ("" if entry.get("build_ok") else " (FAILED)") if build else "not run",
+                f"{build.wall / serial['pages'] * 1000:.0f}" if build else "-",
+                f"{build.peak_tree_rss_mb:.0f} / {build.peak_process_rss_mb:.0f}" if build else "-",
+            ]
+        )
+    out.table(
+        [
+            "reports",
+            "pages",
+            "extract 1 proc s",
+            "ms/page",
+            f"extract {args.workers} procs s",
+            "ms/page",
+            "speedup",
+            "others' cores 1 / N procs",
+            "CPU ms/page",
+            "ms/page vs 1 report",
+            "peak MB worker / pool",
+            "full build s",
+            "build ms/page",
+            "build peak MB all / largest",
+        ],
+        rows,
+    )
     out.line("")
-    out.line("- extraction = extract.document.extract_file per report over a fresh process pool (spawned and warmed up before "
-             f"the clock starts), best of {args.scale_repeat}; ms/page = wall time / pages; the 1-report row adds up one run per "
-             "kind of report, each alone; others' cores = cores kept busy by other users' processes meanwhile (/proc/stat)")
+    out.line(
+        "- extraction = extract.document.extract_file per report over a fresh process pool (spawned and warmed up before "
+        f"the clock starts), best of {args.scale_repeat}; ms/page = wall time / pages; the 1-report row adds up one run per "
+        "kind of report, each alone; others' cores = cores kept busy by other users' processes meanwhile (/proc/stat)"
+    )
     for n, entry in results["sizes"].items():
         if "build" in entry:
             b = entry["build"]
             st = b["stages"]
-            out.line(f"- full build of {n} reports: extract+load {f1(st.get('extract+load (raw runs, wall)'))} s, dbt build "
-                     f"{f1(st.get('dbt build'))} s, checks {f1(st.get('checks (quality suites)'))} s, publish {f2(st.get('publish'))} s, "
-                     f"serve {f1(st.get('serve (exports, report)'))} s; largest process: {largest_process(measure, b)}; "
-                     + ("published" if entry["build_ok"] else "NOT published: " + b["stdout"][-600:].replace("\n", " / ")))
+            out.line(
+                f"- full build of {n} reports: extract+load {f1(st.get('extract+load (raw runs, wall)'))} s, dbt build "
+                f"{f1(st.get('dbt build'))} s, checks {f1(st.get('checks (quality suites)'))} s, publish {f2(st.get('publish'))} s, "
+                f"serve {f1(st.get('serve (exports, report)'))} s; largest process: {largest_process(measure, b)}; "
+                + ("published" if entry["build_ok"] else "NOT published: " + b["stdout"][-600:].replace("\n", " / "))
+            )
     return results
 
 
@@ -556,32 +770,55 @@ def targets(results: dict, out: Report) -> dict:
         rows.append([label, value, "not measured" if met is None else ("met" if met else "NOT met")])
 
     ex = results["extraction"]
-    add("ratio", f"ours ≥ {TARGETS['ratio']}× the pages/s of bare extract_words", f"{ex['ratio_wall']:.2f}× (CPU time: {ex['ratio_cpu']:.2f}×)",
-        ex["ratio_wall"] >= TARGETS["ratio"])
+    add(
+        "ratio",
+        f"ours ≥ {TARGETS['ratio']}× the pages/s of bare extract_words",
+        f"{ex['ratio_wall']:.2f}× (CPU time: {ex['ratio_cpu']:.2f}×)",
+        ex["ratio_wall"] >= TARGETS["ratio"],
+    )
     sc = results.get("scale", {}).get("sizes", {})
     if 10 in sc:
-        add("speedup", f"parallel extraction ≥ {TARGETS['speedup']}× on 10 reports",
+        add(
+            "speedup",
+            f"parallel extraction ≥ {TARGETS['speedup']}× on 10 reports",
             f"{sc[10]['speedup']:.2f}× (other processes used {sc[10]['parallel']['other_cores']:.1f} cores meanwhile)",
-            sc[10]["speedup"] >= TARGETS["speedup"])
+            sc[10]["speedup"] >= TARGETS["speedup"],
+        )
     else:
-        add("speedup", f"parallel extraction ≥ {TARGETS['speedup']}× on 10 reports",
-            ", ".join(f"{sc[n]['speedup']:.2f}× on {n}" for n in sc) or "-", None)
+        add(
+            "speedup",
+            f"parallel extraction ≥ {TARGETS['speedup']}× on 10 reports",
+            ", ".join(f"{sc[n]['speedup']:.2f}× on {n}" for n in sc) or "-",
+            None,
+        )
     build = results.get("build")
     if build:
-        add("unchanged", "re-run with no change skips extraction, < 10% of a full build",
+        add(
+            "unchanged",
+            "re-run with no change skips extraction, < 10% of a full build",
             f"{build['unchanged_ratio']:.1%} of the full build, extraction skipped: {'yes' if build['unchanged_skipped'] else 'NO'}",
-            build["unchanged_ratio"] < TARGETS["unchanged"] and build["unchanged_skipped"])
-        add("one_changed", "one changed report re-extracts only that report",
-            "yes" if build["only_changed_reextracted"] else f"NO (extracted: {build['changed']['stages'].get('extracted')})",
-            build["only_changed_reextracted"])
+            build["unchanged_ratio"] < TARGETS["unchanged"] and build["unchanged_skipped"],
+        )
+        add(
+            "one_changed",
+            "one changed report re-extracts only that report",
+            "yes"
+            if build["only_changed_reextracted"]
+            else f"NO (extracted: {build['changed']['stages'].get('extracted')})",
+            build["only_changed_reextracted"],
+        )
     else:
         add("unchanged", "re-run with no change skips extraction, < 10% of a full build", "-", None)
         add("one_changed", "one changed report re-extracts only that report", "-", None)
     if sc:
         biggest = max(sc)
         ratio = sc[biggest]["vs_one_report"]
-        add("linear", f"time per page at 100 reports ≤ {TARGETS['linear']}× that at 1 report", f"{ratio:.2f}× at {biggest} reports",
-            (ratio <= TARGETS["linear"]) if biggest >= 100 else None)
+        add(
+            "linear",
+            f"time per page at 100 reports ≤ {TARGETS['linear']}× that at 1 report",
+            f"{ratio:.2f}× at {biggest} reports",
+            (ratio <= TARGETS["linear"]) if biggest >= 100 else None,
+        )
     else:
         add("linear", f"time per page at 100 reports ≤ {TARGETS['linear']}× that at 1 report", "-", None)
     peaks = [ex.get("peak_mb", 0)]
@@ -593,9 +830,12 @@ def targets(results: dict, out: Report) -> dict:
         peaks += [build["full"]["peak_tree_rss_mb"], build["changed"]["peak_tree_rss_mb"]]
     peak = max(peaks)
     add("memory", "peak memory < 2 GB (sum over a run's processes)", f"{peak:.0f} MB", peak < TARGETS["memory_mb"])
-    add("pdfium", "optional PDFium engine: identical rows on every sample",
+    add(
+        "pdfium",
+        "optional PDFium engine: identical rows on every sample",
         f"{'identical' if ex['pdfium_identical'] else 'DIFFERENT'}, {ex['pages_per_s']['ours_pdfium'] / ex['pages_per_s']['ours']:.1f}× faster",
-        ex["pdfium_identical"])
+        ex["pdfium_identical"],
+    )
     out.table(["target", "measured", "status"], rows)
     return status
 

@@ -6,6 +6,7 @@
 or `python -m expectations --help`. Importing this package is cheap: Great Expectations
 (seconds to import) is only loaded when the suites run, inside `run_suites`.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

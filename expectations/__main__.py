@@ -3,6 +3,7 @@
 Validates the warehouse, prints a summary per suite (OK / WARN / ERROR, counts, first
 failures with document, page and line) and exits 1 when a suite reports an ERROR.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,12 +17,25 @@ from . import SUITES, settings
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m expectations", description=__doc__.split("\n\n")[1])
-    parser.add_argument("--database", type=Path, default=None,
-                        help=f"DuckDB warehouse to validate (default GENT_BUILD_DB: {settings.build_db()})")
-    parser.add_argument("--suite", action="append", choices=SUITES, metavar="NAME",
-                        help=f"suite to run, repeatable (default all: {', '.join(SUITES)})")
-    parser.add_argument("--docs", type=Path, default=None,
-                        help=f"Data Docs folder (default GENT_GX_DOCS_DIR or <GENT_WAREHOUSE_DIR>/gx: {settings.data_docs_dir()})")
+    parser.add_argument(
+        "--database",
+        type=Path,
+        default=None,
+        help=f"DuckDB warehouse to validate (default GENT_BUILD_DB: {settings.build_db()})",
+    )
+    parser.add_argument(
+        "--suite",
+        action="append",
+        choices=SUITES,
+        metavar="NAME",
+        help=f"suite to run, repeatable (default all: {', '.join(SUITES)})",
+    )
+    parser.add_argument(
+        "--docs",
+        type=Path,
+        default=None,
+        help=f"Data Docs folder (default GENT_GX_DOCS_DIR or <GENT_WAREHOUSE_DIR>/gx: {settings.data_docs_dir()})",
+    )
     parser.add_argument("--no-docs", action="store_true", help="do not build the Data Docs site")
     parser.add_argument("--no-record", action="store_true", help="do not append to quality.quality_runs")
     parser.add_argument("--run-id", default=None, help="run id (default: timestamp + random suffix)")
@@ -32,8 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     from .runner import run_suites  # after argument parsing: --help stays instant
 
     try:
-        results = run_suites(args.database, args.suite, data_docs_dir=args.docs, record_run=not args.no_record,
-                             run_id=args.run_id, data_docs=not args.no_docs)
+        results = run_suites(
+            args.database,
+            args.suite,
+            data_docs_dir=args.docs,
+            record_run=not args.no_record,
+            run_id=args.run_id,
+            data_docs=not args.no_docs,
+        )
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -51,9 +71,11 @@ def summary(results, show: int = 5) -> str:
     lines = [f"Warehouse quality, run {stats.get('run_id')} ({stats.get('seconds')} s)"]
     for r in results:
         s = r.statistics
-        counts = (f"{s['successful_expectations']}/{s['evaluated_expectations']} expectations met"
-                  + (f", {s['errors']} errors" if s["errors"] else "")
-                  + (f", {s['warnings']} warnings" if s["warnings"] else ""))
+        counts = (
+            f"{s['successful_expectations']}/{s['evaluated_expectations']} expectations met"
+            + (f", {s['errors']} errors" if s["errors"] else "")
+            + (f", {s['warnings']} warnings" if s["warnings"] else "")
+        )
         if r.suite == "reconciliation" and s.get("pass_rate") is not None:
             per_doc = ", ".join(f"{d}: {n}" for d, n in sorted(s.get("gaps_by_document", {}).items())) or "none"
             counts += f"; pass rate {s['pass_rate']:.1%}; gaps {s.get('gaps', 0)} ({per_doc}); cells not printed {s.get('not_printed_cells', 0)}"

@@ -4,6 +4,7 @@ The checks are SQL over the warehouse. Mart-only checks ask the catalog for thei
 and columns and are skipped, with the reason, when the marts are not built (or a column they
 need is not there), so that suites 1-2 and the raw parts of 3-5 run on a raw-only warehouse.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

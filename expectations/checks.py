@@ -18,6 +18,7 @@ Layout knowledge (which reports print staffing tables, and goal tables) is the e
 (extract/checks.py), repeated here on purpose: a check must not infer it from the data it
 checks.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -26,7 +27,13 @@ from typing import Callable
 from .catalog import Catalog, Skip
 
 SUITES = ("completeness", "cell_consistency", "reconciliation", "conservation", "semantics")
-BLOCKING = {"completeness": True, "cell_consistency": True, "reconciliation": False, "conservation": True, "semantics": True}
+BLOCKING = {
+    "completeness": True,
+    "cell_consistency": True,
+    "reconciliation": False,
+    "conservation": True,
+    "semantics": True,
+}
 SUITE_TITLES = {
     "completeness": "1. Extraction completeness",
     "cell_consistency": "2. Cell consistency",
@@ -48,6 +55,7 @@ COMMON_COLUMNS = ("check_name", "document_id", "document", "page", "line", "node
 @dataclass(frozen=True)
 class Expect:
     """One GX expectation: the class name in great_expectations.expectations and its arguments."""
+
     name: str  # unique within its suite; names the expectation in results and messages
     type: str
     kwargs: dict
@@ -72,14 +80,27 @@ def _in(values: tuple[str, ...]) -> str:
 
 def _be(expr: str, fte: str = "false", places: int = 2) -> str:
     """SQL rendering a number as the reports print it: 1.234.567 (EUR), 1.097,07 (VTE)."""
-    return ("case when " + fte + " then translate(format('{:,." + str(places) + "f}', cast(" + expr
-            + " as double)), ',.', '.,') else translate(format('{:,}', cast(round(" + expr
-            + ") as bigint)), ',', '.') end")
+    return (
+        "case when "
+        + fte
+        + " then translate(format('{:,."
+        + str(places)
+        + "f}', cast("
+        + expr
+        + " as double)), ',.', '.,') else translate(format('{:,}', cast(round("
+        + expr
+        + ") as bigint)), ',', '.') end"
+    )
 
 
 def _tolerance(expr: str, fte: str) -> str:
-    return ("translate(format(case when " + fte + " then '{:,.3f}' else '{:,.1f}' end, cast(" + expr
-            + " as double)), ',.', '.,')")
+    return (
+        "translate(format(case when "
+        + fte
+        + " then '{:,.3f}' else '{:,.1f}' end, cast("
+        + expr
+        + " as double)), ',.', '.,')"
+    )
 
 
 def _docs(cat: Catalog) -> str:
@@ -88,22 +109,22 @@ def _docs(cat: Catalog) -> str:
 
 def _nodes(cat: Catalog) -> str:
     # distinct: a duplicated node row is the keys check's business, not every check's
-    return (f"select distinct document_id, node_id, code, level, parent_node_id, page, line "
-            f"from {cat.raw('nodes')}")
+    return f"select distinct document_id, node_id, code, level, parent_node_id, page, line from {cat.raw('nodes')}"
 
 
 # ---------------------------------------------------------------------------------------------
 # 1. Completeness
 # ---------------------------------------------------------------------------------------------
 
+
 def _tables_vs_markers(cat: Catalog) -> str:
     return f"""
 with d as ({_docs(cat)}),
-b as (select document_id, count(distinct table_no) as n from {cat.raw('budget_lines')} group by all),
-s as (select document_id, count(distinct table_no) as n from {cat.raw('staffing_lines')} group by all),
+b as (select document_id, count(distinct table_no) as n from {cat.raw("budget_lines")} group by all),
+s as (select document_id, count(distinct table_no) as n from {cat.raw("staffing_lines")} group by all),
 t as (select document_id, count(distinct table_no) as n from (
-        select document_id, table_no from {cat.raw('budget_lines')}
-        union all select document_id, table_no from {cat.raw('staffing_lines')}) group by all)
+        select document_id, table_no from {cat.raw("budget_lines")}
+        union all select document_id, table_no from {cat.raw("staffing_lines")}) group by all)
 select 'tables_match_markers' as check_name, d.document_id, d.file_name as document,
        cast(null as bigint) as page, cast(null as bigint) as line, cast(null as varchar) as node_id,
        coalesce(t.n, 0) as tables_extracted, d.table_markers,
@@ -123,7 +144,7 @@ t as (select document_id, node_id, table_no,
              count(distinct row_no) filter (where row_no between 1 and 6) as budget_rows,
              list(distinct row_no) as present,
              arg_min(page, row_no) as page, arg_min(line, row_no) as line
-      from {cat.raw('budget_lines')} group by all),
+      from {cat.raw("budget_lines")} group by all),
 m as (select t.document_id, t.table_no, string_agg(e.label, ', ' order by e.row_no) as missing
       from t cross join expected e where not list_contains(t.present, e.row_no) group by all)
 select 'budget_tables_have_six_rows' as check_name, t.document_id, d.file_name as document, t.page, t.line,
@@ -138,13 +159,13 @@ left join m on m.document_id = t.document_id and m.table_no = t.table_no
 def _blocks_have_budget_table(cat: Catalog) -> str:
     return f"""
 with n as ({_nodes(cat)}),
-b as (select document_id, node_id, count(distinct table_no) as tables from {cat.raw('budget_lines')} group by all)
+b as (select document_id, node_id, count(distinct table_no) as tables from {cat.raw("budget_lines")} group by all)
 , x as (select n.*, d.file_name, coalesce(b.tables, 0) as tables,
               case when n.level = 'goal' and d.layout in {_in(LAYOUTS_WITHOUT_GOAL_TABLES)} then 0
                    -- a code-less block with no table at all is text taken for a block (an anomaly of
                    -- kind 'structure'), not a block whose numbers were lost
                    when n.code is null and coalesce(b.tables, 0) = 0 and not exists (
-                       select 1 from {cat.raw('staffing_lines')} s where s.document_id = n.document_id and s.node_id = n.node_id)
+                       select 1 from {cat.raw("staffing_lines")} s where s.document_id = n.document_id and s.node_id = n.node_id)
                    then 0 else 1 end as expected
        from n join ({_docs(cat)}) d using (document_id)
        left join b on b.document_id = n.document_id and b.node_id = n.node_id)
@@ -158,7 +179,7 @@ from x
 def _blocks_have_staffing_table(cat: Catalog) -> str:
     return f"""
 with n as ({_nodes(cat)}),
-s as (select document_id, node_id, count(distinct table_no) as tables from {cat.raw('staffing_lines')} group by all)
+s as (select document_id, node_id, count(distinct table_no) as tables from {cat.raw("staffing_lines")} group by all)
 select 'blocks_have_a_staffing_table' as check_name, n.document_id, d.file_name as document, n.page, n.line, n.node_id,
        coalesce(s.tables, 0) as staffing_tables,
        n.level || ' ' || n.node_id || ' has ' || coalesce(s.tables, 0)
@@ -167,14 +188,14 @@ from n join ({_docs(cat)}) d using (document_id)
 left join s on s.document_id = n.document_id and s.node_id = n.node_id
 where d.layout in {_in(STAFFING_LAYOUTS)}
   and not (n.code is null and s.tables is null and not exists (  -- text taken for a block: see above
-      select 1 from {cat.raw('budget_lines')} b where b.document_id = n.document_id and b.node_id = n.node_id))
+      select 1 from {cat.raw("budget_lines")} b where b.document_id = n.document_id and b.node_id = n.node_id))
 """
 
 
 def _hierarchy(cat: Catalog, name: str, levels: tuple[str, ...], column: str) -> str:
     return f"""
 with n as ({_nodes(cat)}),
-p as (select distinct document_id, node_id, level from {cat.raw('nodes')})
+p as (select distinct document_id, node_id, level from {cat.raw("nodes")})
 select '{name}' as check_name, n.document_id, d.file_name as document, n.page, n.line, n.node_id,
        coalesce(p.level, 'none') as {column},
        n.level || ' ' || n.node_id || ' sits under '
@@ -189,7 +210,7 @@ def _anomalies(cat: Catalog) -> str:
     return f"""
 select 'no_completeness_anomalies' as check_name, a.document_id, d.file_name as document, a.page, a.line,
        a.node_id, a.kind as anomaly_kind, a.kind || ': ' || a.detail as detail
-from {cat.raw('anomalies')} a join ({_docs(cat)}) d using (document_id)
+from {cat.raw("anomalies")} a join ({_docs(cat)}) d using (document_id)
 """
 
 
@@ -198,12 +219,18 @@ from {cat.raw('anomalies')} a join ({_docs(cat)}) d using (document_id)
 # ---------------------------------------------------------------------------------------------
 
 BUDGET_CELLS = (  # column, raw column, kind: A amount, P percentage
-    ("budget", "budget_raw", "A"), ("actual", "actual_raw", "A"), ("execution_pct", "execution_pct_raw", "P"),
-    ("actual_prev", "actual_prev_raw", "A"), ("change_pct", "change_pct_raw", "P"),
+    ("budget", "budget_raw", "A"),
+    ("actual", "actual_raw", "A"),
+    ("execution_pct", "execution_pct_raw", "P"),
+    ("actual_prev", "actual_prev_raw", "A"),
+    ("change_pct", "change_pct_raw", "P"),
 )
 STAFFING_CELLS = (  # F: FTE
-    ("plan_fte", "plan_raw", "F"), ("paid_fte", "paid_raw", "F"), ("paid_pct", "paid_pct_raw", "P"),
-    ("paid_prev_fte", "paid_prev_raw", "F"), ("change_pct", "change_pct_raw", "P"),
+    ("plan_fte", "plan_raw", "F"),
+    ("paid_fte", "paid_raw", "F"),
+    ("paid_pct", "paid_pct_raw", "P"),
+    ("paid_prev_fte", "paid_prev_raw", "F"),
+    ("change_pct", "change_pct_raw", "P"),
 )
 # percentage = numerator / denominator (extract/tables.py BUDGET_RATIOS, the same for both tables)
 RATIOS = {
@@ -293,7 +320,7 @@ where c.printed is not null or c.stored is not null
 def _null_cells_reported(cat: Catalog) -> str:
     return f"""
 with c as ({_cells(cat)}),
-a as (select distinct document_id, page, line from {cat.raw('anomalies')}
+a as (select distinct document_id, page, line from {cat.raw("anomalies")}
       where kind in ('missing_cell', 'row_unreadable'))
 select 'null_cells_are_reported' as check_name, c.document_id, d.file_name as document, c.page, c.line, c.node_id,
        case when a.document_id is null then 'not reported' else 'reported' end as null_cell_reported,
@@ -327,17 +354,21 @@ def reconciliation_sql(cat: Catalog) -> str:
     metrics += [f"('{m}', 'personeel', 'vte', 'FTE', 0.01)" for m in FTE_METRICS]
     eur = " union all ".join(
         f"select document_id, node_id, '{m}' as metric, category, direction, cast({m} as decimal(18, 2)) as value, "
-        f"{m}_raw as value_raw, page, line from {cat.raw('budget_lines')}" for m in EUR_METRICS)
+        f"{m}_raw as value_raw, page, line from {cat.raw('budget_lines')}"
+        for m in EUR_METRICS
+    )
     fte_raw = {"plan_fte": "plan_raw", "paid_fte": "paid_raw", "paid_prev_fte": "paid_prev_raw"}
     fte = " union all ".join(
         f"select document_id, node_id, '{m}', 'personeel', 'vte', cast({m} as decimal(18, 2)), {fte_raw[m]}, page, line "
-        f"from {cat.raw('staffing_lines')}" for m in FTE_METRICS)
+        f"from {cat.raw('staffing_lines')}"
+        for m in FTE_METRICS
+    )
     return f"""
-with metrics(metric, category, direction, unit, unit_size) as (values {', '.join(metrics)}),
+with metrics(metric, category, direction, unit, unit_size) as (values {", ".join(metrics)}),
 nodes as ({_nodes(cat)}),
 docs as ({_docs(cat)}),
 cells as ({eur} union all {fte}),
-staffing_docs as (select distinct document_id from {cat.raw('staffing_lines')}),
+staffing_docs as (select distinct document_id from {cat.raw("staffing_lines")}),
 parents as (
   select n.*, d.file_name, d.layout, sd.document_id is not null as has_staffing_tables
   from nodes n join docs d using (document_id) left join staffing_docs sd using (document_id)
@@ -400,14 +431,14 @@ select 'parents_match_children' as check_name, r.*,
          when 'not_printed' then r.parent_level || ' ' || r.parent_code || ' ' || r.metric_label || ': '
               || case when r.printed is null then 'parent cell not printed' else 'printed ' || r.printed_raw end
               || coalesce('; not printed in children: ' || r.children_not_printed, '')
-              || ' (printed children sum to ' || {_be('r.children_sum', fte)} || ')'
+              || ' (printed children sum to ' || {_be("r.children_sum", fte)} || ')'
          when 'derived' then r.parent_level || ' ' || r.parent_code || ' ' || r.metric_label
-              || ': no printed total; derived sum ' || {_be('r.children_sum', fte)} || ' of ' || r.n_children || ' children'
+              || ': no printed total; derived sum ' || {_be("r.children_sum", fte)} || ' of ' || r.n_children || ' children'
          when 'not_reported' then r.parent_level || ' ' || r.parent_code || ' ' || r.metric_label
               || ': staffing not reported'
          else r.parent_level || ' ' || r.parent_code || ' ' || r.metric_label || ': printed ' || r.printed_raw
-              || ', ' || r.n_children || ' children sum to ' || {_be('r.children_sum', fte)} || ', difference '
-              || {_be('r.difference', fte)} || ' (tolerance ' || {_tolerance('r.tolerance', fte)} || ')'
+              || ', ' || r.n_children || ' children sum to ' || {_be("r.children_sum", fte)} || ', difference '
+              || {_be("r.difference", fte)} || ' (tolerance ' || {_tolerance("r.tolerance", fte)} || ')'
        end as detail
 from ({reconciliation_sql(cat)}) r
 """
@@ -449,34 +480,45 @@ from j left join ({_docs(cat)}) d using (document_id)
 # 4. Conservation (marts.fct_spending vs raw leaves)
 # ---------------------------------------------------------------------------------------------
 
+
 def _conservation(cat: Catalog) -> str:
     t = "fct_spending"
     mart = cat.require("marts", t)
     col = lambda *names, required=True: cat.column("marts", t, *names, required=required)  # noqa: E731
-    budget, actual, prev = col("budget_eur", "budget"), col("actual_eur", "actual"), col("actual_prev_eur", "actual_prev")
+    budget, actual, prev = (
+        col("budget_eur", "budget"),
+        col("actual_eur", "actual"),
+        col("actual_prev_eur", "actual_prev"),
+    )
     category, direction = col("category"), col("direction")
     plan = col("action_plan_code", "plan_code", required=False)
     if plan:
-        mart_rows = (f"select document_id, {plan} as plan_code, {category} as category, {direction} as direction, "
-                     f"{budget} as budget, {actual} as actual, {prev} as actual_prev from {mart}")
+        mart_rows = (
+            f"select document_id, {plan} as plan_code, {category} as category, {direction} as direction, "
+            f"{budget} as budget, {actual} as actual, {prev} as actual_prev from {mart}"
+        )
     else:  # the plan of each leaf, from raw
         node = col("node_id")
-        mart_rows = (f"select f.document_id, p.code as plan_code, f.{category} as category, f.{direction} as direction, "
-                     f"f.{budget} as budget, f.{actual} as actual, f.{prev} as actual_prev from {mart} f "
-                     f"left join ({_nodes(cat)}) n on n.document_id = f.document_id and n.node_id = f.{node} "
-                     f"left join ({_nodes(cat)}) p on p.document_id = n.document_id and p.node_id = n.parent_node_id")
+        mart_rows = (
+            f"select f.document_id, p.code as plan_code, f.{category} as category, f.{direction} as direction, "
+            f"f.{budget} as budget, f.{actual} as actual, f.{prev} as actual_prev from {mart} f "
+            f"left join ({_nodes(cat)}) n on n.document_id = f.document_id and n.node_id = f.{node} "
+            f"left join ({_nodes(cat)}) p on p.document_id = n.document_id and p.node_id = n.parent_node_id"
+        )
     measures = ("budget", "actual", "actual_prev")
     sums = ", ".join(f"sum({m}) as {m}" for m in measures)
     diffs = " || ".join(
         f"case when r.{m} is distinct from f.{m} then '; {m}: raw ' || coalesce({_be('r.' + m)}, 'null') "
         f"|| ' vs marts ' || coalesce({_be('f.' + m)}, 'null') || coalesce(' (' || {_be(f'f.{m} - r.{m}')} || ')', '') "
-        f"else '' end" for m in measures)
+        f"else '' end"
+        for m in measures
+    )
     differs = " or ".join(f"r.{m} is distinct from f.{m}" for m in measures)
     return f"""
 with nodes as ({_nodes(cat)}),
 raw_leaf as (
   select b.document_id, p.code as plan_code, b.category, b.direction, b.budget, b.actual, b.actual_prev
-  from {cat.raw('budget_lines')} b
+  from {cat.raw("budget_lines")} b
   join nodes n on n.document_id = b.document_id and n.node_id = b.node_id and n.level in {_in(LEAF_LEVELS)}
   left join nodes p on p.document_id = n.document_id and p.node_id = n.parent_node_id),
 mart_leaf as ({mart_rows}),
@@ -489,7 +531,7 @@ r as (select 'plan' as level, document_id, plan_code, category, direction, {sums
       union all select 'document', document_id, null, category, direction, {sums} from raw_leaf group by all),
 f as (select 'plan' as level, document_id, plan_code, category, direction, {sums} from mart_leaf group by all
       union all select 'document', document_id, null, category, direction, {sums} from mart_leaf group by all),
-j as (select l.*, {', '.join(f'r.{m} as raw_{m}, f.{m} as mart_{m}' for m in measures)},
+j as (select l.*, {", ".join(f"r.{m} as raw_{m}, f.{m} as mart_{m}" for m in measures)},
              case when {differs} then 'differs' else 'equal' end as conserved,
              substr({diffs}, 3) as differences
       from levels l
@@ -504,7 +546,7 @@ select 'conformed_facts_conserve_raw_leaves' as check_name, j.document_id, d.fil
          || case when j.conserved = 'equal' then ' equal' else ' differ' || j.differences end as detail
 from j left join ({_docs(cat)}) d using (document_id)
 left join (select document_id, code, arg_min(page, position) as page, arg_min(line, position) as line
-           from {cat.raw('nodes')} group by all) pn
+           from {cat.raw("nodes")} group by all) pn
   on pn.document_id = j.document_id and pn.code = j.plan_code
 """
 
@@ -513,15 +555,18 @@ left join (select document_id, code, arg_min(page, position) as page, arg_min(li
 # 5. Semantics
 # ---------------------------------------------------------------------------------------------
 
+
 def _staffing_not_reported(cat: Catalog) -> str:
-    parts = [f"""
+    parts = [
+        f"""
 select s.document_id, s.node_id, s.page, s.line, m.metric,
        case m.metric when 'plan_fte' then s.plan_fte when 'paid_fte' then s.paid_fte else s.paid_prev_fte end as value,
        'raw.staffing_lines' as relation,
        'the ' || d.layout || ' layout prints no staffing tables' as reason
-from {cat.raw('staffing_lines')} s join ({_docs(cat)}) d using (document_id)
+from {cat.raw("staffing_lines")} s join ({_docs(cat)}) d using (document_id)
 cross join (values ('plan_fte'), ('paid_fte'), ('paid_prev_fte')) m(metric)
-where d.layout in {_in(LAYOUTS_WITHOUT_STAFFING)}"""]
+where d.layout in {_in(LAYOUTS_WITHOUT_STAFFING)}"""
+    ]
     if cat.has("marts", "fct_staffing"):
         t, mart = "fct_staffing", cat.rel("marts", "fct_staffing")
         try:
@@ -534,12 +579,12 @@ where d.layout in {_in(LAYOUTS_WITHOUT_STAFFING)}"""]
         if cols:
             value = "case m.metric " + " ".join(f"when '{m}' then f.{c}" for m, c in cols.items()) + " end"
             parts.append(f"""
-select f.document_id, f.node_id, {f'f.{page}' if page else 'n.page'}, {f'f.{line}' if line else 'n.line'}, m.metric,
+select f.document_id, f.node_id, {f"f.{page}" if page else "n.page"}, {f"f.{line}" if line else "n.line"}, m.metric,
        {value}, 'marts.fct_staffing',
        'the report prints no staffing table for it' || {f"coalesce(' (' || f.{reason} || ')', '')" if reason else "''"}
 from {mart} f cross join (values ('plan_fte'), ('paid_fte'), ('paid_prev_fte')) m(metric)
 left join ({_nodes(cat)}) n on n.document_id = f.document_id and n.node_id = f.node_id
-where not exists (select 1 from {cat.raw('staffing_lines')} s where s.document_id = f.document_id and s.node_id = f.node_id)""")
+where not exists (select 1 from {cat.raw("staffing_lines")} s where s.document_id = f.document_id and s.node_id = f.node_id)""")
     union = "\nunion all\n".join(parts)
     return f"""
 with v as ({union})
@@ -573,13 +618,13 @@ def _keys(cat: Catalog) -> str:
         has_node = "node_id" in key
         has_loc = table != "documents"
         parts.append(f"""
-select '{table}' as relation, document_id, {'node_id' if has_node else 'cast(null as varchar)'} as node_id,
-       {'min(page)' if has_loc else 'cast(null as bigint)'} as page, {'min(line)' if has_loc else 'cast(null as bigint)'} as line,
-       concat_ws(', ', {', '.join(f"cast({k} as varchar)" for k in key)}) as key_value, count(*) as occurrences
-from {cat.raw(table)} group by {', '.join(key)}""")
+select '{table}' as relation, document_id, {"node_id" if has_node else "cast(null as varchar)"} as node_id,
+       {"min(page)" if has_loc else "cast(null as bigint)"} as page, {"min(line)" if has_loc else "cast(null as bigint)"} as line,
+       concat_ws(', ', {", ".join(f"cast({k} as varchar)" for k in key)}) as key_value, count(*) as occurrences
+from {cat.raw(table)} group by {", ".join(key)}""")
     parts.append(f"""
 select 'documents.file_name', min(document_id), null, null, null, file_name, count(*)
-from {cat.raw('documents')} group by file_name""")
+from {cat.raw("documents")} group by file_name""")
     for table, key in MART_KEYS.items():
         if not cat.has("marts", table) or key not in cat.columns[("marts", table)]:
             continue
@@ -589,7 +634,7 @@ from {cat.raw('documents')} group by file_name""")
         doc = "min(document_id)" if "document_id" in cols else "null"
         parts.append(f"""
 select 'marts.{table}', {doc}, {node}, {loc}, cast({key} as varchar), count(*)
-from {cat.rel('marts', table)} group by {key}""")
+from {cat.rel("marts", table)} group by {key}""")
     union = "\nunion all\n".join(parts)
     return f"""
 with k as ({union})
@@ -600,8 +645,14 @@ from k left join ({_docs(cat)}) d using (document_id)
 """
 
 
-def _compare(cat: Catalog, name: str, raw_table: str, mart_table: str, join: tuple[str, ...],
-             pairs: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+def _compare(
+    cat: Catalog,
+    name: str,
+    raw_table: str,
+    mart_table: str,
+    join: tuple[str, ...],
+    pairs: tuple[tuple[str, tuple[str, ...]], ...],
+) -> str:
     """Rows of a raw table vs the mart that claims to carry them as printed."""
     mart = cat.require("marts", mart_table)
     for key in join:
@@ -610,7 +661,9 @@ def _compare(cat: Catalog, name: str, raw_table: str, mart_table: str, join: tup
     on = " and ".join(f"m.{k} = r.{k}" for k in join)
     diffs = " || ".join(
         f"case when r.{r} is distinct from m.{c} then '; {r}: raw ' || coalesce(cast(r.{r} as varchar), 'null') "
-        f"|| ' vs marts ' || coalesce(cast(m.{c} as varchar), 'null') else '' end" for r, c in mapped)
+        f"|| ' vs marts ' || coalesce(cast(m.{c} as varchar), 'null') else '' end"
+        for r, c in mapped
+    )
     return f"""
 select '{name}' as check_name, coalesce(r.document_id, m.document_id) as document_id,
        coalesce(r.page, m.page) as page, coalesce(r.line, m.line) as line, coalesce(r.node_id, m.node_id) as node_id,
@@ -628,34 +681,71 @@ def _printed_unchanged(cat: Catalog) -> str:
     cat.require("marts", "fct_spending_reported")
     parts = []
     budget_pairs = (
-        ("budget_raw", ("budget_raw",)), ("actual_raw", ("actual_raw",)), ("execution_pct_raw", ("execution_pct_raw",)),
-        ("actual_prev_raw", ("actual_prev_raw",)), ("change_pct_raw", ("change_pct_raw",)),
-        ("budget", ("budget_eur", "budget")), ("actual", ("actual_eur", "actual")),
+        ("budget_raw", ("budget_raw",)),
+        ("actual_raw", ("actual_raw",)),
+        ("execution_pct_raw", ("execution_pct_raw",)),
+        ("actual_prev_raw", ("actual_prev_raw",)),
+        ("change_pct_raw", ("change_pct_raw",)),
+        ("budget", ("budget_eur", "budget")),
+        ("actual", ("actual_eur", "actual")),
         ("execution_pct", ("execution_pct_printed", "execution_pct")),
-        ("actual_prev", ("actual_prev_eur", "actual_prev")), ("change_pct", ("change_pct_printed", "change_pct")),
+        ("actual_prev", ("actual_prev_eur", "actual_prev")),
+        ("change_pct", ("change_pct_printed", "change_pct")),
     )
-    parts.append(_compare(cat, "printed_values_unchanged", "budget_lines", "fct_spending_reported",
-                          ("document_id", "node_id", "category", "direction"), budget_pairs))
+    parts.append(
+        _compare(
+            cat,
+            "printed_values_unchanged",
+            "budget_lines",
+            "fct_spending_reported",
+            ("document_id", "node_id", "category", "direction"),
+            budget_pairs,
+        )
+    )
     if cat.has("marts", "fct_staffing_reported"):
         staffing_pairs = (
-            ("plan_raw", ("plan_raw",)), ("paid_raw", ("paid_raw",)), ("paid_pct_raw", ("paid_pct_raw",)),
-            ("paid_prev_raw", ("paid_prev_raw",)), ("change_pct_raw", ("change_pct_raw",)),
-            ("plan_fte", ("plan_fte",)), ("paid_fte", ("paid_fte",)), ("paid_pct", ("paid_pct_printed", "paid_pct")),
-            ("paid_prev_fte", ("paid_prev_fte",)), ("change_pct", ("change_pct_printed", "change_pct")),
+            ("plan_raw", ("plan_raw",)),
+            ("paid_raw", ("paid_raw",)),
+            ("paid_pct_raw", ("paid_pct_raw",)),
+            ("paid_prev_raw", ("paid_prev_raw",)),
+            ("change_pct_raw", ("change_pct_raw",)),
+            ("plan_fte", ("plan_fte",)),
+            ("paid_fte", ("paid_fte",)),
+            ("paid_pct", ("paid_pct_printed", "paid_pct")),
+            ("paid_prev_fte", ("paid_prev_fte",)),
+            ("change_pct", ("change_pct_printed", "change_pct")),
         )
-        parts.append(_compare(cat, "printed_values_unchanged", "staffing_lines", "fct_staffing_reported",
-                              ("document_id", "node_id", "table_no"), staffing_pairs))
+        parts.append(
+            _compare(
+                cat,
+                "printed_values_unchanged",
+                "staffing_lines",
+                "fct_staffing_reported",
+                ("document_id", "node_id", "table_no"),
+                staffing_pairs,
+            )
+        )
     if cat.has("marts", "fct_spending"):
-        leaf_pairs = (("budget", ("budget_eur", "budget")), ("actual", ("actual_eur", "actual")),
-                      ("actual_prev", ("actual_prev_eur", "actual_prev")))
+        leaf_pairs = (
+            ("budget", ("budget_eur", "budget")),
+            ("actual", ("actual_eur", "actual")),
+            ("actual_prev", ("actual_prev_eur", "actual_prev")),
+        )
         # leaves only: the raw side is restricted to leaf rows through the join keys present in the mart
-        sql = _compare(cat, "printed_values_unchanged", "budget_lines", "fct_spending",
-                       ("document_id", "node_id", "category", "direction"), leaf_pairs)
+        sql = _compare(
+            cat,
+            "printed_values_unchanged",
+            "budget_lines",
+            "fct_spending",
+            ("document_id", "node_id", "category", "direction"),
+            leaf_pairs,
+        )
         sql = sql.replace(
             f"from {cat.raw('budget_lines')} r full outer join",
             f"from (select b.* from {cat.raw('budget_lines')} b where exists (select 1 from {cat.raw('nodes')} n "
             f"where n.document_id = b.document_id and n.node_id = b.node_id and n.level in {_in(LEAF_LEVELS)})) r "
-            f"full outer join")
+            f"full outer join",
+        )
         parts.append(sql)
     union = "\nunion all\n".join(f"select * from ({p})" for p in parts)
     return f"""
@@ -666,11 +756,11 @@ select u.*, d.file_name as document from ({union}) u left join ({_docs(cat)}) d 
 def _lines_belong_to_nodes(cat: Catalog) -> str:
     return f"""
 with t as (select distinct document_id, node_id, table_no, 'budget' as kind, min(page) over w as page, min(line) over w as line
-           from {cat.raw('budget_lines')} window w as (partition by document_id, table_no)
+           from {cat.raw("budget_lines")} window w as (partition by document_id, table_no)
            union all
-           select distinct document_id, node_id, table_no, 'staffing', page, line from {cat.raw('staffing_lines')})
+           select distinct document_id, node_id, table_no, 'staffing', page, line from {cat.raw("staffing_lines")})
 select 'table_rows_belong_to_a_block' as check_name, t.document_id, d.file_name as document, t.page, t.line, t.node_id,
-       case when exists (select 1 from {cat.raw('nodes')} n where n.document_id = t.document_id and n.node_id = t.node_id)
+       case when exists (select 1 from {cat.raw("nodes")} n where n.document_id = t.document_id and n.node_id = t.node_id)
             then 'ok' else 'orphan' end as belongs_to_block,
        t.kind || ' table ' || t.table_no || ' refers to block ' || t.node_id || ', which raw.nodes does not hold' as detail
 from t join ({_docs(cat)}) d using (document_id)
@@ -681,126 +771,279 @@ from t join ({_docs(cat)}) d using (document_id)
 # The suites
 # ---------------------------------------------------------------------------------------------
 
+
 def _between(name, column, lo, hi, description, severity="critical"):
-    return Expect(name, "ExpectColumnValuesToBeBetween", {"column": column, "min_value": lo, "max_value": hi},
-                  severity, description)
+    return Expect(
+        name,
+        "ExpectColumnValuesToBeBetween",
+        {"column": column, "min_value": lo, "max_value": hi},
+        severity,
+        description,
+    )
 
 
 def _in_set(name, column, values, description, severity="critical"):
-    return Expect(name, "ExpectColumnValuesToBeInSet", {"column": column, "value_set": list(values)}, severity, description)
+    return Expect(
+        name, "ExpectColumnValuesToBeInSet", {"column": column, "value_set": list(values)}, severity, description
+    )
 
 
 CHECKS: tuple[Check, ...] = (
     # 1 completeness
-    Check("completeness", "tables_match_markers",
-          "Per document: tables extracted (distinct table_no in budget_lines + staffing_lines) = table markers "
-          "counted in the text layer (documents.table_markers).",
-          _tables_vs_markers,
-          (_between("tables_match_markers", "tables_minus_markers", 0, 0,
-                    "tables extracted = table markers found, per document"),
-           Expect("documents_loaded", "ExpectColumnUniqueValueCountToBeBetween",
-                  {"column": "document", "min_value": 1}, "critical",
-                  "at least one document is loaded (observed: the number of documents)"))),
-    Check("completeness", "budget_tables_have_six_rows",
-          "Every budget table has its six rows (Exploitatie/Investering/Financiering × Uitgaven/Ontvangsten).",
-          _budget_rows,
-          (_between("budget_tables_have_six_rows", "budget_rows", 6, 6, "six rows per budget table"),)),
-    Check("completeness", "blocks_have_a_budget_table",
-          "Every block has exactly one budget table (2021 District09 goals: none).",
-          _blocks_have_budget_table,
-          (_between("blocks_have_a_budget_table", "budget_tables_vs_expected", 0, 0,
-                    "one budget table per block (none for goals in layouts without goal tables)"),)),
-    Check("completeness", "blocks_have_a_staffing_table",
-          "In layouts with staffing tables, every block has exactly one staffing table with its VTE row.",
-          _blocks_have_staffing_table,
-          (_between("blocks_have_a_staffing_table", "staffing_tables", 1, 1,
-                    "one staffing table (one VTE row) per block where the layout has them"),)),
-    Check("completeness", "leaves_have_a_plan", "Every action and project sits under an action plan.",
-          lambda cat: _hierarchy(cat, "leaves_have_a_plan", LEAF_LEVELS, "leaf_parent_level"),
-          (_in_set("leaves_have_a_plan", "leaf_parent_level", ("action_plan",), "every leaf has a plan"),)),
-    Check("completeness", "plans_have_a_goal", "Every action plan sits under a policy goal.",
-          lambda cat: _hierarchy(cat, "plans_have_a_goal", ("action_plan",), "plan_parent_level"),
-          (_in_set("plans_have_a_goal", "plan_parent_level", ("goal",), "every plan has a goal"),)),
-    Check("completeness", "no_completeness_anomalies",
-          "The extractor's own self-check found nothing missing (no anomaly of kind 'completeness').",
-          _anomalies,
-          (Expect("no_completeness_anomalies", "ExpectColumnValuesToNotBeInSet",
-                  {"column": "anomaly_kind", "value_set": ["completeness"]}, "critical",
-                  "no anomaly of kind completeness"),)),
+    Check(
+        "completeness",
+        "tables_match_markers",
+        "Per document: tables extracted (distinct table_no in budget_lines + staffing_lines) = table markers "
+        "counted in the text layer (documents.table_markers).",
+        _tables_vs_markers,
+        (
+            _between(
+                "tables_match_markers",
+                "tables_minus_markers",
+                0,
+                0,
+                "tables extracted = table markers found, per document",
+            ),
+            Expect(
+                "documents_loaded",
+                "ExpectColumnUniqueValueCountToBeBetween",
+                {"column": "document", "min_value": 1},
+                "critical",
+                "at least one document is loaded (observed: the number of documents)",
+            ),
+        ),
+    ),
+    Check(
+        "completeness",
+        "budget_tables_have_six_rows",
+        "Every budget table has its six rows (Exploitatie/Investering/Financiering × Uitgaven/Ontvangsten).",
+        _budget_rows,
+        (_between("budget_tables_have_six_rows", "budget_rows", 6, 6, "six rows per budget table"),),
+    ),
+    Check(
+        "completeness",
+        "blocks_have_a_budget_table",
+        "Every block has exactly one budget table (2021 District09 goals: none).",
+        _blocks_have_budget_table,
+        (
+            _between(
+                "blocks_have_a_budget_table",
+                "budget_tables_vs_expected",
+                0,
+                0,
+                "one budget table per block (none for goals in layouts without goal tables)",
+            ),
+        ),
+    ),
+    Check(
+        "completeness",
+        "blocks_have_a_staffing_table",
+        "In layouts with staffing tables, every block has exactly one staffing table with its VTE row.",
+        _blocks_have_staffing_table,
+        (
+            _between(
+                "blocks_have_a_staffing_table",
+                "staffing_tables",
+                1,
+                1,
+                "one staffing table (one VTE row) per block where the layout has them",
+            ),
+        ),
+    ),
+    Check(
+        "completeness",
+        "leaves_have_a_plan",
+        "Every action and project sits under an action plan.",
+        lambda cat: _hierarchy(cat, "leaves_have_a_plan", LEAF_LEVELS, "leaf_parent_level"),
+        (_in_set("leaves_have_a_plan", "leaf_parent_level", ("action_plan",), "every leaf has a plan"),),
+    ),
+    Check(
+        "completeness",
+        "plans_have_a_goal",
+        "Every action plan sits under a policy goal.",
+        lambda cat: _hierarchy(cat, "plans_have_a_goal", ("action_plan",), "plan_parent_level"),
+        (_in_set("plans_have_a_goal", "plan_parent_level", ("goal",), "every plan has a goal"),),
+    ),
+    Check(
+        "completeness",
+        "no_completeness_anomalies",
+        "The extractor's own self-check found nothing missing (no anomaly of kind 'completeness').",
+        _anomalies,
+        (
+            Expect(
+                "no_completeness_anomalies",
+                "ExpectColumnValuesToNotBeInSet",
+                {"column": "anomaly_kind", "value_set": ["completeness"]},
+                "critical",
+                "no anomaly of kind completeness",
+            ),
+        ),
+    ),
     # 2 cell consistency
-    Check("cell_consistency", "percentages_match_ratios",
-          "Every printed percentage equals the ratio of its two printed amounts within 0,1 point, with "
-          "interval arithmetic for the rounding of the amounts (extract/tables.py percentage_consistent); "
-          "a zero base prints 0,0%.",
-          _percentages,
-          (Expect("percentages_match_ratios", "ExpectColumnValuesToBeInSet",
-                  {"column": "percentage_consistent", "value_set": [True]}, "critical",
-                  "every printed % = its recomputed ratio (within rounding)"),)),
-    Check("cell_consistency", "amounts_are_whole_euros",
-          "Amount cells are printed as whole euros (Belgian thousands separators) and stored as printed.",
-          lambda cat: _cell_shapes(cat, "amounts_are_whole_euros", "A", "amount_cell", "a whole-euro amount"),
-          (_in_set("amounts_are_whole_euros", "amount_cell", ("ok",), "amounts are integers, stored as printed"),)),
-    Check("cell_consistency", "fte_have_two_decimals",
-          "VTE cells are printed with two decimals and stored as printed.",
-          lambda cat: _cell_shapes(cat, "fte_have_two_decimals", "F", "fte_cell", "an FTE with two decimals"),
-          (_in_set("fte_have_two_decimals", "fte_cell", ("ok",), "FTE have two decimals, stored as printed"),)),
-    Check("cell_consistency", "percentages_have_one_decimal",
-          "Percentage cells are printed with one decimal and a % sign and stored as printed.",
-          lambda cat: _cell_shapes(cat, "percentages_have_one_decimal", "P", "pct_cell", "a percentage with one decimal"),
-          (_in_set("percentages_have_one_decimal", "pct_cell", ("ok",), "percentages have one decimal"),)),
-    Check("cell_consistency", "null_cells_are_reported",
-          "A cell left null (not printed) is explained by a missing_cell / row_unreadable anomaly on its line.",
-          _null_cells_reported,
-          (_in_set("null_cells_are_reported", "null_cell_reported", ("reported",), "no silent null cell"),)),
+    Check(
+        "cell_consistency",
+        "percentages_match_ratios",
+        "Every printed percentage equals the ratio of its two printed amounts within 0,1 point, with "
+        "interval arithmetic for the rounding of the amounts (extract/tables.py percentage_consistent); "
+        "a zero base prints 0,0%.",
+        _percentages,
+        (
+            Expect(
+                "percentages_match_ratios",
+                "ExpectColumnValuesToBeInSet",
+                {"column": "percentage_consistent", "value_set": [True]},
+                "critical",
+                "every printed % = its recomputed ratio (within rounding)",
+            ),
+        ),
+    ),
+    Check(
+        "cell_consistency",
+        "amounts_are_whole_euros",
+        "Amount cells are printed as whole euros (Belgian thousands separators) and stored as printed.",
+        lambda cat: _cell_shapes(cat, "amounts_are_whole_euros", "A", "amount_cell", "a whole-euro amount"),
+        (_in_set("amounts_are_whole_euros", "amount_cell", ("ok",), "amounts are integers, stored as printed"),),
+    ),
+    Check(
+        "cell_consistency",
+        "fte_have_two_decimals",
+        "VTE cells are printed with two decimals and stored as printed.",
+        lambda cat: _cell_shapes(cat, "fte_have_two_decimals", "F", "fte_cell", "an FTE with two decimals"),
+        (_in_set("fte_have_two_decimals", "fte_cell", ("ok",), "FTE have two decimals, stored as printed"),),
+    ),
+    Check(
+        "cell_consistency",
+        "percentages_have_one_decimal",
+        "Percentage cells are printed with one decimal and a % sign and stored as printed.",
+        lambda cat: _cell_shapes(cat, "percentages_have_one_decimal", "P", "pct_cell", "a percentage with one decimal"),
+        (_in_set("percentages_have_one_decimal", "pct_cell", ("ok",), "percentages have one decimal"),),
+    ),
+    Check(
+        "cell_consistency",
+        "null_cells_are_reported",
+        "A cell left null (not printed) is explained by a missing_cell / row_unreadable anomaly on its line.",
+        _null_cells_reported,
+        (_in_set("null_cells_are_reported", "null_cell_reported", ("reported",), "no silent null cell"),),
+    ),
     # 3 reconciliation
-    Check("reconciliation", "parents_match_children",
-          "Each parent's printed value (plan vs Σ leaves; goal vs Σ plans, 2024) per metric (category × "
-          "direction × budget/actual/actual_prev, VTE plan/paid/paid_prev) within ½ unit × (n+1). Gaps are "
-          "the report's own inconsistencies: WARN, with location and size.",
-          _reconciliation,
-          (_in_set("parents_match_children", "status", PASSING_STATUSES,
-                   "printed parent = Σ children within rounding (gaps are WARN)", "warning"),
-           Expect("parent_cells_printed", "ExpectColumnValuesToNotBeInSet",
-                  {"column": "status", "value_set": ["not_printed"]}, "warning",
-                  "parent and child cells printed (a cell missing from the source: WARN)"),
-           Expect("reconciliation_pass_rate", "ExpectColumnMeanToBeBetween",
-                  {"column": "within_tolerance", "min_value": 0.9, "max_value": 1.0}, "warning",
-                  "share of printed parent cells within rounding tolerance (observed: the pass rate)")),
-          extra_columns=("parent_code", "parent_level", "metric", "category", "direction", "metric_label",
-                         "printed", "printed_raw", "children_sum", "n_children", "difference", "tolerance",
-                         "status", "children_not_printed")),
-    Check("reconciliation", "rpt_reconciliation_agrees",
-          "marts.rpt_reconciliation classifies every parent × metric as the raw computation does.",
-          _reconciliation_vs_mart,
-          (_in_set("rpt_reconciliation_agrees", "mart_agreement", ("agrees",),
-                   "marts.rpt_reconciliation = reconciliation from raw"),),
-          marts=True),
+    Check(
+        "reconciliation",
+        "parents_match_children",
+        "Each parent's printed value (plan vs Σ leaves; goal vs Σ plans, 2024) per metric (category × "
+        "direction × budget/actual/actual_prev, VTE plan/paid/paid_prev) within ½ unit × (n+1). Gaps are "
+        "the report's own inconsistencies: WARN, with location and size.",
+        _reconciliation,
+        (
+            _in_set(
+                "parents_match_children",
+                "status",
+                PASSING_STATUSES,
+                "printed parent = Σ children within rounding (gaps are WARN)",
+                "warning",
+            ),
+            Expect(
+                "parent_cells_printed",
+                "ExpectColumnValuesToNotBeInSet",
+                {"column": "status", "value_set": ["not_printed"]},
+                "warning",
+                "parent and child cells printed (a cell missing from the source: WARN)",
+            ),
+            Expect(
+                "reconciliation_pass_rate",
+                "ExpectColumnMeanToBeBetween",
+                {"column": "within_tolerance", "min_value": 0.9, "max_value": 1.0},
+                "warning",
+                "share of printed parent cells within rounding tolerance (observed: the pass rate)",
+            ),
+        ),
+        extra_columns=(
+            "parent_code",
+            "parent_level",
+            "metric",
+            "category",
+            "direction",
+            "metric_label",
+            "printed",
+            "printed_raw",
+            "children_sum",
+            "n_children",
+            "difference",
+            "tolerance",
+            "status",
+            "children_not_printed",
+        ),
+    ),
+    Check(
+        "reconciliation",
+        "rpt_reconciliation_agrees",
+        "marts.rpt_reconciliation classifies every parent × metric as the raw computation does.",
+        _reconciliation_vs_mart,
+        (
+            _in_set(
+                "rpt_reconciliation_agrees",
+                "mart_agreement",
+                ("agrees",),
+                "marts.rpt_reconciliation = reconciliation from raw",
+            ),
+        ),
+        marts=True,
+    ),
     # 4 conservation
-    Check("conservation", "conformed_facts_conserve_raw_leaves",
-          "Σ marts.fct_spending (budget, actual, actual_prev) = Σ raw leaf budget lines, per plan × category × "
-          "direction and per document × category × direction, exactly.",
-          _conservation,
-          (_in_set("conformed_facts_conserve_raw_leaves", "conserved", ("equal",),
-                   "conformed facts sum to the raw leaf facts, exactly"),),
-          marts=True),
+    Check(
+        "conservation",
+        "conformed_facts_conserve_raw_leaves",
+        "Σ marts.fct_spending (budget, actual, actual_prev) = Σ raw leaf budget lines, per plan × category × "
+        "direction and per document × category × direction, exactly.",
+        _conservation,
+        (
+            _in_set(
+                "conformed_facts_conserve_raw_leaves",
+                "conserved",
+                ("equal",),
+                "conformed facts sum to the raw leaf facts, exactly",
+            ),
+        ),
+        marts=True,
+    ),
     # 5 semantics
-    Check("semantics", "no_staffing_value_where_not_reported",
-          "Where the report prints no staffing table, staffing values are null (not reported), never 0.",
-          _staffing_not_reported,
-          (Expect("no_staffing_value_where_not_reported", "ExpectColumnValuesToBeNull",
-                  {"column": "fte_where_not_reported"}, "critical", "not reported is null, not 0"),)),
-    Check("semantics", "keys_unique", "Keys are unique: raw natural keys and the marts' surrogate keys.",
-          _keys,
-          (_between("keys_unique", "key_occurrences", 1, 1, "every key occurs once"),)),
-    Check("semantics", "table_rows_belong_to_a_block", "Every table row refers to a block of its document.",
-          _lines_belong_to_nodes,
-          (_in_set("table_rows_belong_to_a_block", "belongs_to_block", ("ok",), "no orphan table rows"),)),
-    Check("semantics", "printed_values_unchanged",
-          "Printed values reach the marts unchanged: fct_spending_reported / fct_staffing_reported = raw "
-          "rows (strings and parsed values), fct_spending leaf amounts = raw leaf amounts.",
-          _printed_unchanged,
-          (_in_set("printed_values_unchanged", "printed_check", ("unchanged",), "printed values unchanged raw → marts"),),
-          marts=True),
+    Check(
+        "semantics",
+        "no_staffing_value_where_not_reported",
+        "Where the report prints no staffing table, staffing values are null (not reported), never 0.",
+        _staffing_not_reported,
+        (
+            Expect(
+                "no_staffing_value_where_not_reported",
+                "ExpectColumnValuesToBeNull",
+                {"column": "fte_where_not_reported"},
+                "critical",
+                "not reported is null, not 0",
+            ),
+        ),
+    ),
+    Check(
+        "semantics",
+        "keys_unique",
+        "Keys are unique: raw natural keys and the marts' surrogate keys.",
+        _keys,
+        (_between("keys_unique", "key_occurrences", 1, 1, "every key occurs once"),),
+    ),
+    Check(
+        "semantics",
+        "table_rows_belong_to_a_block",
+        "Every table row refers to a block of its document.",
+        _lines_belong_to_nodes,
+        (_in_set("table_rows_belong_to_a_block", "belongs_to_block", ("ok",), "no orphan table rows"),),
+    ),
+    Check(
+        "semantics",
+        "printed_values_unchanged",
+        "Printed values reach the marts unchanged: fct_spending_reported / fct_staffing_reported = raw "
+        "rows (strings and parsed values), fct_spending leaf amounts = raw leaf amounts.",
+        _printed_unchanged,
+        (_in_set("printed_values_unchanged", "printed_check", ("unchanged",), "printed values unchanged raw → marts"),),
+        marts=True,
+    ),
 )
 
 

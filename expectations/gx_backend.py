@@ -14,6 +14,7 @@ itself), so GX fetches nothing: older GX showed "Observed: N/A"; GX 1.24 raises
 connection for the in-process databases it knows (SQLite, …): `_enable_duckdb_persisted_connection`
 puts DuckDB on that list, and tests/test_expectations.py asserts that observed values are numbers.
 """
+
 from __future__ import annotations
 
 import logging
@@ -96,14 +97,18 @@ def _context_config(docs_dir: Path | None) -> DataContextConfig:
         docs_dir.mkdir(parents=True, exist_ok=True)
         config.stores[config.validation_results_store_name] = {
             "class_name": "ValidationResultsStore",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                              "base_directory": str(docs_dir / RESULTS_FOLDER)},
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs_dir / RESULTS_FOLDER),
+            },
         }
-        config.data_docs_sites = {DOCS_SITE: {
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        }}
+        config.data_docs_sites = {
+            DOCS_SITE: {
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        }
     return config
 
 
@@ -111,27 +116,40 @@ def _validate_one(context, source, plan, docs_dir: Path | None, run_id):
     asset = source.add_query_asset(name=plan.suite, query=plan.query)
     batch = asset.add_batch_definition_whole_table("all rows")
     note = plan.meta.get("note")  # a non-blocking suite: what its "Failed" means, on its pages of the Data Docs
-    suite = context.suites.add(gx.ExpectationSuite(
-        name=plan.suite, meta=plan.meta,
-        notes=f"A failed expectation of this suite is a WARN ({note}), as in the terminal, the Dagster UI and the overview report." if note else None))
+    suite = context.suites.add(
+        gx.ExpectationSuite(
+            name=plan.suite,
+            meta=plan.meta,
+            notes=f"A failed expectation of this suite is a WARN ({note}), as in the terminal, the Dagster UI and the overview report."
+            if note
+            else None,
+        )
+    )
     for check, spec in plan.expectations:
         cls = getattr(gxe, spec.type)
         warn = f"WARN if unmet ({note}). " if note and spec.severity == "warning" else ""
-        suite.add_expectation(cls(
-            **spec.kwargs,
-            severity=spec.severity,
-            description=(warn + (spec.description or "")) or None,
-            meta={"check": check, "expectation": spec.name},
-        ))
+        suite.add_expectation(
+            cls(
+                **spec.kwargs,
+                severity=spec.severity,
+                description=(warn + (spec.description or "")) or None,
+                meta={"check": check, "expectation": spec.name},
+            )
+        )
     definition = context.validation_definitions.add(gx.ValidationDefinition(name=plan.suite, data=batch, suite=suite))
     actions = [UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])] if docs_dir is not None else []
-    checkpoint = context.checkpoints.add(gx.Checkpoint(
-        name=plan.suite,
-        validation_definitions=[definition],
-        actions=actions,
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": plan.index_columns,
-                       "partial_unexpected_count": MAX_ROWS_PER_EXPECTATION},
-    ))
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=plan.suite,
+            validation_definitions=[definition],
+            actions=actions,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": plan.index_columns,
+                "partial_unexpected_count": MAX_ROWS_PER_EXPECTATION,
+            },
+        )
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         outcome = checkpoint.run(run_id=run_id)

@@ -7,6 +7,7 @@ versions GX asks for; licences in its LICENSES.md), next to the site and points 
 them. It also folds the long SQL query a validation page prints (the union of a suite's checks,
 thousands of characters) into a <details> element, so the results come first.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,19 +26,13 @@ CDN_FILES = {
     "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "js/popper.min.js",
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "css/bootstrap-table.min.css",
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "js/bootstrap-table.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js":
-        "js/bootstrap-table-filter-control.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css":
-        "css/bootstrap-table-filter-control.min.css",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css":
-        "css/bootstrap-table-filter-control.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css":
-        "css/bootstrap-datepicker.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js":
-        "js/bootstrap-datepicker.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js": "js/bootstrap-table-filter-control.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css": "css/bootstrap-table-filter-control.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css": "css/bootstrap-table-filter-control.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": "css/bootstrap-datepicker.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": "js/bootstrap-datepicker.min.js",
     "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "css/fontawesome-all.min.css",
-    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css":
-        "css/bootstrap-prefers-dark.min.css",
+    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css": "css/bootstrap-prefers-dark.min.css",
     "https://cdn.jsdelivr.net/npm/vega@5": "js/vega.min.js",
     "https://cdn.jsdelivr.net/npm/vega-lite@5": "js/vega-lite.min.js",
     "https://cdn.jsdelivr.net/npm/vega-embed@6": "js/vega-embed.min.js",
@@ -64,8 +59,10 @@ def offline_html(html: str, prefix: str) -> str:
         sql = match.group(2).strip()
         if len(sql) <= LONG_SQL or sql.startswith("<details"):
             return match.group(0)
-        return (f"{match.group(1)}<details><summary>SQL query ({len(sql):,} characters)</summary>"
-                f"<pre style=\"white-space:pre-wrap;\">{sql}</pre></details>{match.group(3)}")
+        return (
+            f"{match.group(1)}<details><summary>SQL query ({len(sql):,} characters)</summary>"
+            f'<pre style="white-space:pre-wrap;">{sql}</pre></details>{match.group(3)}'
+        )
 
     return _QUERY_CELL.sub(fold, html)
 

@@ -1,9 +1,10 @@
 """quality.quality_runs: the history of validation runs, one row per run × document (appended).
 
-    select run_at, file_name, tables_extracted, table_markers, reconciliation_pass_rate,
-           rounding_cells, gaps, anomalies_by_kind
-    from quality.quality_runs order by run_at desc;
+select run_at, file_name, tables_extracted, table_markers, reconciliation_pass_rate,
+       rounding_cells, gaps, anomalies_by_kind
+from quality.quality_runs order by run_at desc;
 """
+
 from __future__ import annotations
 
 import json
@@ -58,11 +59,18 @@ def _connect(database: Path) -> duckdb.DuckDBPyConnection:
 
 def ensure_table(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(f"create schema if not exists {SCHEMA}")
-    conn.execute(f"create table if not exists {SCHEMA}.{TABLE} ("
-                 + ", ".join(f"{name} {kind}" for name, kind, _ in COLUMNS) + ")")
-    present = {r[0] for r in conn.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-        [SCHEMA, TABLE]).fetchall()}
+    conn.execute(
+        f"create table if not exists {SCHEMA}.{TABLE} ("
+        + ", ".join(f"{name} {kind}" for name, kind, _ in COLUMNS)
+        + ")"
+    )
+    present = {
+        r[0]
+        for r in conn.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [SCHEMA, TABLE],
+        ).fetchall()
+    }
     for name, kind, _ in COLUMNS:  # history written by an older version keeps its rows
         if name not in present:
             conn.execute(f"alter table {SCHEMA}.{TABLE} add column {name} {kind}")
@@ -76,29 +84,51 @@ def record_run(database: Path, run_id: str, run_at: datetime, results: list, doc
     run_severity = max(severities.values(), key=("OK", "WARN", "ERROR").index, default="OK")
     rows = []
     by_name = {d.get("file_name"): doc_id for doc_id, d in documents.items()}
-    for document_id, doc in (documents.items() or [(None, {})]):
+    for document_id, doc in documents.items() or [(None, {})]:
         statuses = doc.get("statuses", {})
         checked = sum(statuses.get(s, 0) for s in ("exact", "rounding", "gap"))
         passed = sum(statuses.get(s, 0) for s in ("exact", "rounding"))
         failures: dict[str, int] = {}
         worst = "OK"
         for result in results:
-            mine = [f for f in result.failures
-                    if f.get("document") is not None and by_name.get(f.get("document")) == document_id]
+            mine = [
+                f
+                for f in result.failures
+                if f.get("document") is not None and by_name.get(f.get("document")) == document_id
+            ]
             if mine:
                 failures[result.suite] = len(mine)
                 for f in mine:
                     if ("OK", "WARN", "ERROR").index(f["severity"]) > ("OK", "WARN", "ERROR").index(worst):
                         worst = f["severity"]
         extracted, markers = doc.get("tables_extracted"), doc.get("table_markers")
-        rows.append([
-            run_id, run_at, document_id, doc.get("file_name"), ",".join(r.suite for r in results), run_severity, worst,
-            extracted, markers, None if extracted is None or markers is None else extracted == markers,
-            checked, passed, (passed / checked) if checked else None,
-            statuses.get("exact", 0), statuses.get("rounding", 0), statuses.get("gap", 0), statuses.get("not_printed", 0),
-            json.dumps(doc.get("gaps", [])), json.dumps(doc.get("anomalies", {})), json.dumps(failures),
-            json.dumps(severities), VERSION, str(database),
-        ])
+        rows.append(
+            [
+                run_id,
+                run_at,
+                document_id,
+                doc.get("file_name"),
+                ",".join(r.suite for r in results),
+                run_severity,
+                worst,
+                extracted,
+                markers,
+                None if extracted is None or markers is None else extracted == markers,
+                checked,
+                passed,
+                (passed / checked) if checked else None,
+                statuses.get("exact", 0),
+                statuses.get("rounding", 0),
+                statuses.get("gap", 0),
+                statuses.get("not_printed", 0),
+                json.dumps(doc.get("gaps", [])),
+                json.dumps(doc.get("anomalies", {})),
+                json.dumps(failures),
+                json.dumps(severities),
+                VERSION,
+                str(database),
+            ]
+        )
     conn = _connect(database)
     try:
         ensure_table(conn)

@@ -3,6 +3,7 @@
 The API the Dagster asset checks call; `python -m expectations` is the same for a person.
 No Great Expectations import at module level (see gx_backend.py for why it is deferred).
 """
+
 from __future__ import annotations
 
 import time
@@ -44,8 +45,10 @@ class SuiteResult:
 
 
 # What a WARN of a suite that does not block publication means: shown wherever "failed" could be read.
-NON_BLOCKING_NOTE = ("non-blocking: these are findings in the reports themselves, listed with document, page "
-                     "and line; the warehouse is still published")
+NON_BLOCKING_NOTE = (
+    "non-blocking: these are findings in the reports themselves, listed with document, page "
+    "and line; the warehouse is still published"
+)
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -58,8 +61,10 @@ def verdict(suite: str, severity: str, statistics: dict, failures: int) -> str:
     if severity == "OK" and suite == "reconciliation":
         return "OK — no gaps in the reports' own arithmetic"
     if severity == "OK":
-        return (f"OK — {statistics.get('successful_expectations', 0)} of "
-                f"{statistics.get('evaluated_expectations', 0)} expectations met")
+        return (
+            f"OK — {statistics.get('successful_expectations', 0)} of "
+            f"{statistics.get('evaluated_expectations', 0)} expectations met"
+        )
     parts = []
     if suite == "reconciliation":
         gaps, not_printed = statistics.get("gaps", 0), statistics.get("not_printed_cells", 0)
@@ -69,7 +74,9 @@ def verdict(suite: str, severity: str, statistics: dict, failures: int) -> str:
             parts.append(_count(not_printed, "cell not printed", "cells not printed"))
         failures -= gaps + not_printed
     if failures > 0 or not parts:
-        parts.append(_count(failures, "other finding" if parts else "finding", "other findings" if parts else "findings"))
+        parts.append(
+            _count(failures, "other finding" if parts else "finding", "other findings" if parts else "findings")
+        )
     if severity == "ERROR":
         tail = "blocking: not published" if BLOCKING.get(suite, True) else "not published"
     else:
@@ -155,8 +162,19 @@ def _prepare(conn: duckdb.DuckDBPyConnection, catalog: Catalog, suite: str) -> _
     errors: list[dict] = []
     rows: dict[str, int] = {}
     if not catalog.has("raw", "documents"):
-        errors.append(_failure(suite, "raw", "raw", "ERROR", None, None, None, None,
-                               "the warehouse has no raw schema (raw.documents missing): nothing to validate"))
+        errors.append(
+            _failure(
+                suite,
+                "raw",
+                "raw",
+                "ERROR",
+                None,
+                None,
+                None,
+                None,
+                "the warehouse has no raw schema (raw.documents missing): nothing to validate",
+            )
+        )
         return _Prepared(None, [], skipped, errors, rows)
     for check in checks_of(suite):
         try:
@@ -166,8 +184,19 @@ def _prepare(conn: duckdb.DuckDBPyConnection, catalog: Catalog, suite: str) -> _
             skipped.append(f"{check.name}: skipped: {reason}")
             continue
         except duckdb.Error as exc:
-            errors.append(_failure(suite, check.name, check.name, "ERROR", None, None, None, None,
-                                   f"check {check.name} could not run: {exc}".splitlines()[0]))
+            errors.append(
+                _failure(
+                    suite,
+                    check.name,
+                    check.name,
+                    "ERROR",
+                    None,
+                    None,
+                    None,
+                    None,
+                    f"check {check.name} could not run: {exc}".splitlines()[0],
+                )
+            )
             continue
         active.append((check, sql))
     if not active:
@@ -178,17 +207,24 @@ def _prepare(conn: duckdb.DuckDBPyConnection, catalog: Catalog, suite: str) -> _
     # DECIMAL → DOUBLE for GX: it converts every Decimal it serialises with a precision check
     # that inspects the call stack (seconds per suite). Whole euros are exact as doubles and
     # 0,01 VTE round-trip; the comparisons themselves are done in SQL on the DECIMAL values.
-    select = ", ".join(f'cast("{name}" as double) as "{name}"' if str(kind).upper().startswith("DECIMAL")
-                       else f'"{name}"' for name, kind, *_ in described)
+    select = ", ".join(
+        f'cast("{name}" as double) as "{name}"' if str(kind).upper().startswith("DECIMAL") else f'"{name}"'
+        for name, kind, *_ in described
+    )
     union = f"select {select} from (\n{union}\n)"
     plan = _SuitePlanSpec(
         suite=suite,
         query=union,
         expectations=[(c.name, e) for c, _sql in active for e in c.expectations],
         index_columns=columns,
-        meta={"title": SUITE_TITLES[suite], "version": VERSION, "blocking": BLOCKING[suite],
-              "checks": {c.name: c.description for c, _sql in active}, "skipped": skipped,
-              **({} if BLOCKING[suite] else {"note": NON_BLOCKING_NOTE})},
+        meta={
+            "title": SUITE_TITLES[suite],
+            "version": VERSION,
+            "blocking": BLOCKING[suite],
+            "checks": {c.name: c.description for c, _sql in active},
+            "skipped": skipped,
+            **({} if BLOCKING[suite] else {"note": NON_BLOCKING_NOTE}),
+        },
     )
     return _Prepared(plan, [c for c, _ in active], skipped, errors, rows)
 
@@ -196,6 +232,7 @@ def _prepare(conn: duckdb.DuckDBPyConnection, catalog: Catalog, suite: str) -> _
 @dataclass
 class _SuitePlanSpec:
     """What gx_backend.validate needs per suite (defined here: preparing must not import GX)."""
+
     suite: str
     query: str
     expectations: list
@@ -208,15 +245,27 @@ def _result(suite: str, prepared: _Prepared, outcome: object) -> SuiteResult:
     expectations: list[dict] = []
     gx_stats: dict = {}
     if isinstance(outcome, Exception):
-        failures.append(_failure(suite, "gx", "gx", "ERROR", None, None, None, None,
-                                 f"suite {suite} could not be validated: {type(outcome).__name__}: {outcome}"))
+        failures.append(
+            _failure(
+                suite,
+                "gx",
+                "gx",
+                "ERROR",
+                None,
+                None,
+                None,
+                None,
+                f"suite {suite} could not be validated: {type(outcome).__name__}: {outcome}",
+            )
+        )
     elif outcome is not None:
         gx_stats = dict(outcome.statistics)
         for r in outcome.results:
             expectations.append(_expectation_summary(r))
             failures.extend(_failures_of(suite, r))
-    failures.sort(key=lambda f: (f["document"] is not None, f["document"] or "", f["page"] or 0, f["line"] or 0,
-                                 f["check"] or ""))
+    failures.sort(
+        key=lambda f: (f["document"] is not None, f["document"] or "", f["page"] or 0, f["line"] or 0, f["check"] or "")
+    )
     worst = max((SEVERITY_ORDER[f["severity"]] for f in failures), default=0)
     severity = {0: "OK", 1: "WARN", 2: "ERROR"}[worst]
     blocking = BLOCKING[suite]
@@ -282,8 +331,19 @@ def _failures_of(suite: str, r) -> list[dict]:
     severity = "WARN" if _severity(config) == "warning" else "ERROR"
     raised = _raised(r.exception_info)
     if raised:
-        return [_failure(suite, check, name, "ERROR", None, None, None, None,
-                         f"expectation {name} could not be evaluated: {raised}")]
+        return [
+            _failure(
+                suite,
+                check,
+                name,
+                "ERROR",
+                None,
+                None,
+                None,
+                None,
+                f"expectation {name} could not be evaluated: {raised}",
+            )
+        ]
     if r.success:
         return []
     result = r.result or {}
@@ -291,13 +351,36 @@ def _failures_of(suite: str, r) -> list[dict]:
     if not rows:
         observed = _plain(result.get("observed_value"))
         kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id",)}
-        return [_failure(suite, check, name, severity, None, None, None, None,
-                         f"{name}: observed {observed}, expected {kwargs} (all documents)", observed_value=observed)]
+        return [
+            _failure(
+                suite,
+                check,
+                name,
+                severity,
+                None,
+                None,
+                None,
+                None,
+                f"{name}: observed {observed}, expected {kwargs} (all documents)",
+                observed_value=observed,
+            )
+        ]
     out = []
     more = (result.get("unexpected_count") or 0) - len(rows)
     if more > 0:
-        out.append(_failure(suite, check, name, severity, None, None, None, None,
-                            f"{name}: {more} more unexpected rows not listed (the first {len(rows)} are)"))
+        out.append(
+            _failure(
+                suite,
+                check,
+                name,
+                severity,
+                None,
+                None,
+                None,
+                None,
+                f"{name}: {more} more unexpected rows not listed (the first {len(rows)} are)",
+            )
+        )
     for row in rows:
         row = {k: _plain(v) for k, v in row.items() if v is not None}
         document, page, line, node = row.get("document"), row.get("page"), row.get("line"), row.get("node_id")
@@ -307,14 +390,27 @@ def _failures_of(suite: str, r) -> list[dict]:
             extra["measure"] = extra.get("metric")  # budget / actual / actual_prev / plan_fte / …
             extra["metric"] = extra.pop("metric_label", extra.get("metric"))  # category × direction × measure
             extra["sum"] = extra.get("children_sum")
-        out.append(_failure(suite, check, name, severity, document, page, line, node, message,
-                            detail=row.get("detail"), **extra))
+        out.append(
+            _failure(
+                suite, check, name, severity, document, page, line, node, message, detail=row.get("detail"), **extra
+            )
+        )
     return out
 
 
 def _failure(suite, check, expectation, severity, document, page, line, node_id, message, **extra) -> dict:
-    return {"suite": suite, "check": check, "expectation": expectation, "severity": severity,
-            "document": document, "page": page, "line": line, "node_id": node_id, "message": message, **extra}
+    return {
+        "suite": suite,
+        "check": check,
+        "expectation": expectation,
+        "severity": severity,
+        "document": document,
+        "page": page,
+        "line": line,
+        "node_id": node_id,
+        "message": message,
+        **extra,
+    }
 
 
 def _where(row: dict) -> str:
@@ -329,10 +425,12 @@ def _where(row: dict) -> str:
 def _message(check: str | None, row: dict) -> str:
     if check == "parents_match_children" and row.get("status") == "gap":
         unit = "VTE" if row.get("unit") == "FTE" else "EUR"
-        return (f"{_where(row)}: {row.get('parent_level')} {row.get('parent_code')}, {row.get('metric_label')}: "
-                f"printed {_be(row.get('printed'), unit)} but its {row.get('n_children')} children sum to "
-                f"{_be(row.get('children_sum'), unit)}: difference {_be(row.get('difference'), unit)} "
-                f"beyond the rounding tolerance {_be(row.get('tolerance'), unit, tolerance=True)}")
+        return (
+            f"{_where(row)}: {row.get('parent_level')} {row.get('parent_code')}, {row.get('metric_label')}: "
+            f"printed {_be(row.get('printed'), unit)} but its {row.get('n_children')} children sum to "
+            f"{_be(row.get('children_sum'), unit)}: difference {_be(row.get('difference'), unit)} "
+            f"beyond the rounding tolerance {_be(row.get('tolerance'), unit, tolerance=True)}"
+        )
     detail = str(row.get("detail") or row)
     node = row.get("node_id")
     return f"{_where(row)}: {node + ': ' if node and node not in detail else ''}{detail}"
@@ -365,8 +463,12 @@ def _reconciliation_statistics(failures: list[dict], expectations: list[dict]) -
     for gap in gaps:
         by_document[gap["document"]] = by_document.get(gap["document"], 0) + 1
     rate = next((e["observed_value"] for e in expectations if e["name"] == "reconciliation_pass_rate"), None)
-    return {"gaps": len(gaps), "gaps_by_document": by_document, "not_printed_cells": len(not_printed),
-            "pass_rate": rate}
+    return {
+        "gaps": len(gaps),
+        "gaps_by_document": by_document,
+        "not_printed_cells": len(not_printed),
+        "pass_rate": rate,
+    }
 
 
 def _document_statistics(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, dict]:
@@ -379,8 +481,14 @@ def _document_statistics(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> d
     for document_id, file_name, extracted, markers in conn.execute(
         f"select document_id, document, tables_extracted, table_markers from ({_tables_vs_markers(catalog)})"
     ).fetchall():
-        documents[document_id] = {"file_name": file_name, "tables_extracted": extracted, "table_markers": markers,
-                                  "statuses": {}, "anomalies": {}, "gaps": []}
+        documents[document_id] = {
+            "file_name": file_name,
+            "tables_extracted": extracted,
+            "table_markers": markers,
+            "statuses": {},
+            "anomalies": {},
+            "gaps": [],
+        }
     for document_id, status, n in conn.execute(
         f"select document_id, status, count(*) from ({reconciliation_sql(catalog)}) group by all"
     ).fetchall():
@@ -389,9 +497,18 @@ def _document_statistics(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> d
         f"""select document_id, parent_code, metric_label, printed, children_sum, difference, tolerance, page, line
             from ({reconciliation_sql(catalog)}) where status = 'gap' order by page, line, metric_label"""
     ).fetchall():
-        documents[row[0]]["gaps"].append({
-            "parent_code": row[1], "metric": row[2], "printed": _plain(row[3]), "sum": _plain(row[4]),
-            "difference": _plain(row[5]), "tolerance": _plain(row[6]), "page": row[7], "line": row[8]})
+        documents[row[0]]["gaps"].append(
+            {
+                "parent_code": row[1],
+                "metric": row[2],
+                "printed": _plain(row[3]),
+                "sum": _plain(row[4]),
+                "difference": _plain(row[5]),
+                "tolerance": _plain(row[6]),
+                "page": row[7],
+                "line": row[8],
+            }
+        )
     for document_id, kind, n in conn.execute(
         f"select document_id, kind, count(*) from {catalog.raw('anomalies')} group by all order by all"
     ).fetchall():

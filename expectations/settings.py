@@ -2,6 +2,7 @@
 
 Kept free of heavy imports (no Dagster, no GX): `import expectations` must stay fast.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ Each file is extracted on its own: a bad file, or a report refused by the accept
 (`extract/acceptance.py`, the pipeline's too), gets a clear error (file and reason) on
 stderr and a non-zero exit code, and the other files are still processed.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -8,6 +8,7 @@ without its years. Everything else (a block without a code or a table, a title o
 that reads oddly) is an anomaly that travels with the rows. The CLI and the pipeline both ask
 this module, so they decide alike.
 """
+
 from __future__ import annotations
 
 from . import contents, grammar
@@ -43,7 +44,11 @@ def _label_problem(row) -> str | None:
     words = row.label_printed.split()
     labels = [grammar.match_label(w, grammar.CATEGORIES) or grammar.match_label(w, grammar.DIRECTIONS) for w in words]
     printed = [label.canonical if label else None for label in labels]
-    expected = [[row.category, row.direction]] if row.direction == grammar.DIRECTIONS[0] else [[row.direction], [row.category, row.direction]]
+    expected = (
+        [[row.category, row.direction]]
+        if row.direction == grammar.DIRECTIONS[0]
+        else [[row.direction], [row.category, row.direction]]
+    )
     if printed in expected:
         return None
     wanted = " ".join(word.capitalize() for word in expected[0])

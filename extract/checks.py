@@ -4,6 +4,7 @@ reordering of the text.
 The marker count comes straight from the text layer with a tolerant pattern, not from the
 parser, so that a parser bug that skips a table shows up as a mismatch.
 """
+
 from __future__ import annotations
 
 import re
@@ -50,7 +51,13 @@ def completeness_issues(result: ParseResult, markers: int, layout: str) -> list[
     orphan_tables = sum(1 for i in result.issues if i.kind == "completeness" and "table" in i.detail)
     if len(tables) != markers:
         kind = "completeness" if len(tables) < markers else "structure"
-        issues.append(Issue(kind, f"{len(tables)} tables extracted, {markers} table markers in the text ({orphan_tables} orphaned)", None))
+        issues.append(
+            Issue(
+                kind,
+                f"{len(tables)} tables extracted, {markers} table markers in the text ({orphan_tables} orphaned)",
+                None,
+            )
+        )
     for block in result.blocks:
         if block.level in ("action", "project") and (block.parent is None or block.parent.level != "action_plan"):
             issues.append(Issue("structure", f"{block.node_id} has no action plan", block.line, block.node_id))
@@ -80,12 +87,20 @@ def percentage_issues(result: ParseResult) -> list[Issue]:
 
 # Bidirectional controls reorder what a reader sees ("Trojan Source"): a title printed with a
 # RIGHT-TO-LEFT OVERRIDE shows other words than its characters say. Kept as printed, recorded.
-BIDI_CONTROLS = {"\u061c": "ARABIC LETTER MARK", "\u200e": "LEFT-TO-RIGHT MARK", "\u200f": "RIGHT-TO-LEFT MARK",
-                 "\u202a": "LEFT-TO-RIGHT EMBEDDING", "\u202b": "RIGHT-TO-LEFT EMBEDDING",
-                 "\u202c": "POP DIRECTIONAL FORMATTING", "\u202d": "LEFT-TO-RIGHT OVERRIDE",
-                 "\u202e": "RIGHT-TO-LEFT OVERRIDE", "\u2066": "LEFT-TO-RIGHT ISOLATE",
-                 "\u2067": "RIGHT-TO-LEFT ISOLATE", "\u2068": "FIRST STRONG ISOLATE",
-                 "\u2069": "POP DIRECTIONAL ISOLATE"}
+BIDI_CONTROLS = {
+    "\u061c": "ARABIC LETTER MARK",
+    "\u200e": "LEFT-TO-RIGHT MARK",
+    "\u200f": "RIGHT-TO-LEFT MARK",
+    "\u202a": "LEFT-TO-RIGHT EMBEDDING",
+    "\u202b": "RIGHT-TO-LEFT EMBEDDING",
+    "\u202c": "POP DIRECTIONAL FORMATTING",
+    "\u202d": "LEFT-TO-RIGHT OVERRIDE",
+    "\u202e": "RIGHT-TO-LEFT OVERRIDE",
+    "\u2066": "LEFT-TO-RIGHT ISOLATE",
+    "\u2067": "RIGHT-TO-LEFT ISOLATE",
+    "\u2068": "FIRST STRONG ISOLATE",
+    "\u2069": "POP DIRECTIONAL ISOLATE",
+}
 _BIDI = re.compile("[" + "".join(BIDI_CONTROLS) + "]")
 
 
@@ -96,6 +111,12 @@ def bidi_control_issues(lines: list[Line]) -> list[Issue]:
         found = sorted(set(_BIDI.findall(line.text)))
         if found:
             names = ", ".join(f"U+{ord(c):04X} {BIDI_CONTROLS[c]}" for c in found)
-            issues.append(Issue("bidi_control", f"bidirectional control character(s) {names} kept as printed: "
-                                "a reader may see this text in another order than it is stored", line))
+            issues.append(
+                Issue(
+                    "bidi_control",
+                    f"bidirectional control character(s) {names} kept as printed: "
+                    "a reader may see this text in another order than it is stored",
+                    line,
+                )
+            )
     return issues

@@ -4,6 +4,7 @@
 candidate (a PDF) is from a reference (the report's text dump), field by field, and whether
 each difference is flagged by an anomaly of the candidate: silent damage is the defect.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,21 @@ from .grammar import collapse
 
 LINEAGE = {"document_id", "page", "line", "raw_text", "table_no"}
 COMPARED = ("nodes", "budget_lines", "staffing_lines", "texts")
-NODE_FIELDS = ("code", "level", "parent_node_id", "title", "service", "entity", "status", "phase",
-               "period_start", "period_end", "owner", "header_lost", "position")
+NODE_FIELDS = (
+    "code",
+    "level",
+    "parent_node_id",
+    "title",
+    "service",
+    "entity",
+    "status",
+    "phase",
+    "period_start",
+    "period_end",
+    "owner",
+    "header_lost",
+    "position",
+)
 CELL_FIELDS = {
     "budget_lines": ("budget_raw", "actual_raw", "execution_pct_raw", "actual_prev_raw", "change_pct_raw"),
     "staffing_lines": ("plan_raw", "paid_raw", "paid_pct_raw", "paid_prev_raw", "change_pct_raw"),
@@ -67,6 +81,7 @@ class Difference:
 @dataclass
 class Comparison:
     """Shares of the reference found equal in the candidate, and the differences."""
+
     counts: dict[str, list[int]] = field(default_factory=dict)  # measure -> [equal, of]
     text_words: list[int] = field(default_factory=lambda: [0, 0])  # [matched words, max(words) summed per node]
     differences: list[Difference] = field(default_factory=list)
@@ -87,7 +102,10 @@ class Comparison:
     def summary(self) -> str:
         measures = ("budget_rows", "budget_cells", "staffing_rows", "staffing_cells", "nodes", "title", "service")
         parts = [f"{m} {self.share(m):.2%}" for m in measures]
-        return ", ".join(parts) + f", text {self.text_ratio:.4f}, {len(self.differences)} differences ({len(self.silent)} silent)"
+        return (
+            ", ".join(parts)
+            + f", text {self.text_ratio:.4f}, {len(self.differences)} differences ({len(self.silent)} silent)"
+        )
 
 
 def compare(reference: Extraction, candidate: Extraction) -> Comparison:
@@ -114,8 +132,12 @@ def _bump(result: Comparison, measure: str, equal: bool) -> None:
 
 
 def _compare_nodes(reference, candidate, result, flagged) -> None:
-    theirs = {row["node_id"]: row for row in without_space_after_hyphens([asdict(n) for n in candidate.tables["nodes"]])}
-    for node, mine in zip(reference.tables["nodes"], without_space_after_hyphens([asdict(n) for n in reference.tables["nodes"]])):
+    theirs = {
+        row["node_id"]: row for row in without_space_after_hyphens([asdict(n) for n in candidate.tables["nodes"]])
+    }
+    for node, mine in zip(
+        reference.tables["nodes"], without_space_after_hyphens([asdict(n) for n in reference.tables["nodes"]])
+    ):
         other = theirs.get(node.node_id)
         _bump(result, "nodes", other is not None)
         for name in NODE_FIELDS:
@@ -124,8 +146,9 @@ def _compare_nodes(reference, candidate, result, flagged) -> None:
                 _bump(result, name, same)
             _bump(result, "node_fields", same)
             if not same:
-                result.differences.append(Difference("nodes", node.node_id, name, mine[name], other and other[name],
-                                                     node.node_id in flagged))
+                result.differences.append(
+                    Difference("nodes", node.node_id, name, mine[name], other and other[name], node.node_id in flagged)
+                )
 
 
 def _row_key(table: str, row: dict) -> tuple:
@@ -147,7 +170,9 @@ def _compare_table_rows(reference, candidate, table, measure, result, flagged) -
             _bump(result, f"{measure}_cells", same)
             if not same:
                 key = f"{row.node_id} {mine.get('category') or ''} {mine.get('direction') or ''}".strip()
-                result.differences.append(Difference(table, key, name, mine[name], other and other[name], row.node_id in flagged))
+                result.differences.append(
+                    Difference(table, key, name, mine[name], other and other[name], row.node_id in flagged)
+                )
 
 
 def _words_per_node(extraction: Extraction) -> dict[str, list[str]]:
@@ -169,4 +194,6 @@ def _compare_texts(reference, candidate, result, flagged) -> None:
         if a != b:
             missing = [w for w in a if w not in set(b)][:6]
             extra = [w for w in b if w not in set(a)][:6]
-            result.differences.append(Difference("texts", node, "words", " ".join(missing), " ".join(extra), node in flagged))
+            result.differences.append(
+                Difference("texts", node, "words", " ".join(missing), " ".join(extra), node in flagged)
+            )

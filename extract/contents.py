@@ -15,6 +15,7 @@ Pages cut from the end of a file whose numbering prints no total leave no gap in
 witness; there the last plan is the witness: its printed total then exceeds what its leaves
 add up to (`missing_tail`), in the budget and the actual column alike.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,9 @@ PAGES_MISSING = "pages_missing"  # the printed page numbering has a gap, a repea
 KINDS = (TOC_ENTRY_MISSING, PAGES_MISSING)
 
 # "Pagina 3", "blz. 3/94", "page 3 of 9", "p. 3", anywhere in an edge line (a footer may carry the title too).
-LABELLED_NUMBER = re.compile(r"\b(?:pagina|blz|page|p)\.?\s*(?P<n>\d{1,4})(?:\s*(?:/|van|of)\s*(?P<total>\d{1,4}))?\b", re.I)
+LABELLED_NUMBER = re.compile(
+    r"\b(?:pagina|blz|page|p)\.?\s*(?P<n>\d{1,4})(?:\s*(?:/|van|of)\s*(?P<total>\d{1,4}))?\b", re.I
+)
 # A bare page number, alone on its line: "3", "- 3 -", "3 / 94".
 BARE_NUMBER = re.compile(r"^[-–]?\s*(?P<n>\d{1,4})\s*[-–]?(?:\s*/\s*(?P<total>\d{1,4}))?$")
 EDGE_LINES = 2  # a running footer or header sits in the first or last two lines of a page
@@ -59,7 +62,9 @@ def printed_page_numbers(pages: list[list]) -> dict[int, PageNumber]:
             distance = line.top if from_top else line.page_height - line.bottom
             key = (re.sub(r"\d+", "#", " ".join(line.text.split())).lower(), from_top, round(distance))
             total = match.group("total")
-            candidates.setdefault(key, {}).setdefault(line.page, PageNumber(int(match.group("n")), int(total) if total else None))
+            candidates.setdefault(key, {}).setdefault(
+                line.page, PageNumber(int(match.group("n")), int(total) if total else None)
+            )
     if not candidates:
         return {}
     numbering = max(candidates.values(), key=len)
@@ -82,16 +87,24 @@ def numbering_problems(numbering: dict[int, PageNumber], page_count: int) -> lis
     first = pages[0]
     lead = numbering[first].printed - first  # numbered from the first page on: the file starts later
     if lead > 0:
-        problems.append(f"printed page{_span(1, lead)} missing at the start (page {first} of the file prints {numbering[first].printed})"
-                        if first == 1 else f"{lead} printed pages missing before page {first} of the file")
+        problems.append(
+            f"printed page{_span(1, lead)} missing at the start (page {first} of the file prints {numbering[first].printed})"
+            if first == 1
+            else f"{lead} printed pages missing before page {first} of the file"
+        )
     for a, b in zip(pages, pages[1:]):
         n, m = numbering[a].printed, numbering[b].printed
         if m <= n:
-            problems.append(f"printed page {m} repeats or runs backwards (page {a} of the file prints {n}, page {b} prints {m})")
+            problems.append(
+                f"printed page {m} repeats or runs backwards (page {a} of the file prints {n}, page {b} prints {m})"
+            )
         elif m - n > b - a:
             missing = m - n - (b - a)
-            problems.append(f"printed page{_span(n + 1, m - 1)} missing (page {a} of the file prints {n}, page {b} prints {m})"
-                            if b == a + 1 else f"{missing} printed pages missing between printed pages {n} and {m}")
+            problems.append(
+                f"printed page{_span(n + 1, m - 1)} missing (page {a} of the file prints {n}, page {b} prints {m})"
+                if b == a + 1
+                else f"{missing} printed pages missing between printed pages {n} and {m}"
+            )
     last = pages[-1]
     totals = Counter(p.total for p in numbering.values() if p.total)
     total = totals.most_common(1)[0][0] if totals else None
@@ -110,13 +123,21 @@ def missing_toc_entries(toc: dict[str, str], codes_read: set[str]) -> list[str]:
     return [code for code in toc if code not in codes_read]
 
 
-def contents_issues(toc: dict[str, str], codes_read: set[str], numbering: dict[int, PageNumber], page_count: int | None) -> list[Issue]:
+def contents_issues(
+    toc: dict[str, str], codes_read: set[str], numbering: dict[int, PageNumber], page_count: int | None
+) -> list[Issue]:
     """Anomalies for a report that is not whole: TOC entries not read, printed pages missing."""
     issues = []
     missing = missing_toc_entries(toc, codes_read)
     if missing:
-        issues.append(Issue(TOC_ENTRY_MISSING, f"the table of contents lists {len(missing)} of {len(toc)} goals and plans "
-                                               f"that are not in the report: {', '.join(missing)}", None))
+        issues.append(
+            Issue(
+                TOC_ENTRY_MISSING,
+                f"the table of contents lists {len(missing)} of {len(toc)} goals and plans "
+                f"that are not in the report: {', '.join(missing)}",
+                None,
+            )
+        )
     for problem in numbering_problems(numbering, page_count or 0):
         issues.append(Issue(PAGES_MISSING, problem, None))
     return issues
@@ -133,10 +154,17 @@ def missing_tail(tables: dict[str, list], layout: str) -> str | None:
     if not plans:
         return None
     last = plans[-1].node_id
-    short = [tuple(r.metric.rsplit("/", 1)) for r in reconcile(tables, layout)
-             if r.parent == last and r.status == "gap" and r.difference > 0]
-    lines = {line for line, metric in short if metric == "budget"} & {line for line, metric in short if metric == "actual"}
+    short = [
+        tuple(r.metric.rsplit("/", 1))
+        for r in reconcile(tables, layout)
+        if r.parent == last and r.status == "gap" and r.difference > 0
+    ]
+    lines = {line for line, metric in short if metric == "budget"} & {
+        line for line, metric in short if metric == "actual"
+    }
     if not lines:
         return None
-    return (f"the last plan {last} prints more than its leaves add up to ({', '.join(sorted(lines))}: budget and actual): "
-            f"the pages after its last leaf read seem missing")
+    return (
+        f"the last plan {last} prints more than its leaves add up to ({', '.join(sorted(lines))}: budget and actual): "
+        f"the pages after its last leaf read seem missing"
+    )

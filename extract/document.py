@@ -1,4 +1,5 @@
 """One report file in, all its raw tables out: the pure core behind the CLI and the assets."""
+
 from __future__ import annotations
 
 import hashlib
@@ -32,7 +33,9 @@ class Source:
     pages: int | None
     format: str  # 'pdf' or 'text'
     furniture: list[tuple[str, int]]  # running headers/footers removed: (text, times)
-    glyphs: list[tuple[str, str | None, int]] = field(default_factory=list)  # private-use glyphs: (char, letters, times)
+    glyphs: list[tuple[str, str | None, int]] = field(
+        default_factory=list
+    )  # private-use glyphs: (char, letters, times)
     page_numbers: dict[int, PageNumber] = field(default_factory=dict)  # PDF only: physical page -> number printed on it
 
 
@@ -95,12 +98,30 @@ def extract_source(source: Source, path: Path, document_id: str) -> Extraction:
     layout = detect_layout(result)
     _check_codes(result, layout, path)
     markers = count_table_markers(lines)
-    furniture = [Issue("page_furniture_removed", f"running header/footer removed from {times} pages: {text!r}", None) for text, times in source.furniture]
-    furniture += [Issue("glyph_recovered" if letters else "glyph_unmapped",
-                        f"private-use glyph U+{ord(char):04X} in {times} words " + (f"read as {letters!r} (the letters that make them words of the document)" if letters else "left as printed: no reading makes them words"), None)
-                  for char, letters, times in source.glyphs]
-    issues = (furniture + result.issues + completeness_issues(result, markers, layout) + percentage_issues(result)
-              + bidi_control_issues(lines))
+    furniture = [
+        Issue("page_furniture_removed", f"running header/footer removed from {times} pages: {text!r}", None)
+        for text, times in source.furniture
+    ]
+    furniture += [
+        Issue(
+            "glyph_recovered" if letters else "glyph_unmapped",
+            f"private-use glyph U+{ord(char):04X} in {times} words "
+            + (
+                f"read as {letters!r} (the letters that make them words of the document)"
+                if letters
+                else "left as printed: no reading makes them words"
+            ),
+            None,
+        )
+        for char, letters, times in source.glyphs
+    ]
+    issues = (
+        furniture
+        + result.issues
+        + completeness_issues(result, markers, layout)
+        + percentage_issues(result)
+        + bidi_control_issues(lines)
+    )
     # Whole reports only: the report's own TOC and page numbering against what was read.
     read = {b.code for b in result.blocks if b.code and b.level in ("goal", "action_plan")}
     issues += contents_issues(result.front.toc, read, source.page_numbers, source.pages)
@@ -140,43 +161,91 @@ def _check_codes(result: ParseResult, layout: str, path: Path) -> None:
     for block in result.blocks:
         if block.code and block.level in ("action", "project") and grammar.leaf_entity(block.code, layout) is None:
             where = f"line {block.line.line}" + (f", page {block.line.page}" if block.line.page else "")
-            raise ExtractionError(path, f"layout not recognised: leaf code {block.code!r} ({where}) has an unknown shape for a {layout} report")
+            raise ExtractionError(
+                path,
+                f"layout not recognised: leaf code {block.code!r} ({where}) has an unknown shape for a {layout} report",
+            )
 
 
 def build_rows(document_id: str, result: ParseResult, layout: str, issues: list[Issue]) -> dict[str, list]:
-    rows: dict[str, list] = {name: [] for name in ("nodes", "responsibles", "budget_lines", "staffing_lines", "texts", "anomalies")}
+    rows: dict[str, list] = {
+        name: [] for name in ("nodes", "responsibles", "budget_lines", "staffing_lines", "texts", "anomalies")
+    }
     table_no = 0
     for block in result.blocks:
         rows["nodes"].append(_node(document_id, block, layout))
         if block.responsible:
-            rows["responsibles"].append(Responsible(document_id, block.node_id, block.responsible, block.line.page, block.line.line))
+            rows["responsibles"].append(
+                Responsible(document_id, block.node_id, block.responsible, block.line.page, block.line.line)
+            )
         for table in block.tables:
             table_no += 1
             for row_no, row in enumerate(table.rows, start=1):
                 v = values(row, table.template)
                 common = dict(document_id=document_id, node_id=block.node_id, table_no=table_no)
-                lineage = dict(year=table.year, previous_year=table.previous_year, page=row.line.page, line=row.line.line, raw_text=row.line.text)
+                lineage = dict(
+                    year=table.year,
+                    previous_year=table.previous_year,
+                    page=row.line.page,
+                    line=row.line.line,
+                    raw_text=row.line.text,
+                )
                 if table.kind == "budget":
-                    rows["budget_lines"].append(BudgetLine(
-                        **common, row_no=row_no, category=row.category, direction=row.direction,
-                        label_printed=row.label_printed,
-                        budget_raw=row.raw_cells[0], actual_raw=row.raw_cells[1], execution_pct_raw=row.raw_cells[2],
-                        actual_prev_raw=row.raw_cells[3], change_pct_raw=row.raw_cells[4],
-                        budget=v[0], actual=v[1], execution_pct=v[2], actual_prev=v[3], change_pct=v[4], **lineage))
+                    rows["budget_lines"].append(
+                        BudgetLine(
+                            **common,
+                            row_no=row_no,
+                            category=row.category,
+                            direction=row.direction,
+                            label_printed=row.label_printed,
+                            budget_raw=row.raw_cells[0],
+                            actual_raw=row.raw_cells[1],
+                            execution_pct_raw=row.raw_cells[2],
+                            actual_prev_raw=row.raw_cells[3],
+                            change_pct_raw=row.raw_cells[4],
+                            budget=v[0],
+                            actual=v[1],
+                            execution_pct=v[2],
+                            actual_prev=v[3],
+                            change_pct=v[4],
+                            **lineage,
+                        )
+                    )
                 else:
-                    rows["staffing_lines"].append(StaffingLine(
-                        **common,
-                        plan_raw=row.raw_cells[0], paid_raw=row.raw_cells[1], paid_pct_raw=row.raw_cells[2],
-                        paid_prev_raw=row.raw_cells[3], change_pct_raw=row.raw_cells[4],
-                        plan_fte=v[0], paid_fte=v[1], paid_pct=v[2], paid_prev_fte=v[3], change_pct=v[4], **lineage))
+                    rows["staffing_lines"].append(
+                        StaffingLine(
+                            **common,
+                            plan_raw=row.raw_cells[0],
+                            paid_raw=row.raw_cells[1],
+                            paid_pct_raw=row.raw_cells[2],
+                            paid_prev_raw=row.raw_cells[3],
+                            change_pct_raw=row.raw_cells[4],
+                            plan_fte=v[0],
+                            paid_fte=v[1],
+                            paid_pct=v[2],
+                            paid_prev_fte=v[3],
+                            change_pct=v[4],
+                            **lineage,
+                        )
+                    )
         for seq, section in enumerate(block.sections, start=1):
             text = "\n".join(grammar.collapse(" ".join(p)) for p in section.paragraphs if p)
-            rows["texts"].append(Text(document_id, block.node_id, section.name, seq, text, section.line.page, section.line.line))
+            rows["texts"].append(
+                Text(document_id, block.node_id, section.name, seq, text, section.line.page, section.line.line)
+            )
     for issue in issues:
         line = issue.line
-        rows["anomalies"].append(Anomaly(
-            document_id, issue.node_id, issue.kind, issue.detail,
-            line.page if line else None, line.line if line else None, line.text if line else None))
+        rows["anomalies"].append(
+            Anomaly(
+                document_id,
+                issue.node_id,
+                issue.kind,
+                issue.detail,
+                line.page if line else None,
+                line.line if line else None,
+                line.text if line else None,
+            )
+        )
     return rows
 
 
@@ -185,9 +254,21 @@ def _node(document_id: str, block: Block, layout: str) -> Node:
     if block.header_lost and layout == "district09":
         entity = "district09"
     return Node(
-        document_id=document_id, node_id=block.node_id, code=block.code, level=block.level,
-        parent_node_id=block.parent.node_id if block.parent else None, title=block.title, service=block.service,
-        entity=entity, status=block.status, phase=block.phase, period_start=block.period_start,
-        period_end=block.period_end, owner=block.owner, header_lost=block.header_lost,
-        position=block.position, page=block.line.page, line=block.line.line,
+        document_id=document_id,
+        node_id=block.node_id,
+        code=block.code,
+        level=block.level,
+        parent_node_id=block.parent.node_id if block.parent else None,
+        title=block.title,
+        service=block.service,
+        entity=entity,
+        status=block.status,
+        phase=block.phase,
+        period_start=block.period_start,
+        period_end=block.period_end,
+        owner=block.owner,
+        header_lost=block.header_lost,
+        position=block.position,
+        page=block.line.page,
+        line=block.line.line,
     )

@@ -1,4 +1,5 @@
 """The one error a caller sees for a file that cannot be extracted."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,6 +5,7 @@ private-use characters (U+E000–U+F8FF): "We ze\\ue03cen" for "We zetten". Whic
 point stands for is learnt from the document itself: the candidate that turns the most words
 into words the document prints elsewhere without it. Pure: lines in, lines and findings out.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,28 @@ from dataclasses import replace
 from .lines import Line
 
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-LIGATURES = ("ff", "fi", "fl", "ffi", "ffl", "ft", "fj", "fb", "fh", "fk", "tt", "tz", "st", "ct", "sp", "th", "Th",
-             "ch", "ck", "Qu")
+LIGATURES = (
+    "ff",
+    "fi",
+    "fl",
+    "ffi",
+    "ffl",
+    "ft",
+    "fj",
+    "fb",
+    "fh",
+    "fk",
+    "tt",
+    "tz",
+    "st",
+    "ct",
+    "sp",
+    "th",
+    "Th",
+    "ch",
+    "ck",
+    "Qu",
+)
 # A contextual alternate stands for one letter: Linux Libertine's "f" before ")" in "(innovatief)".
 ALTERNATES = tuple("abcdefghijklmnopqrstuvwxyz")
 
@@ -44,5 +65,7 @@ def recover_ligatures(lines: list[Line]) -> tuple[list[Line], list[tuple[str, st
     if not learnt:
         return lines, findings
     pattern = re.compile("|".join(map(re.escape, learnt)))
-    return [replace(l, text=pattern.sub(lambda m: learnt[m.group()], l.text)) if pattern.search(l.text) else l
-            for l in lines], findings
+    return [
+        replace(l, text=pattern.sub(lambda m: learnt[m.group()], l.text)) if pattern.search(l.text) else l
+        for l in lines
+    ], findings

@@ -3,6 +3,7 @@
 Pure functions from printed text to small values. Everything is anchored on words and
 codes printed in the report, never on positions on a page.
 """
+
 from __future__ import annotations
 
 import functools
@@ -18,9 +19,7 @@ PLAN_CODE = re.compile(r"^(?P<code>(?:OD|PO)[0-9]{5})\b[\s\-–:]*(?P<rest>.*)$"
 GOAL_CODE = re.compile(r"^(?P<code>SD[0-9]{5})\b[\s\-–:]*(?P<rest>.*)$")
 LEAF_CODE = re.compile(r"^(?P<code>(?:AC|PR)[A-Z0-9]{5})\b\s*(?:[-–]\s*)?(?P<rest>.*)$")
 # Tolerant on purpose: the reports misspell these ("onderbouwning", "Onderbouwning").
-TABLE_MARKER = re.compile(
-    r"^(?P<label>Budgettaire\s+onderbouw\w*|Onderbouw\w*\s+personeel)\b\s*(?P<rest>.*)$", re.I
-)
+TABLE_MARKER = re.compile(r"^(?P<label>Budgettaire\s+onderbouw\w*|Onderbouw\w*\s+personeel)\b\s*(?P<rest>.*)$", re.I)
 # Words of the column headers of both tables ("Budget 2024", "% Besteding plan 2024",
 # "Jaarrekening 2024 t.o.v. 2023", "Betaald 2023"): a renderer may wrap them over lines.
 TABLE_HEADER_WORD = re.compile(r"^(?:%|budget|jaarrekening|besteding|plan|betaald|t\.o\.v\.?|(?:19|20)\d{2})$", re.I)
@@ -35,12 +34,22 @@ STATUSES = ("Lopend", "Afgewerkt", "Stopgezet", "On hold", "Nog niet gestart")
 PHASES = ("Onderzoek", "Ontwerp", "Uitvoering", "Nazorg")
 _ANY_SPACING = r"\s+"
 PROJECT_STATUS = re.compile(
-    r"\b(?P<status>" + "|".join(s.replace(" ", _ANY_SPACING) for s in STATUSES) + r")\s+(?P<phase>" + "|".join(PHASES) + ")"
-    r"\s+(?P<start>(?:19|20)[0-9]{2})\s*-\s*(?P<end>(?:19|20)[0-9]{2})(?![0-9])", re.I
+    r"\b(?P<status>"
+    + "|".join(s.replace(" ", _ANY_SPACING) for s in STATUSES)
+    + r")\s+(?P<phase>"
+    + "|".join(PHASES)
+    + ")"
+    r"\s+(?P<start>(?:19|20)[0-9]{2})\s*-\s*(?P<end>(?:19|20)[0-9]{2})(?![0-9])",
+    re.I,
 )
 # The status and phase that open a project's meta cells, its period perhaps wrapped below.
 STATUS_AND_PHASE = re.compile(
-    r"\b(?P<status>" + "|".join(s.replace(" ", _ANY_SPACING) for s in STATUSES) + r")\s+(?P<phase>" + "|".join(PHASES) + r")\b", re.I
+    r"\b(?P<status>"
+    + "|".join(s.replace(" ", _ANY_SPACING) for s in STATUSES)
+    + r")\s+(?P<phase>"
+    + "|".join(PHASES)
+    + r")\b",
+    re.I,
 )
 GROUP_OWNER = re.compile(r"^\s*(?P<owner>Groep\s+Gent)\b\s*(?P<rest>.*)$", re.I)
 # Typography between the cells of a header's meta line: "Lopend · Ontwerp · 2018 - 2020 · Dienst X".
@@ -56,6 +65,8 @@ def canonical(printed: str, vocabulary: tuple[str, ...]) -> str:
 def without_separators(text: str) -> str:
     """Header text with meta-line separators read as cell gaps (TABs)."""
     return META_SEPARATOR.sub("\t", text)
+
+
 # A page header that survived in the text layer, e.g. "District09 / Jaarrekening 2021 / Overzicht …".
 EMBEDDED_PAGE_HEADER = re.compile(r"^[^/\t]{2,60} / Jaarrekening [0-9]{4} / ", re.I)
 # A table-of-contents entry ends with its page number: "OD10071 - Title<TAB>12".
@@ -122,9 +133,12 @@ def leaf_entity(code: str, layout: str) -> str | None:
 def is_block_start(text: str) -> bool:
     """Lines that always open something new: block markers and table markers."""
     return bool(
-        GOAL_MARKER.match(text) and _marker_only(GOAL_MARKER, text)
-        or PLAN_MARKER.match(text) and _marker_only(PLAN_MARKER, text)
-        or LEAF_MARKER.match(text) and _marker_only(LEAF_MARKER, text)
+        GOAL_MARKER.match(text)
+        and _marker_only(GOAL_MARKER, text)
+        or PLAN_MARKER.match(text)
+        and _marker_only(PLAN_MARKER, text)
+        or LEAF_MARKER.match(text)
+        and _marker_only(LEAF_MARKER, text)
         or TABLE_MARKER.match(text)
         or ACHIEVEMENTS.match(text)
     )
@@ -198,7 +212,7 @@ def document_vocabulary(texts: list[str]) -> frozenset[str]:
         tokens = text.split()
         start = 1 if broken else 0
         broken = bool(tokens) and hyphenated_end(tokens[-1])
-        words.update(_bare(w) for w in tokens[start: len(tokens) - 1 if broken else None])
+        words.update(_bare(w) for w in tokens[start : len(tokens) - 1 if broken else None])
     words.discard("")
     # "exploitatie-budget": the document writes compounds with a hyphen before "budget", so a
     # line-end "investerings-" / "budget" may be one of them even where it prints the word whole.
@@ -232,8 +246,7 @@ def hyphenated_end(word: str) -> bool:
     return len(word) > 1 and word.endswith(LINE_END_HYPHENS) and word[-2].isalpha()
 
 
-def join_lines(parts: list[str], vocabulary: frozenset[str] = frozenset(),
-               deliberate: list[bool] | None = None) -> str:
+def join_lines(parts: list[str], vocabulary: frozenset[str] = frozenset(), deliberate: list[bool] | None = None) -> str:
     """Lines of one paragraph or cell as one text: a space between them, except where a word
     was broken at the line end.
 
@@ -260,8 +273,12 @@ def join_lines(parts: list[str], vocabulary: frozenset[str] = frozenset(),
         last, first = words[-1], part.split(None, 1)[0]
         if deliberate and deliberate[i]:
             joint = "space"
-        elif _lone_dash(last, first) and len(words) > 1 and words[-2].lower() in SUSPENDED_BEFORE \
-                and not _dash_closes_in(part):
+        elif (
+            _lone_dash(last, first)
+            and len(words) > 1
+            and words[-2].lower() in SUSPENDED_BEFORE
+            and not _dash_closes_in(part)
+        ):
             joint = "glued"  # "kosten en -" / "subsidies": a word's part left out, its hyphen before the rest
         else:
             joint = _line_break(last, first, vocabulary)

@@ -2,6 +2,7 @@
 
 Both readers (text dump, PDF) produce `Line`s; everything after that is source-agnostic.
 """
+
 from __future__ import annotations
 
 import re
@@ -94,8 +95,13 @@ def row_columns(lines: list[Line], vocabulary: frozenset[str] = frozenset()) -> 
     space = gaps[len(gaps) // 4] if gaps else 0.0  # a low quantile: rows of one-word cells have few spaces
     # A project's status and phase start a cell however tight the padding before them: no
     # title reads "… Lopend Uitvoering".
-    cut = [[k == 0 or sep == "\t" or x0 - words[k - 1][1] > WIDE_GAP * space or _status_at(words, k)
-            for k, (x0, _, _, sep) in enumerate(words)] for words in rows]
+    cut = [
+        [
+            k == 0 or sep == "\t" or x0 - words[k - 1][1] > WIDE_GAP * space or _status_at(words, k)
+            for k, (x0, _, _, sep) in enumerate(words)
+        ]
+        for words in rows
+    ]
     edges = [words[k][0] for words, starts in zip(rows, cut) for k in range(1, len(words)) if starts[k]]
     # A line starting right of the row's left edge starts a cell of a later column.
     edges += [words[0][0] for words in rows[1:] if words[0][0] > rows[0][0][0] + 1]
@@ -103,7 +109,9 @@ def row_columns(lines: list[Line], vocabulary: frozenset[str] = frozenset()) -> 
     for n, (words, starts) in enumerate(zip(rows, cut)):
         cells: list[list] = []
         for k, (x0, x1, word, _) in enumerate(words):
-            on_edge = k and x0 - words[k - 1][1] > EDGE_GAP * space and any(abs(x0 - e) <= EDGE_TOLERANCE for e in edges)
+            on_edge = (
+                k and x0 - words[k - 1][1] > EDGE_GAP * space and any(abs(x0 - e) <= EDGE_TOLERANCE for e in edges)
+            )
             if starts[k] or on_edge:
                 cells.append([x0, x1, word])
             else:
@@ -125,13 +133,15 @@ def row_columns(lines: list[Line], vocabulary: frozenset[str] = frozenset()) -> 
     for _, _, pieces in columns:
         if len({n for n, _ in pieces}) < len(pieces):
             return None
-    texts = [join_lines([text for _, text in sorted(pieces, key=lambda p: p[0])], vocabulary) for _, _, pieces in columns]
+    texts = [
+        join_lines([text for _, text in sorted(pieces, key=lambda p: p[0])], vocabulary) for _, _, pieces in columns
+    ]
     return texts, len(lines) == 1 or _laid_out_as_row(per_line)
 
 
 def _status_at(words: list[tuple[float, float, str, str]], k: int) -> bool:
     """Do a project's status and phase start at word k of a line?"""
-    return bool(STATUS_AND_PHASE.match(" ".join(w for _, _, w, _ in words[k:k + 4])))
+    return bool(STATUS_AND_PHASE.match(" ".join(w for _, _, w, _ in words[k : k + 4])))
 
 
 def _laid_out_as_row(cells: list[list[tuple[float, float, str]]]) -> bool:

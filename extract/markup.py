@@ -5,6 +5,7 @@ A PDF never shows `###`, `**`, `<b>` or backslash escapes: it shows the words. B
 sample renderer and the text-dump reader go through `clean_line`, so a dump and its
 rendered PDF carry the same printed text.
 """
+
 from __future__ import annotations
 
 import re

@@ -2,6 +2,7 @@
 
 Parsing is exact (int / Decimal, never float) so that sums reconcile to the euro.
 """
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ A report is a flat sequence of blocks; the hierarchy is implicit in the order
 block, so codes quoted in prose never do. One grammar serves both layouts: where they
 differ (headers wrapped over lines, service placement) the rules accept every variant.
 """
+
 from __future__ import annotations
 
 import re
@@ -190,7 +191,9 @@ class ReportParser:
         # A period wrapped mid-header ("2020 - 2025 Groep" / "Gent …") goes on in its paragraph,
         # up to a deliberate line break (a meta line set tight above the description).
         joined = self._join(parts, lines)
-        header, j, more = self._paragraph_from(joined, j, row=header_line, stop_at_break=bool(grammar.PERIOD.search(joined)))
+        header, j, more = self._paragraph_from(
+            joined, j, row=header_line, stop_at_break=bool(grammar.PERIOD.search(joined))
+        )
         used += more
         period = _last_period(header)
         if period is None:
@@ -199,7 +202,7 @@ class ReportParser:
             return j
         plan.title = collapse(grammar.without_separators(header[: period.start()])) or None
         plan.period_start, plan.period_end = int(period.group("start")), int(period.group("end"))
-        after = collapse(grammar.without_separators(header[period.end():]))
+        after = collapse(grammar.without_separators(header[period.end() :]))
         owner = grammar.GROUP_OWNER.match(after)
         if owner:
             plan.owner = grammar.canonical(owner.group("owner"), ("Groep Gent",))
@@ -235,7 +238,12 @@ class ReportParser:
         node_id = f"{parent.node_id}~lost{parent.lost_children}"
         leaf = self._new_block(level, None, parent, marker, node_id=node_id)
         leaf.header_lost = True
-        self._issue("header_lost", f"block without code/title/service line kept as {node_id} ({level} by position)", marker, leaf)
+        self._issue(
+            "header_lost",
+            f"block without code/title/service line kept as {node_id} ({level} by position)",
+            marker,
+            leaf,
+        )
         return j
 
     def _leaf_parent(self, line: Line) -> Block:
@@ -246,10 +254,11 @@ class ReportParser:
     @staticmethod
     def _is_leaf_header(text: str) -> bool:
         m = grammar.LEAF_CODE.match(text)
-        return bool(m) and (text[len(m.group("code")):].lstrip()[:1] in ("-", "–", "\t", ""))
+        return bool(m) and (text[len(m.group("code")) :].lstrip()[:1] in ("-", "–", "\t", ""))
 
-    def _leaf_header(self, j: int, marker_index: int, text: str | None = None, end: int | None = None,
-                     alternative: str | None = None) -> int:
+    def _leaf_header(
+        self, j: int, marker_index: int, text: str | None = None, end: int | None = None, alternative: str | None = None
+    ) -> int:
         first = self.lines[j]
         m = grammar.LEAF_CODE.match(text if text is not None else first.text)
         code = m.group("code")
@@ -292,14 +301,17 @@ class ReportParser:
             setattr(leaf, name, value)
         cells = len([c for c in header.split("\t") if c.strip()])
         if not fields["status"] and cells > 2:
-            self._issue("header_cells", f"{cells} cells in the header of {code}; middle ones kept in the title", first, leaf)
+            self._issue(
+                "header_cells", f"{cells} cells in the header of {code}; middle ones kept in the title", first, leaf
+            )
         if alternative:
             leaf.alternative = leaf_header_fields(grammar.LEAF_CODE.match(alternative).group("rest"))
             service = leaf.alternative["service"]
             if leaf.status is None and leaf.alternative["status"]:
                 reason = "only so its status, phase and period are read"
-            elif _title_tail_below(leaf, leaf.alternative, self.known_services) \
-                    and not collapse(first.text).endswith(" " + leaf.alternative["service"]):  # else a service wrapped below
+            elif _title_tail_below(leaf, leaf.alternative, self.known_services) and not collapse(first.text).endswith(
+                " " + leaf.alternative["service"]
+            ):  # else a service wrapped below
                 reason = "the last line of its title lies under the title, not after the service"
             elif leaf.service is None and service and grammar.looks_like_service(service):
                 reason = "only so it has a service"  # read as one line the header has none
@@ -316,29 +328,44 @@ class ReportParser:
             rest, k2 = self._paragraph(k)
             if rest and grammar.looks_like_service(f"{leaf.service} {rest}") and k2 == k + 1:
                 leaf.service, k = f"{leaf.service} {rest}", k2
-                self._issue("service_wrapped", f"service of {code} goes on below its header: {leaf.service!r}", first, leaf)
+                self._issue(
+                    "service_wrapped", f"service of {code} goes on below its header: {leaf.service!r}", first, leaf
+                )
         if level == "action" and end in (None, j + 1) and leaf.service not in self.known_services:
-            inside = self._service_inside(first, m.group("rest"), self.lines[j + 1:k])
+            inside = self._service_inside(first, m.group("rest"), self.lines[j + 1 : k])
             if inside:
                 leaf.title, leaf.service = inside
-                self._issue("header_columns", f"service {leaf.service!r} of {code} read inside the header's lines: "
-                            f"a cell beside its wrapped title", first, leaf)
+                self._issue(
+                    "header_columns",
+                    f"service {leaf.service!r} of {code} read inside the header's lines: "
+                    f"a cell beside its wrapped title",
+                    first,
+                    leaf,
+                )
         if leaf.service is None and k < len(self.lines):
             candidate, k2, _ = self._paragraph_from("", k)
             after, _, _ = self._paragraph_from("", k2) if k2 < len(self.lines) else ("", k2, 0)
             repeated = _title_repeated_below(leaf.title, collapse(candidate), collapse(after))
             if repeated:
                 leaf.title, leaf.service = repeated
-                self._issue("header_columns", f"service {leaf.service!r} of {code} read after the title that the "
-                            f"text below repeats: a cell set flush against the title", first, leaf)
+                self._issue(
+                    "header_columns",
+                    f"service {leaf.service!r} of {code} read after the title that the "
+                    f"text below repeats: a cell set flush against the title",
+                    first,
+                    leaf,
+                )
                 return k
             runs = self._service_runs(k)
             known = [run[:2] for run in runs if run[0] in self.known_services]
             continued = [run[:2] for run in runs if run[2]]
             if known and _wrapped_rest(known[-1][0], runs[-1][0]):
                 leaf.service, k = runs[-1][:2]  # a known service with a word or two more: its wrapped rest
-            elif known and (collapse(candidate) not in self.known_services or len(known[-1][0]) > len(collapse(candidate))) \
-                    and not _wrapped_rest(known[-1][0], collapse(candidate)):
+            elif (
+                known
+                and (collapse(candidate) not in self.known_services or len(known[-1][0]) > len(collapse(candidate)))
+                and not _wrapped_rest(known[-1][0], collapse(candidate))
+            ):
                 leaf.service, k = known[-1]
             elif continued:
                 leaf.service, k = continued[-1]
@@ -365,16 +392,25 @@ class ReportParser:
                 # name's start tells, not the lower case.
                 # Where the line below ends left of the service (a cell's rest would wrap in
                 # its own column), only a name the report prints whole says it goes on there.
-                if after and name_goes_on(service, after, self.known_services, lower_case=t == 0) \
-                        and not (t > 0 and _ends_before(lines[t + 1], lines[t], n)
-                                 and not any(name.startswith(service + " ") for name in self.known_services)):
+                if (
+                    after
+                    and name_goes_on(service, after, self.known_services, lower_case=t == 0)
+                    and not (
+                        t > 0
+                        and _ends_before(lines[t + 1], lines[t], n)
+                        and not any(name.startswith(service + " ") for name in self.known_services)
+                    )
+                ):
                     continue
                 # A cell on a later line than the code's, centred beside the wrapped title; on
                 # the code's line it may as well be a service wrapped below.
-                a_cell = t > 0 and (n == cell or _set_apart(lines[t], n) or _past_wrap(lines, t, n)) \
+                a_cell = (
+                    t > 0
+                    and (n == cell or _set_apart(lines[t], n) or _past_wrap(lines, t, n))
                     and grammar.looks_like_service(service)
+                )
                 if (service in self.known_services or a_cell) and _beside(lines, t, n):
-                    title_parts = parts[:t] + [" ".join(words[:-n])] + parts[t + 1:]
+                    title_parts = parts[:t] + [" ".join(words[:-n])] + parts[t + 1 :]
                     # Broken inside a narrow cell: no line break of the title is deliberate.
                     return collapse(grammar.join_lines(title_parts, self.vocabulary)), service
         return None
@@ -408,12 +444,18 @@ class ReportParser:
             if m > k and line.para_start:
                 crossed = True
                 before = collapse(self._join([l.text for l in self.lines[k:m]], self.lines[k:m]))
-                joints_hold = joints_hold and name_goes_on(before, line.words, self.known_services,
-                                                           _same_style(self.lines[m - 1], line))
+                joints_hold = joints_hold and name_goes_on(
+                    before, line.words, self.known_services, _same_style(self.lines[m - 1], line)
+                )
             nxt = self.lines[m + 1] if m + 1 < len(self.lines) else None
-            text = collapse(self._join([l.text for l in self.lines[k:m + 1]], self.lines[k:m + 1]))
-            ends = nxt is None or nxt.para_start or nxt.after_short_line or _left_of(nxt, self.lines[k]) \
+            text = collapse(self._join([l.text for l in self.lines[k : m + 1]], self.lines[k : m + 1]))
+            ends = (
+                nxt is None
+                or nxt.para_start
+                or nxt.after_short_line
+                or _left_of(nxt, self.lines[k])
                 or self._ends_header(nxt)
+            )
             if crossed and text in self.known_services:
                 runs.append((text, m + 1, True))
             elif (joints_hold or not crossed) and ends and grammar.looks_like_service(text):
@@ -450,13 +492,23 @@ class ReportParser:
         inside = grammar.INDICATOR_INSIDE.search(line.words)
         if inside:  # "… in 2020. Wat stellen we vast?: …": an indicator section starts mid-line
             self._prose(replace(line, text=line.words[: inside.start()].rstrip(), boxes=()))
-            line = replace(line, text=line.words[inside.start():], boxes=(), para_start=True)
+            line = replace(line, text=line.words[inside.start() :], boxes=(), para_start=True)
         indicator = grammar.INDICATOR.match(line.text)
-        section = "indicator" if indicator else (self.section if self.section != "indicator" or not line.para_start else self._base_section(block))
+        section = (
+            "indicator"
+            if indicator
+            else (self.section if self.section != "indicator" or not line.para_start else self._base_section(block))
+        )
         new_paragraph = line.para_start or indicator or line.text.startswith(("- ", "• "))
         before = block.sections[-1].paragraphs[-1][-1:] if block.sections else []
-        if new_paragraph and not indicator and line.text[:1].islower() and before and before[0].split() \
-                and grammar.hyphenated_end(before[0].split()[-1]):
+        if (
+            new_paragraph
+            and not indicator
+            and line.text[:1].islower()
+            and before
+            and before[0].split()
+            and grammar.hyphenated_end(before[0].split()[-1])
+        ):
             new_paragraph = False  # "co-" / "creatiefonds": no paragraph ends inside a word
         if self.rejoin and block.sections and not grammar.ends_sentence(" ".join(block.sections[-1].paragraphs[-1])):
             new_paragraph = False
@@ -475,7 +527,7 @@ class ReportParser:
         inside = grammar.INDICATOR_INSIDE.search(joined)
         if inside:  # "… coronapandemie. Wat stellen we" / "vast?: …": the indicator's label wrapped
             paragraph[-1] = joined[: inside.start()].rstrip()
-            self._prose(replace(line, text=joined[inside.start():], boxes=(), para_start=True))
+            self._prose(replace(line, text=joined[inside.start() :], boxes=(), para_start=True))
         else:
             paragraph[-1] = joined
 
@@ -502,8 +554,13 @@ class ReportParser:
             return None
         end = code_at + 1
         code_line = self.lines[code_at]
-        while (end < len(self.lines) and end - j < MAX_HEADER_LINES and not self.lines[end].para_start
-               and not self._ends_header(self.lines[end]) and not _left_of(self.lines[end], code_line)):
+        while (
+            end < len(self.lines)
+            and end - j < MAX_HEADER_LINES
+            and not self.lines[end].para_start
+            and not self._ends_header(self.lines[end])
+            and not _left_of(self.lines[end], code_line)
+        ):
             end += 1
         read = row_columns(self.lines[j:end], self.vocabulary)
         if read is not None and end - j == 1 and len(read[0]) <= len(code_line.text.split("\t")):
@@ -551,24 +608,41 @@ class ReportParser:
     # -- helpers ----------------------------------------------------------------------------
     def _ends_header(self, line: Line) -> bool:
         text = line.text
-        return grammar.is_block_start(text) or bool(grammar.LEAF_CODE.match(text)) or bool(grammar.EMBEDDED_PAGE_HEADER.match(text))
+        return (
+            grammar.is_block_start(text)
+            or bool(grammar.LEAF_CODE.match(text))
+            or bool(grammar.EMBEDDED_PAGE_HEADER.match(text))
+        )
 
     def _bold_continuation(self, title: str | None, j: int) -> tuple[str | None, int]:
         """A title set over paragraphs of its own goes on while the paragraphs stay bold (a
         renderer that keeps the source's line breaks may space them like paragraphs), or, in
         any weight, when one-line paragraphs like it lead straight to the achievements."""
         start = j - 1
-        while (title and j < len(self.lines) and self.lines[start].bold and self.lines[j].bold
-               and not self._ends_header(self.lines[j]) and not grammar.ACHIEVEMENTS.match(self.lines[j].text)
-               and not grammar.ends_sentence(title)):
+        while (
+            title
+            and j < len(self.lines)
+            and self.lines[start].bold
+            and self.lines[j].bold
+            and not self._ends_header(self.lines[j])
+            and not grammar.ACHIEVEMENTS.match(self.lines[j].text)
+            and not grammar.ends_sentence(title)
+        ):
             more, k = self._paragraph(j)
             if not more:
                 break
             title, j = collapse(self._join([title, more], [self.lines[j]])), k
-        rest = self.lines[j:j + MAX_TITLE_PARAGRAPHS + 1]
+        rest = self.lines[j : j + MAX_TITLE_PARAGRAPHS + 1]
         ends = next((n for n, l in enumerate(rest) if grammar.ACHIEVEMENTS.match(l.text) or self._ends_header(l)), None)
-        if title and ends and not grammar.ends_sentence(title) and all(
-                l.para_start and l.bold == self.lines[start].bold and not grammar.ends_sentence(l.text) for l in rest[:ends]):
+        if (
+            title
+            and ends
+            and not grammar.ends_sentence(title)
+            and all(
+                l.para_start and l.bold == self.lines[start].bold and not grammar.ends_sentence(l.text)
+                for l in rest[:ends]
+            )
+        ):
             title, j = collapse(self._join([title, *(l.text for l in rest[:ends])], rest[:ends])), j + ends
         return title, j
 
@@ -588,8 +662,9 @@ class ReportParser:
         text, k, _ = self._paragraph_from(self.lines[j].text, j + 1)
         return collapse(text), k
 
-    def _paragraph_from(self, text: str, k: int, stop_at_break: bool = False,
-                        row: Line | None = None) -> tuple[str, int, int]:
+    def _paragraph_from(
+        self, text: str, k: int, stop_at_break: bool = False, row: Line | None = None
+    ) -> tuple[str, int, int]:
         """Extend text with the lines that continue its paragraph; return text, next index, count.
 
         With `row` (the code line of a header), a line starting elsewhere ends the header
@@ -618,7 +693,9 @@ class ReportParser:
         return title, j
 
     def _issue(self, kind: str, detail: str, line: Line, block: Block | None = None) -> None:
-        self.issues.append(Issue(kind, detail, line, (block or self.current).node_id if (block or self.current) else None))
+        self.issues.append(
+            Issue(kind, detail, line, (block or self.current).node_id if (block or self.current) else None)
+        )
 
 
 class LayoutError(ValueError):
@@ -628,7 +705,7 @@ class LayoutError(ValueError):
 def _wrapped_rest(run: str, paragraph: str) -> bool:
     """Is the paragraph a known service run plus a word or two that read as its wrapped rest
     ("Welzijnsbureau" / "Bloemekenswijk"), not as a description below it?"""
-    rest = paragraph[len(run):].split() if paragraph.startswith(run + " ") else []
+    rest = paragraph[len(run) :].split() if paragraph.startswith(run + " ") else []
     return 0 < len(rest) <= 2 and grammar.looks_like_service(paragraph)
 
 
@@ -642,8 +719,11 @@ def name_goes_on(before: str, line: str, known: set[str], same_style: bool = Tru
     lower case (unless `lower_case` is False) or another name of the report starts with
     `before` ("Welzijnsbureau" / "Bloemekenswijk")."""
     first = line.lstrip()[:1]
-    return bool(_LINKING_WORD.search(before)) or same_style and (
-        lower_case and first.islower() or any(name.startswith(before + " ") for name in known))
+    return (
+        bool(_LINKING_WORD.search(before))
+        or same_style
+        and (lower_case and first.islower() or any(name.startswith(before + " ") for name in known))
+    )
 
 
 def _title_tail_below(leaf: Block, columns: dict, known: set[str]) -> bool:
@@ -652,9 +732,13 @@ def _title_tail_below(leaf: Block, columns: dict, known: set[str]) -> bool:
     and that do not read as the rest of the service ("Dienst" / "Activering en Werk")?"""
     service, title = leaf.service or "", leaf.title or ""
     short = columns["service"] or ""
-    tail = service[len(short):].strip() if short and service.startswith(short + " ") else ""
-    return bool(tail) and columns["status"] == leaf.status and columns["title"] == f"{title} {tail}" \
+    tail = service[len(short) :].strip() if short and service.startswith(short + " ") else ""
+    return (
+        bool(tail)
+        and columns["status"] == leaf.status
+        and columns["title"] == f"{title} {tail}"
         and not name_goes_on(short, tail, known)
+    )
 
 
 def _same_style(a: Line, b: Line) -> bool:
@@ -670,7 +754,7 @@ def _title_repeated_below(title: str | None, below: str, after: str = "") -> tup
     after it goes on with the rest (a service that repeats the whole title, wrapped)."""
     if not title or not below or not title.startswith(below + " "):
         return None
-    service = title[len(below) + 1:]
+    service = title[len(below) + 1 :]
     if after.startswith(service):
         return None
     return (below, service) if grammar.looks_like_service(service) else None
@@ -702,8 +786,11 @@ def _past_wrap(lines: list[Line], t: int, n: int) -> bool:
     row = lines[t].boxes
     if t == 0 or len(row) <= n:
         return False
-    bounds = [above.boxes[-1][1] + _word_space(below) + (below.boxes[0][1] - below.boxes[0][0])
-              for above, below in zip(lines[:t], lines[1:t + 1]) if above.boxes and len(below.boxes) > 1]
+    bounds = [
+        above.boxes[-1][1] + _word_space(below) + (below.boxes[0][1] - below.boxes[0][0])
+        for above, below in zip(lines[:t], lines[1 : t + 1])
+        if above.boxes and len(below.boxes) > 1
+    ]
     return bool(bounds) and row[-n - 1][1] <= min(bounds) < row[-1][1]
 
 
@@ -763,7 +850,7 @@ def parse_front_matter(lines: list[Line]) -> FrontMatter:
             end = grammar.TOC_ENTRY_END.search(pending)
             if end:
                 entry = grammar.GOAL_CODE.match(pending) or grammar.PLAN_CODE.match(pending)
-                front.toc[entry.group("code")] = collapse(pending[len(entry.group("code")): end.start()].lstrip(" -–"))
+                front.toc[entry.group("code")] = collapse(pending[len(entry.group("code")) : end.start()].lstrip(" -–"))
                 pending = None
     return front
 
@@ -774,10 +861,14 @@ def leaf_header_fields(header: str) -> dict:
     header = grammar.without_separators(header)
     status = grammar.PROJECT_STATUS.search(header)
     if status:
-        fields.update(status=grammar.canonical(status.group("status"), grammar.STATUSES),
-                      phase=grammar.canonical(status.group("phase"), grammar.PHASES),
-                      period_start=int(status.group("start")), period_end=int(status.group("end")),
-                      title=collapse(header[: status.start()]) or None, service=collapse(header[status.end():]) or None)
+        fields.update(
+            status=grammar.canonical(status.group("status"), grammar.STATUSES),
+            phase=grammar.canonical(status.group("phase"), grammar.PHASES),
+            period_start=int(status.group("start")),
+            period_end=int(status.group("end")),
+            title=collapse(header[: status.start()]) or None,
+            service=collapse(header[status.end() :]) or None,
+        )
         return fields
     cells = [c.strip() for c in header.split("\t") if c.strip()]
     fields["title"] = collapse(cells[0]) if cells else None
@@ -809,12 +900,20 @@ def choose_header_readings(blocks: list[Block], issues: list[Issue]) -> None:
         if support[cells] > support[wrapped]:
             for name, value in alternative.items():
                 setattr(block, name, value)
-            issues.append(Issue("header_columns", f"header of {block.node_id} read cell by cell: its service "
-                                f"{block.service!r} recurs in other headers", block.line, block.node_id))
+            issues.append(
+                Issue(
+                    "header_columns",
+                    f"header of {block.node_id} read cell by cell: its service "
+                    f"{block.service!r} recurs in other headers",
+                    block.line,
+                    block.node_id,
+                )
+            )
 
 
-def report_guessed_hyphens(lines: list[Line], blocks: list[Block], vocabulary: frozenset[str],
-                           issues: list[Issue]) -> None:
+def report_guessed_hyphens(
+    lines: list[Line], blocks: list[Block], vocabulary: frozenset[str], issues: list[Issue]
+) -> None:
     """One anomaly per block whose text joins a word broken at a hyphen on a guess: nothing in
     the document told whether the hyphen was printed or the renderer's."""
     starts = {(b.line.page, b.line.line): b for b in blocks}
@@ -823,13 +922,20 @@ def report_guessed_hyphens(lines: list[Line], blocks: list[Block], vocabulary: f
         block = starts.get((line.page, line.line), block)
         if block is None:
             continue
-        for nxt, before, last, first in _broken_words(line, lines[n + 1:n + 4]):
+        for nxt, before, last, first in _broken_words(line, lines[n + 1 : n + 4]):
             word = grammar.guessed_break(last, first, vocabulary, before)
             if word:
                 guessed.setdefault(block.node_id, (block, nxt, []))[2].append(word)
     for node_id, (block, line, words) in guessed.items():
-        issues.append(Issue("hyphen_guessed", f"{len(words)} word(s) broken at a line-end hyphen joined on a guess "
-                            f"(printed hyphen or the renderer's?): {', '.join(words[:8])}", line, node_id))
+        issues.append(
+            Issue(
+                "hyphen_guessed",
+                f"{len(words)} word(s) broken at a line-end hyphen joined on a guess "
+                f"(printed hyphen or the renderer's?): {', '.join(words[:8])}",
+                line,
+                node_id,
+            )
+        )
 
 
 def _broken_words(line: Line, below: list[Line]):
@@ -861,18 +967,34 @@ def restore_capitalised_services(blocks: list[Block], issues: list[Issue], texts
     spelled = {b.service.lower(): b.service for b in blocks if b.service and not _in_capitals(b.service)}
     recase = word_case_reader(
         [b.service for b in blocks if b.service and not _in_capitals(b.service)],
-        [b.title for b in blocks if b.title], texts)
+        [b.title for b in blocks if b.title],
+        texts,
+    )
     for block in blocks:
         if block.service and _in_capitals(block.service):
             found = spelled.get(block.service.lower())
             if found:
-                issues.append(Issue("service_case", f"service {block.service!r} printed in capitals, read as {found!r} "
-                                    f"(its spelling elsewhere in the report)", block.line, block.node_id))
+                issues.append(
+                    Issue(
+                        "service_case",
+                        f"service {block.service!r} printed in capitals, read as {found!r} "
+                        f"(its spelling elsewhere in the report)",
+                        block.line,
+                        block.node_id,
+                    )
+                )
                 block.service = found
             else:
                 guess = recase(block.service)
-                issues.append(Issue("service_case", f"service {block.service!r} printed in capitals only: read as "
-                                    f"{guess!r} from the case of its words elsewhere in the report", block.line, block.node_id))
+                issues.append(
+                    Issue(
+                        "service_case",
+                        f"service {block.service!r} printed in capitals only: read as "
+                        f"{guess!r} from the case of its words elsewhere in the report",
+                        block.line,
+                        block.node_id,
+                    )
+                )
                 block.service = guess
 
 
@@ -910,7 +1032,11 @@ def word_case_reader(services: list[str], titles: list[str], texts: list[str]):
             found = sources[0][word.lower()].most_common(1)[0][0]
             return found[:1].upper() + found[1:] if first else found
         if first or (capitalised and len(word) > MIN_CONTENT_WORD):
-            return word[0] + word[1:].lower() if len(word) > MAX_ACRONYM or word.lower() in sources[1] or word.lower() in sources[2] else word
+            return (
+                word[0] + word[1:].lower()
+                if len(word) > MAX_ACRONYM or word.lower() in sources[1] or word.lower() in sources[2]
+                else word
+            )
         for forms in sources[1:]:
             if word.lower() in forms:
                 return forms[word.lower()].most_common(1)[0][0]
@@ -932,7 +1058,16 @@ def assign_services_from_lexicon(blocks: list[Block], issues: list[Issue]) -> No
         for service in known:
             if block.title.endswith(" " + service) and len(block.title) > len(service) + 1:
                 block.title, block.service = block.title[: -len(service) - 1].rstrip(), service
-                issues.append(Issue("service_glued", f"service {service!r} split off the title of {block.node_id}", block.line, block.node_id))
+                issues.append(
+                    Issue(
+                        "service_glued",
+                        f"service {service!r} split off the title of {block.node_id}",
+                        block.line,
+                        block.node_id,
+                    )
+                )
                 break
         else:
-            issues.append(Issue("service_missing", f"no service printed for {block.node_id}", block.line, block.node_id))
+            issues.append(
+                Issue("service_missing", f"no service printed for {block.node_id}", block.line, block.node_id)
+            )

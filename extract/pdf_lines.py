@@ -5,6 +5,7 @@ than a space is a cell gap (TAB), a larger vertical gap or a change of font weig
 a paragraph, and lines that repeat at the top or bottom of most pages are running headers
 and footers. Nothing depends on where one particular renderer puts things.
 """
+
 from __future__ import annotations
 
 import functools
@@ -16,8 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import ExtractionError
-from .grammar import (CATEGORIES, DIRECTIONS, STAFFING_LABEL, ends_sentence, hyphenated_end, is_block_start,
-                      is_table_header_fragment, match_label)
+from .grammar import (
+    CATEGORIES,
+    DIRECTIONS,
+    STAFFING_LABEL,
+    ends_sentence,
+    hyphenated_end,
+    is_block_start,
+    is_table_header_fragment,
+    match_label,
+)
 from .lines import Line
 from .markup import is_rule
 from .numbers import shape
@@ -57,6 +66,7 @@ class PhysicalLine:
 
 PageReader = Callable[[object, bytes], list[list[PhysicalLine]]]  # (path, PDF bytes) -> physical lines per page
 
+
 def pdf_lines(path, data: bytes, read_pages: PageReader | None = None) -> tuple[list[Line], int, list[tuple[str, int]]]:
     """Lines of a PDF, its page count, and the running header/footer texts removed (with counts).
 
@@ -83,8 +93,18 @@ def assemble_lines(path, pages: list[list[PhysicalLine]]) -> tuple[list[Line], i
                 continue
             if is_rule(physical.text):  # a rule of dashes is drawing, not text
                 continue
-            lines.append(Line(physical.text, physical.page, physical.line, _starts_paragraph(previous, physical),
-                              physical.bold, physical.boxes, _ended_early(previous, physical), physical.italic))
+            lines.append(
+                Line(
+                    physical.text,
+                    physical.page,
+                    physical.line,
+                    _starts_paragraph(previous, physical),
+                    physical.bold,
+                    physical.boxes,
+                    _ended_early(previous, physical),
+                    physical.italic,
+                )
+            )
             previous = physical
     return lines, len(pages), sorted(removed.items())
 
@@ -137,9 +157,19 @@ def layout_chars(page) -> list[dict]:
             if isinstance(obj, LTChar):
                 top = height - obj.y1 + mb_top
                 fontname = obj.fontname if isinstance(obj.fontname, str) else fix_fontname_bytes(obj.fontname)
-                chars.append({"text": obj.get_text(), "x0": obj.x0 + mb_x0, "x1": obj.x1 + mb_x0, "top": top,
-                              "bottom": height - obj.y0 + mb_top, "doctop": doctop + top, "upright": obj.upright,
-                              "fontname": fontname, "size": obj.size})
+                chars.append(
+                    {
+                        "text": obj.get_text(),
+                        "x0": obj.x0 + mb_x0,
+                        "x1": obj.x1 + mb_x0,
+                        "top": top,
+                        "bottom": height - obj.y0 + mb_top,
+                        "doctop": doctop + top,
+                        "upright": obj.upright,
+                        "fontname": fontname,
+                        "size": obj.size,
+                    }
+                )
             elif isinstance(obj, LTContainer):  # figures (form XObjects) hold characters too
                 walk(obj._objs)
 
@@ -188,8 +218,24 @@ def _group_lines(words: list[dict], page: int, height: float = 0.0) -> list[Phys
         edge_bold = (_bold(row[0]["fontname"], families), _bold(row[-1]["fontname"], families))
         edge_size = (row[0]["size"], row[-1]["size"])
         edge_italic = (_italic(row[0]["fontname"], families), _italic(row[-1]["fontname"], families))
-        lines.append(PhysicalLine(compatibility_forms("".join(parts).strip()), page, number, top, bottom, x0, x1, size, bold,
-                                  boxes=boxes, edge_bold=edge_bold, edge_size=edge_size, italic=italic, edge_italic=edge_italic))
+        lines.append(
+            PhysicalLine(
+                compatibility_forms("".join(parts).strip()),
+                page,
+                number,
+                top,
+                bottom,
+                x0,
+                x1,
+                size,
+                bold,
+                boxes=boxes,
+                edge_bold=edge_bold,
+                edge_size=edge_size,
+                italic=italic,
+                edge_italic=edge_italic,
+            )
+        )
     edge = max((l.x1 for l in lines), default=0.0)
     for line in lines:
         line.right_edge, line.page_height = edge, height
@@ -295,8 +341,11 @@ def _report_content(text: str) -> bool:
     if words and (MARKER_FIRST_WORD.match(words[0]) or is_table_header_fragment(text)):
         return True
     labels = [w for w in words if shape(w) is None]
-    return len(labels) < len(words) and 0 < len(labels) <= 2 and all(
-        w.lower() == STAFFING_LABEL or match_label(w, CATEGORIES + DIRECTIONS) for w in labels)
+    return (
+        len(labels) < len(words)
+        and 0 < len(labels) <= 2
+        and all(w.lower() == STAFFING_LABEL or match_label(w, CATEGORIES + DIRECTIONS) for w in labels)
+    )
 
 
 def _furniture(pages: list[list[PhysicalLine]]) -> set[tuple[int, int]]:
@@ -404,9 +453,11 @@ def _starts_paragraph(previous: PhysicalLine | None, line: PhysicalLine) -> bool
     # by majority only, and goes on.
     if _capitals_only(previous.text) != _capitals_only(line.text):
         return True  # small caps (a meta line) over text in upper and lower case, or the reverse
-    if (previous.bold != line.bold and previous.edge_bold[1] != line.edge_bold[0]) or (
-            previous.italic != line.italic and previous.edge_italic[1] != line.edge_italic[0]) or (
-            abs(previous.size - line.size) > 0.6 and abs(previous.edge_size[1] - line.edge_size[0]) > 0.6):
+    if (
+        (previous.bold != line.bold and previous.edge_bold[1] != line.edge_bold[0])
+        or (previous.italic != line.italic and previous.edge_italic[1] != line.edge_italic[0])
+        or (abs(previous.size - line.size) > 0.6 and abs(previous.edge_size[1] - line.edge_size[0]) > 0.6)
+    ):
         return True
     if previous.page != line.page:
         # A paragraph cut by a page break goes on, unless its last line closed a sentence

@@ -22,6 +22,7 @@ A document with a rotated page or rotated/mirrored text, or whose fonts PDFium c
 (Chromium's), is read by the default engine (pdfplumber) instead: its geometry or its font
 styles are not reproduced here.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -122,11 +123,19 @@ def _page_chars(document, index: int) -> tuple[list[dict], float]:
             previous = (key, oy.value)
             char_bottom = height - (oy.value + below)
             char = text[i]
-            chars.append({
-                "text": "-" if char in HYPHEN_MARKS else char,
-                "x0": ox.value, "x1": box.right, "top": char_bottom - size, "bottom": char_bottom,
-                "doctop": char_bottom - size, "upright": True, "fontname": fontname, "size": size,
-            })
+            chars.append(
+                {
+                    "text": "-" if char in HYPHEN_MARKS else char,
+                    "x0": ox.value,
+                    "x1": box.right,
+                    "top": char_bottom - size,
+                    "bottom": char_bottom,
+                    "doctop": char_bottom - size,
+                    "upright": True,
+                    "fontname": fontname,
+                    "size": size,
+                }
+            )
         return _visual_order(chars), height
     finally:
         raw.FPDFText_ClosePage(textpage)
@@ -142,11 +151,20 @@ def _visual_order(chars: list[dict]) -> list[dict]:
     out, i = [], 0
     while i < len(chars):
         j = i + 1
-        while j < len(chars) and chars[j]["text"] != " " and _same_baseline(chars[j], chars[j - 1]) \
-                and chars[j]["x1"] <= chars[j - 1]["x0"] + 0.5:
+        while (
+            j < len(chars)
+            and chars[j]["text"] != " "
+            and _same_baseline(chars[j], chars[j - 1])
+            and chars[j]["x1"] <= chars[j - 1]["x0"] + 0.5
+        ):
             j += 1
         out.extend(reversed(chars[i:j]))
-        if j - i > 1 and j < len(chars) and _same_baseline(chars[j], chars[i]) and 0 < chars[j]["x0"] - chars[i]["x1"] < 1:
+        if (
+            j - i > 1
+            and j < len(chars)
+            and _same_baseline(chars[j], chars[i])
+            and 0 < chars[j]["x0"] - chars[i]["x1"] < 1
+        ):
             chars[i]["x1"] = chars[j]["x0"]
         i = j
     return out

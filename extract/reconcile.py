@@ -5,6 +5,7 @@ the sum of its plans. Each level is rounded on its own, so n children may differ
 parent by up to ½ unit × (n+1): within that it is `rounding`, beyond it a `gap` the report
 itself contains. Gaps are reported, never fixed.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict

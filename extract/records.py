@@ -1,4 +1,5 @@
 """The raw output tables of the extractor, one dataclass per table, with their Arrow schemas."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -52,6 +53,7 @@ class Node:
 @dataclass
 class Responsible:
     """Personal data (names of aldermen): kept here only, never in fact tables."""
+
     document_id: str
     node_id: str
     name: str
@@ -140,12 +142,21 @@ ROW_TYPES = {
     "anomalies": Anomaly,
 }
 _OVERRIDES = {
-    "budget": AMOUNT, "actual": AMOUNT, "actual_prev": AMOUNT,
-    "execution_pct": PCT, "change_pct": PCT, "paid_pct": PCT,
-    "plan_fte": FTE, "paid_fte": FTE, "paid_prev_fte": FTE,
+    "budget": AMOUNT,
+    "actual": AMOUNT,
+    "actual_prev": AMOUNT,
+    "execution_pct": PCT,
+    "change_pct": PCT,
+    "paid_pct": PCT,
+    "plan_fte": FTE,
+    "paid_fte": FTE,
+    "paid_prev_fte": FTE,
 }
 _BY_ANNOTATION = {
-    "str": pa.string(), "str | None": pa.string(), "int": pa.int64(), "int | None": pa.int64(),
+    "str": pa.string(),
+    "str | None": pa.string(),
+    "int": pa.int64(),
+    "int | None": pa.int64(),
     "bool": pa.bool_(),
 }
 for _name, _cls in ROW_TYPES.items():

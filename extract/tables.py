@@ -5,6 +5,7 @@ missing cell is aligned to the column template by shape and, where shapes cannot
 by the arithmetic that holds between the cells (REPORT_FORMAT §3). A cell never shifts
 into another column: what cannot be placed stays null and is reported.
 """
+
 from __future__ import annotations
 
 import re
@@ -83,7 +84,8 @@ def join_split_markers(lines: list[Line]) -> list[Line]:
                 break
             second, other_rest = _first_word(other.text)
             if grammar.TABLE_MARKER.match(f"{first} {second}") and (
-                    not other_rest or grammar.is_table_header_fragment(other_rest)):
+                not other_rest or grammar.is_table_header_fragment(other_rest)
+            ):
                 out[i] = replace(line, text=f"{first} {second}" + (f"\t{rest}" if rest else ""), boxes=())
                 out[j] = replace(other, text=other_rest, boxes=other.boxes[1:])
                 break
@@ -109,11 +111,16 @@ def hoist_table_headers(lines: list[Line]) -> list[Line]:
         if not grammar.TABLE_MARKER.match(line.text):
             continue
         k = i  # climb while the line goes on from the one above it (same header row, no gap)
-        while (k > 0 and not out[k].para_start and i - k < MAX_HEADER_FRAGMENTS_ABOVE
-               and out[k - 1].page == line.page and grammar.is_table_header_fragment(out[k - 1].text)):
+        while (
+            k > 0
+            and not out[k].para_start
+            and i - k < MAX_HEADER_FRAGMENTS_ABOVE
+            and out[k - 1].page == line.page
+            and grammar.is_table_header_fragment(out[k - 1].text)
+        ):
             k -= 1
         if k < i:
-            out[k:i + 1] = [out[i], *out[k:i]]
+            out[k : i + 1] = [out[i], *out[k:i]]
     return out
 
 
@@ -144,7 +151,13 @@ def parse_table(lines: list[Line], start: int) -> tuple[Table, int]:
         text = lines[i].text
         tokens = text.split()
         if _repeats_header(lines, i, table):
-            table.issues.append(Issue("table_header_repeated", f"{kind} table continues on page {lines[i].page} under a repeated header", lines[i]))
+            table.issues.append(
+                Issue(
+                    "table_header_repeated",
+                    f"{kind} table continues on page {lines[i].page} under a repeated header",
+                    lines[i],
+                )
+            )
             i = _skip_header(lines, i + 1, kind)
             continue
         if not tokens or not _row_start(text, kind):
@@ -156,7 +169,9 @@ def parse_table(lines: list[Line], start: int) -> tuple[Table, int]:
             first = table.rows[-1]
             first.label_printed = f"{category.printed} {first.label_printed}"
             if category.misspelt:
-                table.issues.append(Issue("label_misspelt", f"{category.printed!r} read as {category.canonical!r}", lines[i]))
+                table.issues.append(
+                    Issue("label_misspelt", f"{category.printed!r} read as {category.canonical!r}", lines[i])
+                )
             tokens, category = tokens[1:], None
             if not tokens:
                 i += 1
@@ -174,8 +189,14 @@ def parse_table(lines: list[Line], start: int) -> tuple[Table, int]:
         table.rows.append(row)
         i += 1
     if len(table.rows) < len(expected):
-        missing = [f"{c or ''} {d or 'VTE'}".strip() for c, d in expected[len(table.rows):]]
-        table.issues.append(Issue("completeness", f"{kind} table has {len(table.rows)} of {len(expected)} rows; missing: {', '.join(missing)}", marker))
+        missing = [f"{c or ''} {d or 'VTE'}".strip() for c, d in expected[len(table.rows) :]]
+        table.issues.append(
+            Issue(
+                "completeness",
+                f"{kind} table has {len(table.rows)} of {len(expected)} rows; missing: {', '.join(missing)}",
+                marker,
+            )
+        )
     _align_rows(table)
     return table, i
 
@@ -186,7 +207,8 @@ def _labels_pair(table: Table, category: grammar.Label, expected: list) -> bool:
         return False
     first = table.rows[-1]
     return (
-        first.category == category.canonical and first.direction == grammar.DIRECTIONS[0]
+        first.category == category.canonical
+        and first.direction == grammar.DIRECTIONS[0]
         and expected[len(table.rows)] == (category.canonical, grammar.DIRECTIONS[1])
         and grammar.match_label(first.label_printed.split()[0], grammar.CATEGORIES) is None
     )
@@ -206,8 +228,11 @@ def _repeats_header(lines: list[Line], i: int, table: Table) -> bool:
     """A table split over pages may print its header again at the top of the next page."""
     m = grammar.TABLE_MARKER.match(lines[i].text)
     return bool(
-        m and table_kind(m.group("label")) == table.kind and table.rows
-        and lines[i].page is not None and lines[i].page != table.rows[-1].line.page
+        m
+        and table_kind(m.group("label")) == table.kind
+        and table.rows
+        and lines[i].page is not None
+        and lines[i].page != table.rows[-1].line.page
     )
 
 
@@ -221,11 +246,15 @@ def _row_start(text: str, kind: str) -> bool:
 def _read_years(table: Table) -> None:
     years = sorted({int(y) for y in YEAR.findall(table.header_text)})
     if not years:
-        table.issues.append(Issue("header_years_missing", f"no year in table header {table.header_text!r}", table.marker))
+        table.issues.append(
+            Issue("header_years_missing", f"no year in table header {table.header_text!r}", table.marker)
+        )
         return
     table.year, table.previous_year = years[-1], years[0]
     if len(years) != 2 or table.previous_year != table.year - 1:
-        table.issues.append(Issue("header_years_unexpected", f"years {years} in header {table.header_text!r}", table.marker))
+        table.issues.append(
+            Issue("header_years_unexpected", f"years {years} in header {table.header_text!r}", table.marker)
+        )
 
 
 def _parse_row(tokens, line, kind, expected, category, table) -> Row | None:
@@ -240,9 +269,13 @@ def _parse_row(tokens, line, kind, expected, category, table) -> Row | None:
                 table.issues.append(Issue("label_misspelt", f"{printed.printed!r} read as {printed.canonical!r}", line))
         # Rows come in a fixed order; the printed category is checked against it, not trusted over it.
         if category and category.canonical != exp_category:
-            table.issues.append(Issue("row_order", f"category {category.printed!r} where {exp_category!r} was expected", line))
+            table.issues.append(
+                Issue("row_order", f"category {category.printed!r} where {exp_category!r} was expected", line)
+            )
         if direction.canonical != exp_direction:
-            table.issues.append(Issue("row_order", f"direction {direction.printed!r} where {exp_direction!r} was expected", line))
+            table.issues.append(
+                Issue("row_order", f"direction {direction.printed!r} where {exp_direction!r} was expected", line)
+            )
     else:
         label_printed = tokens[0]
     values = tokens[1:]
@@ -292,7 +325,9 @@ def _align_rows(table: Table) -> None:
         if len(printed) == len(template) and row.alignments:
             continue
         if not row.alignments:
-            table.issues.append(Issue("row_unreadable", f"cells {printed} do not fit the {table.kind} columns; all left null", row.line))
+            table.issues.append(
+                Issue("row_unreadable", f"cells {printed} do not fit the {table.kind} columns; all left null", row.line)
+            )
             row.raw_cells = [None] * len(template)
             continue
         if len(row.alignments) > 1 and majority not in row.alignments:
@@ -303,13 +338,21 @@ def _align_rows(table: Table) -> None:
             for token, column in agreed:
                 row.raw_cells[column] = token
             unplaced = [t for t, *a in zip(printed, *row.alignments) if len(set(a)) > 1]
-            table.issues.append(Issue("missing_cell", f"a column was not printed and cells {unplaced} fit more than one column: left null (printed row kept in raw_text)", row.line))
+            table.issues.append(
+                Issue(
+                    "missing_cell",
+                    f"a column was not printed and cells {unplaced} fit more than one column: left null (printed row kept in raw_text)",
+                    row.line,
+                )
+            )
             continue
         chosen = majority if len(row.alignments) > 1 else row.alignments[0]
         how = "the table's other rows" if len(row.alignments) > 1 else "shape and arithmetic"
         row.raw_cells = _place(printed, chosen)
         missing = [columns[k] for k in range(len(template)) if k not in chosen]
-        table.issues.append(Issue("missing_cell", f"{', '.join(missing)} not printed (null); cells placed by {how}", row.line))
+        table.issues.append(
+            Issue("missing_cell", f"{', '.join(missing)} not printed (null); cells placed by {how}", row.line)
+        )
 
 
 def _evidence(cells: list[str | None], kind: str) -> int | None:
@@ -331,8 +374,10 @@ def _evidence(cells: list[str | None], kind: str) -> int | None:
         support += bool(v[den])  # a zero base prints 0,0% whatever the numerator: no evidence
     if v[1] is None and None not in (v[0], v[2], v[3], v[4]):
         # actual ≈ budget × p1 ≈ previous × p2, each within the rounding of its percentage.
-        estimates = [(Decimal(v[0]) * v[2] / 100, abs(Decimal(v[0])) / 2000 + half_unit),
-                     (Decimal(v[3]) * v[4] / 100, abs(Decimal(v[3])) / 2000 + half_unit)]
+        estimates = [
+            (Decimal(v[0]) * v[2] / 100, abs(Decimal(v[0])) / 2000 + half_unit),
+            (Decimal(v[3]) * v[4] / 100, abs(Decimal(v[3])) / 2000 + half_unit),
+        ]
         if v[0] and v[3]:
             (a, ea), (b, eb) = estimates
             if abs(a - b) > ea + eb:
@@ -393,10 +438,12 @@ def check_percentages(table: Table) -> list[Issue]:
             if None in (parsed[pct], parsed[num], parsed[den]):
                 continue
             if not percentage_consistent(parsed[pct], parsed[num], parsed[den], half_unit):
-                issues.append(Issue(
-                    "percentage_mismatch",
-                    f"{columns[pct]} printed {row.raw_cells[pct]} but {columns[num]}/{columns[den]} = "
-                    f"{row.raw_cells[num]}/{row.raw_cells[den]}",
-                    row.line,
-                ))
+                issues.append(
+                    Issue(
+                        "percentage_mismatch",
+                        f"{columns[pct]} printed {row.raw_cells[pct]} but {columns[num]}/{columns[den]} = "
+                        f"{row.raw_cells[num]}/{row.raw_cells[den]}",
+                        row.line,
+                    )
+                )
     return issues

@@ -4,6 +4,7 @@ Layout: DIR/<document_id>/<table>.parquet. The document's folder is written unde
 temporary name and renamed into place in one step, so a failure never leaves half a
 document behind; an earlier copy of the same document is swapped out, not mixed in.
 """
+
 from __future__ import annotations
 
 import os

@@ -7,6 +7,7 @@ short summary is printed. Exit code: 0 all built and published; 1 published, but
 entries failed (partial success); 2 nothing published (an error, a refusal or a configuration
 error: the previous release stands); 3 not started, another build holds the warehouse.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,15 +23,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.build", description=__doc__.splitlines()[0])
     parser.add_argument("--inbox", type=Path, help="folder of report PDFs (default: GENT_INBOX or data/samples)")
     parser.add_argument("--warehouse", type=Path, help="warehouse folder (default: GENT_WAREHOUSE_DIR or warehouse/)")
-    parser.add_argument("--force", action="store_true", help="rebuild even when nothing changed since the last publication")
+    parser.add_argument(
+        "--force", action="store_true", help="rebuild even when nothing changed since the last publication"
+    )
     parser.add_argument("--workers", type=int, help="reports extracted at once (default: one per core)")
-    parser.add_argument("--allow-empty", action="store_true", help="let a missing or empty inbox empty the warehouse (refused otherwise)")
+    parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="let a missing or empty inbox empty the warehouse (refused otherwise)",
+    )
     args = parser.parse_args(argv)
     from .settings import ConfigurationError, Settings
 
     try:
-        settings = Settings.from_env(inbox=args.inbox, warehouse_dir=args.warehouse,
-                                     allow_empty_inbox=True if args.allow_empty else None)
+        settings = Settings.from_env(
+            inbox=args.inbox, warehouse_dir=args.warehouse, allow_empty_inbox=True if args.allow_empty else None
+        )
     except ConfigurationError as exc:
         print(f"Configuration error: {exc}. Nothing was read or changed.", file=sys.stderr)
         return EXIT_CONFIGURATION
@@ -43,8 +51,9 @@ def main(argv: list[str] | None = None) -> int:
 
             started = time.monotonic()
             print(f"Gent budget warehouse: building from {settings.inbox}", flush=True)
-            outcome = build_everything(settings, force=args.force, workers=args.workers,
-                                       progress=lambda line: print(line, flush=True))
+            outcome = build_everything(
+                settings, force=args.force, workers=args.workers, progress=lambda line: print(line, flush=True)
+            )
             print_summary(settings, outcome, time.monotonic() - started)
     except BuildRunning as exc:
         print(f"Not started: {exc}.", file=sys.stderr)

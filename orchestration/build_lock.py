@@ -9,6 +9,7 @@ file says who holds it, for the message the second build prints.
 Re-entrant within a process: the `build_warehouse` run that `make run` executes in its own
 process takes the lock its caller already holds.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -50,8 +51,9 @@ def build_lock(lock: Path, who: str):
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
-        raise BuildRunning(f"another build is running on {lock.parent} ({holder(lock)}): "
-                           f"try again when it is done") from None
+        raise BuildRunning(
+            f"another build is running on {lock.parent} ({holder(lock)}): try again when it is done"
+        ) from None
     handle.seek(0), handle.truncate()
     handle.write(f"pid {os.getpid()}, {who}, since {time.strftime('%H:%M:%S UTC', time.gmtime())}\n")
     handle.flush()

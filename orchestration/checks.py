@@ -5,6 +5,7 @@ mart it guards. Completeness, cell consistency, conservation and semantics are b
 (the extraction or the models are wrong); reconciliation gaps that the report itself
 contains are warnings. GX is imported inside the check only: the code location loads fast.
 """
+
 import dagster as dg
 
 from expectations import SUITES
@@ -28,7 +29,9 @@ CHECKED_ROWS = "loaded_rows_fingerprint"
 
 def _spec(suite: str) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
-        name=f"gx_{suite}", asset=dg.AssetKey(list(SUITE_TARGETS[suite])), blocking=suite not in NON_BLOCKING,
+        name=f"gx_{suite}",
+        asset=dg.AssetKey(list(SUITE_TARGETS[suite])),
+        blocking=suite not in NON_BLOCKING,
         description=f"Great Expectations suite '{suite}' (expectations/).",
     )
 

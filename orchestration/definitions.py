@@ -4,6 +4,7 @@
 stops `dagster dev` with the variable named); `build_definitions(settings)` gives the same
 definitions for settings built elsewhere (tests, tools).
 """
+
 from __future__ import annotations
 
 import dagster as dg
@@ -26,8 +27,14 @@ nightly_build = dg.ScheduleDefinition(
 def build_definitions(settings: Settings, settings_res: WarehouseSettings | None = None) -> dg.Definitions:
     """The code location for `settings` (`settings_res`: the settings resource, default built from them)."""
     return dg.Definitions(
-        assets=[raw_report, warehouse_dbt_models, published_warehouse, open_data_export, overview_report,
-                published_release],
+        assets=[
+            raw_report,
+            warehouse_dbt_models,
+            published_warehouse,
+            open_data_export,
+            overview_report,
+            published_release,
+        ],
         asset_checks=warehouse_checks,
         jobs=[extract_reports, build_warehouse, prune_removed_reports],
         schedules=[nightly_build],

@@ -32,6 +32,7 @@
 CLI: `python -m orchestration.exports --database warehouse/gent.duckdb --out warehouse/export
 [--include-personal-data] [--manifest dbt_project/target/manifest.json]`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -90,12 +91,14 @@ PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 # District09; the City publishes its open data under the Flemish model licence for free reuse
 # (any purpose, attribution required). Documents with personal data fall outside that licence,
 # which is one more reason why the names of the aldermen stay out by default.
-LICENSES = [{
-    "title": "Modellicentie voor gratis hergebruik v1.0 (Vlaamse overheid): free reuse for any purpose, "
-             "with attribution \"Bron: Stad Gent, OCMW Gent en District09, jaarrekeningen\"",
-    "path": "https://overheid.vlaanderen.be/sites/default/files/documenten/ict-egov/licenties/hergebruik/"
-            "modellicentie_gratis_hergebruik_v1_0.html",
-}]
+LICENSES = [
+    {
+        "title": "Modellicentie voor gratis hergebruik v1.0 (Vlaamse overheid): free reuse for any purpose, "
+        'with attribution "Bron: Stad Gent, OCMW Gent en District09, jaarrekeningen"',
+        "path": "https://overheid.vlaanderen.be/sites/default/files/documenten/ict-egov/licenties/hergebruik/"
+        "modellicentie_gratis_hergebruik_v1_0.html",
+    }
+]
 
 PACKAGE = {
     "name": "gent-jaarrekening",
@@ -110,78 +113,125 @@ PACKAGE = {
         "resource <name>.csv also comes as <name>.excel.csv, the same rows for a Belgian Excel (';' between "
         "cells, ',' as decimal separator, UTF-8 with BOM); see the limitation `csv-formulas` for text cells."
     ),
-    "keywords": ["Gent", "Ghent", "jaarrekening", "annual accounts", "budget", "OCMW", "District09",
-                 "fiscal data package", "open data"],
+    "keywords": [
+        "Gent",
+        "Ghent",
+        "jaarrekening",
+        "annual accounts",
+        "budget",
+        "OCMW",
+        "District09",
+        "fiscal data package",
+        "open data",
+    ],
     "countryCode": "BE",
     "granularity": "aggregated",
 }
 
 # Known limitations, stated once in the package (the column descriptions say the same per field).
 LIMITATIONS = [
-    {"name": "rounding", "title": "Independent rounding of every level",
-     "description": "Every level of the report (leaf, action plan, goal) is rounded to whole euros (0.01 VTE) on "
-                    "its own, so a sum of n children may differ from the printed parent by up to 1/2 unit x (n+1). "
-                    "rpt_reconciliation gives every parent's difference, tolerance and status (exact, rounding, gap, "
-                    "not_printed, derived, not_reported); a `gap` is an inconsistency of the report itself or a "
-                    "block missing from the source, reported with its size and location, never corrected.",
-     "resources": ["rpt_reconciliation", "fct_spending_reported", "fct_staffing_reported"]},
-    {"name": "derived-totals", "title": "Derived totals and recomputed percentages",
-     "description": "The 2021 District09 report prints no goal (SD) totals: rpt_reconciliation.derived_value holds "
-                    "them as the sum of the plans, flagged by is_derived. Percentages recomputed from the printed "
-                    "amounts are in *_pct_recomputed, next to the printed *_pct_printed. A conformed Stad/OCMW "
-                    "action (dim_action) is derived from title matching: its amount is the sum over its action_key.",
-     "resources": ["rpt_reconciliation", "fct_spending_reported", "fct_staffing_reported", "dim_action"]},
-    {"name": "imputed-cells", "title": "Imputed cells",
-     "description": "Cells the source lost are null in the printed columns (budget_eur, actual_eur, actual_prev_eur); "
-                    "a value derived from the parent total or the printed percentage is in the separate *_imputed "
-                    "columns with imputation_method. coalesce(actual_eur, actual_eur_imputed) gives a complete "
-                    "total. The printed entity of a leaf whose header was lost is `unknown`; entity_code_imputed holds "
-                    "the entity inferred from the print order, with entity_imputation_method.",
-     "resources": ["fct_spending"]},
-    {"name": "intra-group-flows", "title": "Intra-group flows are not eliminated",
-     "description": "Stad Gent pays District09 (AC34776, expenditure) and District09 books the same money as revenue "
-                    "(ACAR004). Such rows are kept and flagged is_intra_group = true (rule in intra_group_rule). A "
-                    "group-wide total must exclude them on one side; the data itself eliminates nothing.",
-     "resources": ["fct_spending"]},
-    {"name": "previous-year-2021", "title": "Previous year not applicable in 2021",
-     "description": "District09 existed one year in 2021: its previous-year columns are printed 0 but mean 'not "
-                    "applicable' (is_prev_year_applicable = false).",
-     "resources": ["fct_spending", "fct_spending_reported", "fct_spending_fiscal", "rpt_reconciliation",
-                   "dim_document"]},
-    {"name": "staffing-not-reported", "title": "Staffing not reported is not zero",
-     "description": "The 2021 District09 report has no staffing tables: VTE values are null with fte_null_reason "
-                    "`not_reported`, never 0.",
-     "resources": ["fct_staffing", "rpt_reconciliation"]},
-    {"name": "lost-headers", "title": "Blocks whose header line was lost",
-     "description": "Some leaves lost their code/title/service line in the source; they keep their money under a "
-                    "synthetic node_id (e.g. OD10071~lost1), is_header_lost = true, entity `unknown`, and "
-                    "entity_code_imputed where the print order tells the entity (Stad leaves first, OCMW leaves "
-                    "last within a plan): `not_imputable` only between a Stad and an OCMW leaf or at a plan's end "
-                    "next to the other entity.",
-     "resources": ["fct_spending", "fct_staffing", "dim_action"]},
-    {"name": "narrative", "title": "The report's prose, paragraph by paragraph",
-     "description": "fct_narrative holds every paragraph of the descriptions, 'Wat hebben we bereikt?' and indicator "
-                    "sentences exactly as read, with the keys of its goal, plan and conformed action (join "
-                    "fct_spending on them for the amounts). page and line are those of the paragraph's section: "
-                    "the first paragraph starts there, the next ones follow it.",
-     "resources": ["fct_narrative"]},
-    {"name": "csv-formulas", "title": "Text that looks like a formula is neutralised in the CSV files",
-     "description": "A spreadsheet runs a cell starting with =, +, -, @, TAB or CR as a formula. In the CSV files "
-                    "(<name>.csv and <name>.excel.csv) such a text cell is prefixed with an apostrophe ('=... "
-                    "instead of =...), the usual rule against formula injection; a text that is a printed number "
-                    "(-4.335.322, -8,9%) and every number column are left as they are. The Parquet files keep the "
-                    "printed text unchanged: read them when the exact text matters.",
-     "resources": []},
-    {"name": "lineage", "title": "Lineage",
-     "description": "document_id is the sha256 of the source file (see `sources`); page is null when the source was "
-                    "a text dump without pages; line is the 1-based line of the source text layer.",
-     "resources": []},
-    {"name": "personal-data", "title": "Personal data left out",
-     "description": "The 2021 report names the responsible alderman of each action plan. Names are personal data: "
-                    "they are not in this export unless it was made with the documented switch "
-                    "(include_personal_data / --include-personal-data / GENT_EXPORT_PERSONAL_DATA=1), in which "
-                    "case they are only in the resource `responsibles`.",
-     "resources": []},
+    {
+        "name": "rounding",
+        "title": "Independent rounding of every level",
+        "description": "Every level of the report (leaf, action plan, goal) is rounded to whole euros (0.01 VTE) on "
+        "its own, so a sum of n children may differ from the printed parent by up to 1/2 unit x (n+1). "
+        "rpt_reconciliation gives every parent's difference, tolerance and status (exact, rounding, gap, "
+        "not_printed, derived, not_reported); a `gap` is an inconsistency of the report itself or a "
+        "block missing from the source, reported with its size and location, never corrected.",
+        "resources": ["rpt_reconciliation", "fct_spending_reported", "fct_staffing_reported"],
+    },
+    {
+        "name": "derived-totals",
+        "title": "Derived totals and recomputed percentages",
+        "description": "The 2021 District09 report prints no goal (SD) totals: rpt_reconciliation.derived_value holds "
+        "them as the sum of the plans, flagged by is_derived. Percentages recomputed from the printed "
+        "amounts are in *_pct_recomputed, next to the printed *_pct_printed. A conformed Stad/OCMW "
+        "action (dim_action) is derived from title matching: its amount is the sum over its action_key.",
+        "resources": ["rpt_reconciliation", "fct_spending_reported", "fct_staffing_reported", "dim_action"],
+    },
+    {
+        "name": "imputed-cells",
+        "title": "Imputed cells",
+        "description": "Cells the source lost are null in the printed columns (budget_eur, actual_eur, actual_prev_eur); "
+        "a value derived from the parent total or the printed percentage is in the separate *_imputed "
+        "columns with imputation_method. coalesce(actual_eur, actual_eur_imputed) gives a complete "
+        "total. The printed entity of a leaf whose header was lost is `unknown`; entity_code_imputed holds "
+        "the entity inferred from the print order, with entity_imputation_method.",
+        "resources": ["fct_spending"],
+    },
+    {
+        "name": "intra-group-flows",
+        "title": "Intra-group flows are not eliminated",
+        "description": "Stad Gent pays District09 (AC34776, expenditure) and District09 books the same money as revenue "
+        "(ACAR004). Such rows are kept and flagged is_intra_group = true (rule in intra_group_rule). A "
+        "group-wide total must exclude them on one side; the data itself eliminates nothing.",
+        "resources": ["fct_spending"],
+    },
+    {
+        "name": "previous-year-2021",
+        "title": "Previous year not applicable in 2021",
+        "description": "District09 existed one year in 2021: its previous-year columns are printed 0 but mean 'not "
+        "applicable' (is_prev_year_applicable = false).",
+        "resources": [
+            "fct_spending",
+            "fct_spending_reported",
+            "fct_spending_fiscal",
+            "rpt_reconciliation",
+            "dim_document",
+        ],
+    },
+    {
+        "name": "staffing-not-reported",
+        "title": "Staffing not reported is not zero",
+        "description": "The 2021 District09 report has no staffing tables: VTE values are null with fte_null_reason "
+        "`not_reported`, never 0.",
+        "resources": ["fct_staffing", "rpt_reconciliation"],
+    },
+    {
+        "name": "lost-headers",
+        "title": "Blocks whose header line was lost",
+        "description": "Some leaves lost their code/title/service line in the source; they keep their money under a "
+        "synthetic node_id (e.g. OD10071~lost1), is_header_lost = true, entity `unknown`, and "
+        "entity_code_imputed where the print order tells the entity (Stad leaves first, OCMW leaves "
+        "last within a plan): `not_imputable` only between a Stad and an OCMW leaf or at a plan's end "
+        "next to the other entity.",
+        "resources": ["fct_spending", "fct_staffing", "dim_action"],
+    },
+    {
+        "name": "narrative",
+        "title": "The report's prose, paragraph by paragraph",
+        "description": "fct_narrative holds every paragraph of the descriptions, 'Wat hebben we bereikt?' and indicator "
+        "sentences exactly as read, with the keys of its goal, plan and conformed action (join "
+        "fct_spending on them for the amounts). page and line are those of the paragraph's section: "
+        "the first paragraph starts there, the next ones follow it.",
+        "resources": ["fct_narrative"],
+    },
+    {
+        "name": "csv-formulas",
+        "title": "Text that looks like a formula is neutralised in the CSV files",
+        "description": "A spreadsheet runs a cell starting with =, +, -, @, TAB or CR as a formula. In the CSV files "
+        "(<name>.csv and <name>.excel.csv) such a text cell is prefixed with an apostrophe ('=... "
+        "instead of =...), the usual rule against formula injection; a text that is a printed number "
+        "(-4.335.322, -8,9%) and every number column are left as they are. The Parquet files keep the "
+        "printed text unchanged: read them when the exact text matters.",
+        "resources": [],
+    },
+    {
+        "name": "lineage",
+        "title": "Lineage",
+        "description": "document_id is the sha256 of the source file (see `sources`); page is null when the source was "
+        "a text dump without pages; line is the 1-based line of the source text layer.",
+        "resources": [],
+    },
+    {
+        "name": "personal-data",
+        "title": "Personal data left out",
+        "description": "The 2021 report names the responsible alderman of each action plan. Names are personal data: "
+        "they are not in this export unless it was made with the documented switch "
+        "(include_personal_data / --include-personal-data / GENT_EXPORT_PERSONAL_DATA=1), in which "
+        "case they are only in the resource `responsibles`.",
+        "resources": [],
+    },
 ]
 
 # Fiscal Data Package (FDP 1.0) `columnType` per column name: the fiscal concept of the column.
@@ -200,10 +250,21 @@ FDP_COLUMN_TYPES: dict[str, str] = {
     "service_name": "administrative-classification:generic:level2:label",
     "category": "economic-classification:generic:level1:code:full",
     "fiscal_year": "date:fiscal-year",
-    **{amount: "value" for amount in (
-        "budget_eur", "actual_eur", "actual_prev_eur", "budget_eur_imputed", "actual_eur_imputed",
-        "actual_prev_eur_imputed", "expenditure_budget_eur", "expenditure_actual_eur",
-        "revenue_budget_eur", "revenue_actual_eur")},
+    **{
+        amount: "value"
+        for amount in (
+            "budget_eur",
+            "actual_eur",
+            "actual_prev_eur",
+            "budget_eur_imputed",
+            "actual_eur_imputed",
+            "actual_prev_eur_imputed",
+            "expenditure_budget_eur",
+            "expenditure_actual_eur",
+            "revenue_budget_eur",
+            "revenue_actual_eur",
+        )
+    },
 }
 # Per resource: the line-item id of the fact tables, the label of a leaf.
 FDP_RESOURCE_COLUMN_TYPES: dict[str, dict[str, str]] = {
@@ -247,6 +308,7 @@ class PersonalDataError(ExportError):
 
 # ----------------------------------------------------------------------------- manifest
 
+
 def default_manifest_path() -> Path:
     return DBT_PROJECT_DIR / "target" / "manifest.json"
 
@@ -264,8 +326,20 @@ def load_manifest(path: Path | None = None) -> dict:
 
     project = DBT_PROJECT_DIR
     with tempfile.TemporaryDirectory(prefix="gent-export-manifest-") as tmp:
-        result = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(project), "--profiles-dir", str(project),
-                                     "--target-path", tmp, "--log-path", tmp])
+        result = dbtRunner().invoke(
+            [
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(project),
+                "--profiles-dir",
+                str(project),
+                "--target-path",
+                tmp,
+                "--log-path",
+                tmp,
+            ]
+        )
         if not result.success:
             raise ExportError(f"no dbt manifest at {path} and `dbt parse` failed: {result.exception}")
         return json.loads((Path(tmp) / "manifest.json").read_text(encoding="utf-8"))
@@ -274,12 +348,13 @@ def load_manifest(path: Path | None = None) -> dict:
 @dataclass
 class ModelDoc:
     """What the manifest says about one model (or source): descriptions, keys, tests."""
+
     name: str
     description: str
     columns: dict[str, dict]
     tags: list[str] = field(default_factory=list)
-    unique: list[str] = field(default_factory=list)            # columns with a `unique` test
-    not_null: set[str] = field(default_factory=set)            # not_null constraint or test
+    unique: list[str] = field(default_factory=list)  # columns with a `unique` test
+    not_null: set[str] = field(default_factory=set)  # not_null constraint or test
     unique_combinations: list[list[str]] = field(default_factory=list)
     relationships: list[tuple[str, str, str]] = field(default_factory=list)  # (column, model, field)
     accepted_values: dict[str, list] = field(default_factory=dict)
@@ -297,8 +372,12 @@ def model_docs(manifest: dict, schema: str | None = None) -> dict[str, ModelDoc]
     for uid, node in manifest.get("nodes", {}).items():
         if node.get("resource_type") != "model" or (schema and node.get("schema") != schema):
             continue
-        doc = ModelDoc(name=node.get("alias") or node["name"], description=(node.get("description") or "").strip(),
-                       columns=node.get("columns") or {}, tags=list(node.get("tags") or []))
+        doc = ModelDoc(
+            name=node.get("alias") or node["name"],
+            description=(node.get("description") or "").strip(),
+            columns=node.get("columns") or {},
+            tags=list(node.get("tags") or []),
+        )
         for name, col in doc.columns.items():
             if any(c.get("type") == "not_null" for c in col.get("constraints") or []):
                 doc.not_null.add(name)
@@ -332,11 +411,14 @@ def model_docs(manifest: dict, schema: str | None = None) -> dict[str, ModelDoc]
 def source_doc(manifest: dict, table: str) -> ModelDoc | None:
     for src in manifest.get("sources", {}).values():
         if src.get("identifier", src.get("name")) == table and src.get("schema") == "raw":
-            return ModelDoc(name=table, description=(src.get("description") or "").strip(), columns=src.get("columns") or {})
+            return ModelDoc(
+                name=table, description=(src.get("description") or "").strip(), columns=src.get("columns") or {}
+            )
     return None
 
 
 # ----------------------------------------------------------------------------- types and values
+
 
 @dataclass
 class Column:
@@ -349,12 +431,20 @@ class Column:
 def _column_type(name: str, data_type: str, precision, scale) -> Column:
     t = data_type.upper()
     simple = {
-        "VARCHAR": (pa.string(), "string"), "BOOLEAN": (pa.bool_(), "boolean"),
-        "TINYINT": (pa.int8(), "integer"), "SMALLINT": (pa.int16(), "integer"), "INTEGER": (pa.int32(), "integer"),
-        "BIGINT": (pa.int64(), "integer"), "UTINYINT": (pa.uint8(), "integer"), "USMALLINT": (pa.uint16(), "integer"),
-        "UINTEGER": (pa.uint32(), "integer"), "UBIGINT": (pa.uint64(), "integer"),
-        "FLOAT": (pa.float32(), "number"), "DOUBLE": (pa.float64(), "number"),
-        "DATE": (pa.date32(), "date"), "TIMESTAMP": (pa.timestamp("us"), "datetime"),
+        "VARCHAR": (pa.string(), "string"),
+        "BOOLEAN": (pa.bool_(), "boolean"),
+        "TINYINT": (pa.int8(), "integer"),
+        "SMALLINT": (pa.int16(), "integer"),
+        "INTEGER": (pa.int32(), "integer"),
+        "BIGINT": (pa.int64(), "integer"),
+        "UTINYINT": (pa.uint8(), "integer"),
+        "USMALLINT": (pa.uint16(), "integer"),
+        "UINTEGER": (pa.uint32(), "integer"),
+        "UBIGINT": (pa.uint64(), "integer"),
+        "FLOAT": (pa.float32(), "number"),
+        "DOUBLE": (pa.float64(), "number"),
+        "DATE": (pa.date32(), "date"),
+        "TIMESTAMP": (pa.timestamp("us"), "datetime"),
         "TIMESTAMP WITH TIME ZONE": (pa.timestamp("us", tz="UTC"), "datetime"),
     }
     if t in simple:
@@ -404,8 +494,10 @@ def field_descriptor(resource: str, col: Column, doc: ModelDoc) -> dict:
     described = doc.columns.get(col.name) or {}
     text = " ".join((described.get("description") or "").split())
     if not text:
-        raise ExportError(f"{resource}.{col.name} has no description in the dbt manifest "
-                          "(describe it in the model's YAML and regenerate the manifest)")
+        raise ExportError(
+            f"{resource}.{col.name} has no description in the dbt manifest "
+            "(describe it in the model's YAML and regenerate the manifest)"
+        )
     fd: dict = {"name": col.name, "type": col.frictionless}
     if title := _first_clause(text):
         fd["title"] = title
@@ -438,10 +530,11 @@ def field_descriptor(resource: str, col: Column, doc: ModelDoc) -> dict:
 
 # ----------------------------------------------------------------------------- reading the database
 
+
 @dataclass
 class Mart:
-    name: str               # resource name (the table name)
-    relation: str           # schema.table to read
+    name: str  # resource name (the table name)
+    relation: str  # schema.table to read
     columns: list[Column]
     doc: ModelDoc
     primary_key: list[str]
@@ -455,13 +548,19 @@ class Mart:
 def _columns(con, schema: str, table: str) -> list[Column]:
     rows = con.execute(
         "select column_name, data_type, numeric_precision, numeric_scale from duckdb_columns() "
-        "where schema_name = ? and table_name = ? order by column_index", [schema, table]).fetchall()
+        "where schema_name = ? and table_name = ? order by column_index",
+        [schema, table],
+    ).fetchall()
     return [_column_type(*r) for r in rows]
 
 
 def _relations(con, schema: str) -> list[str]:
-    return [t for t, in con.execute(
-        "select table_name from information_schema.tables where table_schema = ? order by table_name", [schema]).fetchall()]
+    return [
+        t
+        for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? order by table_name", [schema]
+        ).fetchall()
+    ]
 
 
 def _keys(name: str, columns: list[Column], doc: ModelDoc) -> tuple[list[str], list[str]]:
@@ -483,23 +582,32 @@ def _keys(name: str, columns: list[Column], doc: ModelDoc) -> tuple[list[str], l
 
 
 def _read(con, mart: Mart) -> pa.Table:
-    select = ", ".join(_quote(c.name) if c.arrow is not None else f"CAST({_quote(c.name)} AS VARCHAR) AS {_quote(c.name)}"
-                       for c in mart.columns)
+    select = ", ".join(
+        _quote(c.name) if c.arrow is not None else f"CAST({_quote(c.name)} AS VARCHAR) AS {_quote(c.name)}"
+        for c in mart.columns
+    )
     order = ", ".join(f"{_quote(c)} ASC NULLS LAST" for c in mart.sort)
     rel = con.sql(f"SELECT {select} FROM {mart.relation} ORDER BY {order}")
     table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
     if isinstance(table, pa.RecordBatchReader):
         table = table.read_all()
-    schema = pa.schema([
-        pa.field(c.name, c.arrow if c.arrow is not None else pa.string(), nullable=True,
-                 metadata={"description": " ".join((mart.doc.columns.get(c.name, {}).get("description") or "").split())})
-        for c in mart.columns
-    ])
+    schema = pa.schema(
+        [
+            pa.field(
+                c.name,
+                c.arrow if c.arrow is not None else pa.string(),
+                nullable=True,
+                metadata={"description": " ".join((mart.doc.columns.get(c.name, {}).get("description") or "").split())},
+            )
+            for c in mart.columns
+        ]
+    )
     arrays = [table.column(i).cast(schema.field(i).type) for i in range(len(schema))]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
 # ----------------------------------------------------------------------------- writing
+
 
 def _write_parquet(table: pa.Table, path: Path, sort: list[str]) -> None:
     names = table.column_names
@@ -544,8 +652,9 @@ def _csv_column(column: pa.ChunkedArray, decimal_char: str = ".") -> list[str]:
 def _write_csv(table: pa.Table, path: Path) -> None:
     columns = [_csv_column(table.column(i)) for i in range(table.num_columns)]
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter=",", quotechar='"', doublequote=True,
-                            lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        writer = csv.writer(
+            handle, delimiter=",", quotechar='"', doublequote=True, lineterminator="\n", quoting=csv.QUOTE_MINIMAL
+        )
         writer.writerow(table.column_names)
         writer.writerows(zip(*columns))
 
@@ -556,8 +665,9 @@ def _write_excel_csv(table: pa.Table, path: Path) -> None:
     "CoÃ¶rdineren"), CRLF line ends."""
     columns = [_csv_column(table.column(i), decimal_char=",") for i in range(table.num_columns)]
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";", quotechar='"', doublequote=True,
-                            lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+        writer = csv.writer(
+            handle, delimiter=";", quotechar='"', doublequote=True, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL
+        )
         writer.writerow(table.column_names)
         writer.writerows(zip(*columns))
 
@@ -618,6 +728,7 @@ def _swap_into_place(staged: Path, out_dir: Path) -> None:
 
 # ----------------------------------------------------------------------------- personal data
 
+
 def name_variants(name: str) -> list[str]:
     """A name as printed ("Heyse Tine") and its word rotations ("Tine Heyse", "Mathias De Clercq")."""
     words = name.split()
@@ -629,7 +740,7 @@ def personal_names(con) -> list[str]:
     names: set[str] = set()
     for sql in ("select name from raw.responsibles", "select responsible_name from staging.stg_gent__responsibles"):
         try:
-            names.update(n for n, in con.execute(sql).fetchall() if n and n.strip())
+            names.update(n for (n,) in con.execute(sql).fetchall() if n and n.strip())
         except duckdb.Error:
             continue
     return sorted(names)
@@ -653,6 +764,7 @@ def _scan_for_names(folder: Path, tables: dict[str, pa.Table], names: Sequence[s
 
 
 # ----------------------------------------------------------------------------- datapackage
+
 
 def _schema(mart: Mart, resources: set[str], suffix: str) -> dict:
     fields = [field_descriptor(mart.name, c, mart.doc) for c in mart.columns]
@@ -685,24 +797,40 @@ def _fiscal_model(con, marts: dict[str, Mart]) -> dict:
     cols = {c.name for c in fact.columns}
     measures = {}
     for measure, (column, direction, phase) in FISCAL_MEASURES.items():
-        lo, hi = con.execute(f"select min(fiscal_year), max(fiscal_year) from {fact.relation} "
-                             f"where {_quote(column)} is not null").fetchone()
-        measures[measure] = {"source": column, "resource": FISCAL_RESOURCE, "currency": "EUR", "factor": 1,
-                             "direction": direction, "phase": phase}
+        lo, hi = con.execute(
+            f"select min(fiscal_year), max(fiscal_year) from {fact.relation} where {_quote(column)} is not null"
+        ).fetchone()
+        measures[measure] = {
+            "source": column,
+            "resource": FISCAL_RESOURCE,
+            "currency": "EUR",
+            "factor": 1,
+            "direction": direction,
+            "phase": phase,
+        }
         if lo is not None:
             measures[measure]["fiscalPeriod"] = _period(lo, hi)
     dims = {  # name -> (dimensionType, classificationType, attributes, primaryKey)
         "fiscal-year": ("datetime", None, {"fiscal_year": {"source": "fiscal_year"}}, ["fiscal_year"]),
         "entity": ("entity", None, {"entity": {"source": "entity_code"}}, ["entity"]),
-        "policy": ("classification", "functional", {
-            "goal": {"source": "goal_code"},
-            "action_plan": {"source": "action_plan_code", "parent": "goal"},
-            "action": {"source": "leaf_code", "parent": "action_plan"},
-        }, ["goal", "action_plan", "action"]),
+        "policy": (
+            "classification",
+            "functional",
+            {
+                "goal": {"source": "goal_code"},
+                "action_plan": {"source": "action_plan_code", "parent": "goal"},
+                "action": {"source": "leaf_code", "parent": "action_plan"},
+            },
+            ["goal", "action_plan", "action"],
+        ),
         "service": ("classification", "administrative", {"service": {"source": "service_key"}}, ["service"]),
         "category": ("classification", "economic", {"category": {"source": "category"}}, ["category"]),
-        "source-document": ("fact", None, {"document_id": {"source": "document_id"}, "page": {"source": "page"},
-                                           "line": {"source": "line"}}, ["document_id", "page", "line"]),
+        "source-document": (
+            "fact",
+            None,
+            {"document_id": {"source": "document_id"}, "page": {"source": "page"}, "line": {"source": "line"}},
+            ["document_id", "page", "line"],
+        ),
     }
     dimensions = {}
     for key, (kind, classification, attributes, pk) in dims.items():
@@ -720,15 +848,24 @@ def _sources(con) -> list[dict]:
     try:
         rows = con.execute(
             "select document_id, file_name, document_title, theme, report_year, layout, source_format, page_count "
-            f"from {MARTS_SCHEMA}.dim_document order by report_year, file_name, document_id").fetchall()
+            f"from {MARTS_SCHEMA}.dim_document order by report_year, file_name, document_id"
+        ).fetchall()
     except duckdb.Error:
         rows = con.execute(
             "select document_id, file_name, title, theme, report_year, layout, source_format, page_count "
-            "from raw.documents order by report_year, file_name, document_id").fetchall()
+            "from raw.documents order by report_year, file_name, document_id"
+        ).fetchall()
     out = []
     for doc_id, file_name, title, theme, year, layout, fmt, pages in rows:
-        entry = {"title": title or file_name, "path": file_name, "hash": f"sha256:{doc_id}", "sha256": doc_id,
-                 "reportYear": year, "layout": layout, "sourceFormat": fmt}
+        entry = {
+            "title": title or file_name,
+            "path": file_name,
+            "hash": f"sha256:{doc_id}",
+            "sha256": doc_id,
+            "reportYear": year,
+            "layout": layout,
+            "sourceFormat": fmt,
+        }
         if theme:
             entry["theme"] = theme
         if pages is not None:
@@ -745,7 +882,9 @@ def _period(first_year: int, last_year: int) -> dict:
 def _fiscal_period(con) -> dict | None:
     """The years the amounts are of (a previous-year actual under its own year; not applicable ones left out)."""
     try:
-        lo, hi = con.execute(f"select min(fiscal_year), max(fiscal_year) from {MARTS_SCHEMA}.{FISCAL_RESOURCE}").fetchall()[0]
+        lo, hi = con.execute(
+            f"select min(fiscal_year), max(fiscal_year) from {MARTS_SCHEMA}.{FISCAL_RESOURCE}"
+        ).fetchall()[0]
     except duckdb.Error:
         return None
     return None if lo is None else _period(lo, hi)
@@ -760,10 +899,19 @@ def _table_resource(mart: Mart, folder: Path, resources: set[str]) -> "frictionl
     hash and row count as frictionless measures them."""
     from frictionless import Resource, Schema
 
-    resource = Resource(path=f"{mart.name}.csv", basepath=str(folder), name=mart.name, title=mart.title or None,
-                        description=mart.doc.description, format="csv", mediatype="text/csv", encoding="utf-8",
-                        profile="tabular-data-resource", schema=Schema.from_descriptor(_schema(mart, resources, "")),
-                        **_file_stats(folder / f"{mart.name}.csv"))
+    resource = Resource(
+        path=f"{mart.name}.csv",
+        basepath=str(folder),
+        name=mart.name,
+        title=mart.title or None,
+        description=mart.doc.description,
+        format="csv",
+        mediatype="text/csv",
+        encoding="utf-8",
+        profile="tabular-data-resource",
+        schema=Schema.from_descriptor(_schema(mart, resources, "")),
+        **_file_stats(folder / f"{mart.name}.csv"),
+    )
     resource.rows = mart.table.num_rows  # package.validate() checks these, reading every file once
     resource.custom["sortOrder"] = mart.sort
     if mart.personal:
@@ -776,13 +924,18 @@ def _file_resource(mart: Mart, folder: Path) -> "frictionless.Resource":
     turns a nullable integer into NaN, so the typed rows are validated once, in the CSV resource."""
     from frictionless.resources import FileResource
 
-    resource = FileResource(path=f"{mart.name}.parquet", basepath=str(folder), name=mart.name + PARQUET_SUFFIX,
-                            format="parquet", mediatype=PARQUET_MEDIATYPE,
-                            title=f"{mart.title} (Parquet)" if mart.title else None,
-                            description=f"The rows and columns of resource `{mart.name}` ({mart.name}.csv) as "
-                                        f"Apache Parquet ({PARQUET_OPTIONS['compression']}), typed, with each "
-                                        "column's description in the file's own schema.",
-                            **_file_stats(folder / f"{mart.name}.parquet"))
+    resource = FileResource(
+        path=f"{mart.name}.parquet",
+        basepath=str(folder),
+        name=mart.name + PARQUET_SUFFIX,
+        format="parquet",
+        mediatype=PARQUET_MEDIATYPE,
+        title=f"{mart.title} (Parquet)" if mart.title else None,
+        description=f"The rows and columns of resource `{mart.name}` ({mart.name}.csv) as "
+        f"Apache Parquet ({PARQUET_OPTIONS['compression']}), typed, with each "
+        "column's description in the file's own schema.",
+        **_file_stats(folder / f"{mart.name}.parquet"),
+    )
     if mart.personal:
         resource.custom["containsPersonalData"] = True
     return resource
@@ -794,16 +947,27 @@ def _datapackage(con, marts: dict[str, Mart], folder: Path, include_personal_dat
     from frictionless import Package
 
     resources = set(marts)
-    package = Package(name=PACKAGE["name"], title=PACKAGE["title"], description=PACKAGE["description"],
-                      keywords=PACKAGE["keywords"], licenses=LICENSES, basepath=str(folder),
-                      profile="data-package",  # tabular CSV resources and their Parquet files
-                      sources=_sources(con))
+    package = Package(
+        name=PACKAGE["name"],
+        title=PACKAGE["title"],
+        description=PACKAGE["description"],
+        keywords=PACKAGE["keywords"],
+        licenses=LICENSES,
+        basepath=str(folder),
+        profile="data-package",  # tabular CSV resources and their Parquet files
+        sources=_sources(con),
+    )
     for name in sorted(marts):
         package.add_resource(_table_resource(marts[name], folder, resources))
         package.add_resource(_file_resource(marts[name], folder))
     # Fiscal Data Package (0.3) package metadata and logical model
-    package.custom.update({"profiles": {"fiscal": "*", "tabular": "*"}, "countryCode": PACKAGE["countryCode"],
-                           "granularity": PACKAGE["granularity"]})
+    package.custom.update(
+        {
+            "profiles": {"fiscal": "*", "tabular": "*"},
+            "countryCode": PACKAGE["countryCode"],
+            "granularity": PACKAGE["granularity"],
+        }
+    )
     if period := _fiscal_period(con):
         package.custom["fiscalPeriod"] = period
     if model := _fiscal_model(con, marts):
@@ -824,15 +988,25 @@ def _datapackage(con, marts: dict[str, Mart], folder: Path, include_personal_dat
 
 # ----------------------------------------------------------------------------- the export
 
-def _mart_from(con, manifest_docs: dict[str, ModelDoc], schema: str, table: str, resource: str,
-               personal: bool = False) -> Mart:
+
+def _mart_from(
+    con, manifest_docs: dict[str, ModelDoc], schema: str, table: str, resource: str, personal: bool = False
+) -> Mart:
     doc = manifest_docs.get(table)
     if doc is None:
         raise ExportError(f"{schema}.{table} is not in the dbt manifest (regenerate it with `dbt parse`)")
     columns = _columns(con, schema, table)
     pk, sort = _keys(table, columns, doc)
-    mart = Mart(name=resource, relation=f"{_quote(schema)}.{_quote(table)}", columns=columns, doc=doc,
-                primary_key=pk, sort=sort, title=_first_clause(doc.description), personal=personal)
+    mart = Mart(
+        name=resource,
+        relation=f"{_quote(schema)}.{_quote(table)}",
+        columns=columns,
+        doc=doc,
+        primary_key=pk,
+        sort=sort,
+        title=_first_clause(doc.description),
+        personal=personal,
+    )
     return mart
 
 
@@ -862,16 +1036,20 @@ def _personal_mart(con, manifest: dict) -> Mart | None:
             continue
         docs = {table: doc}
         mart = _mart_from(con, docs, schema, table, PERSONAL_RESOURCE, personal=True)
-        mart.sort = [c.name for c in mart.columns if c.name in ("document_id", "node_id", "line")] + \
-                    [c.name for c in mart.columns if c.name not in ("document_id", "node_id", "line")]
-        mart.doc.description = (mart.doc.description + " PERSONAL DATA: exported only because the export was made "
-                                "with the personal-data switch; not covered by the open-data licence.").strip()
+        mart.sort = [c.name for c in mart.columns if c.name in ("document_id", "node_id", "line")] + [
+            c.name for c in mart.columns if c.name not in ("document_id", "node_id", "line")
+        ]
+        mart.doc.description = (
+            mart.doc.description + " PERSONAL DATA: exported only because the export was made "
+            "with the personal-data switch; not covered by the open-data licence."
+        ).strip()
         return mart
     return None
 
 
-def export_open_data(database: Path, out_dir: Path, include_personal_data: bool = False, *,
-                     manifest: Path | None = None) -> dict:
+def export_open_data(
+    database: Path, out_dir: Path, include_personal_data: bool = False, *, manifest: Path | None = None
+) -> dict:
     """Export every mart of `database` (opened read-only) to `out_dir` as Parquet, CSV and datapackage.json.
 
     Returns {resource: rows}. The previous contents of out_dir are replaced atomically; on any
@@ -889,8 +1067,9 @@ def export_open_data(database: Path, out_dir: Path, include_personal_data: bool 
     return summary
 
 
-def write_open_data(database: Path, staged: Path, include_personal_data: bool = False, *,
-                    manifest: Path | None = None) -> dict:
+def write_open_data(
+    database: Path, staged: Path, include_personal_data: bool = False, *, manifest: Path | None = None
+) -> dict:
     """The export written into the empty folder `staged`, fsynced, not yet in place (the caller
     swaps it in, or removes it after an error: a release switches it with the database)."""
     database = Path(database)
@@ -905,7 +1084,9 @@ def write_open_data(database: Path, staged: Path, include_personal_data: bool = 
             doc = docs.get(table)
             if doc is not None and PERSONAL_DATA_TAG in doc.tags and not include_personal_data:
                 continue
-            marts[table] = _mart_from(con, docs, MARTS_SCHEMA, table, table, personal=PERSONAL_DATA_TAG in (doc.tags if doc else []))
+            marts[table] = _mart_from(
+                con, docs, MARTS_SCHEMA, table, table, personal=PERSONAL_DATA_TAG in (doc.tags if doc else [])
+            )
         if not marts:
             raise ExportError(f"no tables in schema {MARTS_SCHEMA} of {database}")
         if include_personal_data:
@@ -926,8 +1107,10 @@ def write_open_data(database: Path, staged: Path, include_personal_data: bool = 
         if not include_personal_data:
             hits = _scan_for_names(staged, {m.name: m.table for m in marts.values()}, personal_names(con))
             if hits:
-                raise PersonalDataError("personal names found in an export without the personal-data switch: "
-                                        + ", ".join(f"{f}: {n}" for f, n in hits))
+                raise PersonalDataError(
+                    "personal names found in an export without the personal-data switch: "
+                    + ", ".join(f"{f}: {n}" for f, n in hits)
+                )
         os.chmod(staged, 0o755)
         _fsync_tree(staged)
         return {name: marts[name].table.num_rows for name in sorted(marts)}
@@ -943,15 +1126,30 @@ def personal_data_from_env(environ=os.environ) -> bool:
 def main(argv: Iterable[str] | None = None) -> int:
     settings = Settings.from_env()
     parser = argparse.ArgumentParser(prog="python -m orchestration.exports", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", type=Path, default=settings.published_db,
-                        help="the published warehouse, opened read-only (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=settings.warehouse_dir / "export",
-                        help="export folder, replaced atomically (default: %(default)s)")
-    parser.add_argument("--manifest", type=Path, default=None,
-                        help="dbt manifest with the column descriptions (default: dbt_project/target/manifest.json)")
-    parser.add_argument("--include-personal-data", action="store_true",
-                        help=f"also export the names of the responsible aldermen (resource `{PERSONAL_RESOURCE}`); "
-                             f"same as {PERSONAL_DATA_ENV}=1")
+    parser.add_argument(
+        "--database",
+        type=Path,
+        default=settings.published_db,
+        help="the published warehouse, opened read-only (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=settings.warehouse_dir / "export",
+        help="export folder, replaced atomically (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=None,
+        help="dbt manifest with the column descriptions (default: dbt_project/target/manifest.json)",
+    )
+    parser.add_argument(
+        "--include-personal-data",
+        action="store_true",
+        help=f"also export the names of the responsible aldermen (resource `{PERSONAL_RESOURCE}`); "
+        f"same as {PERSONAL_DATA_ENV}=1",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     include = args.include_personal_data or personal_data_from_env()
     try:

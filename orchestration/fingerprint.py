@@ -3,21 +3,34 @@
 The publish step records it in `raw.publications` of the published snapshot: a build whose
 inbox agrees with the warehouse and whose code hash equals the published one has nothing to do.
 """
+
 from __future__ import annotations
 
 import hashlib
 
 from . import settings
 
-CODE_PARTS = ("extract", "orchestration", "expectations", "dbt_project/models", "dbt_project/macros",
-              "dbt_project/seeds", "dbt_project/tests", "dbt_project/dbt_project.yml")
+CODE_PARTS = (
+    "extract",
+    "orchestration",
+    "expectations",
+    "dbt_project/models",
+    "dbt_project/macros",
+    "dbt_project/seeds",
+    "dbt_project/tests",
+    "dbt_project/dbt_project.yml",
+)
 
 
 def code_hash() -> str:
     digest = hashlib.sha256()
     for part in CODE_PARTS:
         root = settings.REPO / part
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        files = (
+            [root]
+            if root.is_file()
+            else sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        )
         for path in files:
             digest.update(str(path.relative_to(settings.REPO)).encode())
             digest.update(path.read_bytes())

@@ -13,6 +13,7 @@ Limits per document are arguments (the settings' `GENT_DOC_TIMEOUT_S`, default 1
 file and the reason: "exceeded time limit 120 s", "exceeded memory limit 2048 MB", the
 extractor's own reason, or the crash it died of.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,17 +33,35 @@ POLL_S = 0.2  # how often the parent looks at the child
 NEAR_LIMIT = 0.8  # a crash after the child came this close to its cap is put down to the cap
 
 
-def extract_guarded(path: Path | str, data: bytes, timeout_s: float = DEFAULT_TIMEOUT_S,
-                    memory_mb: int = DEFAULT_MEMORY_MB, engine: str = "pdfplumber"):
+def extract_guarded(
+    path: Path | str,
+    data: bytes,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    engine: str = "pdfplumber",
+):
     """`extract_bytes(path, data, engine)` in a child process bounded in time and memory.
 
     Returns the Extraction or raises ExtractionError(path, reason).
     """
     path = Path(path)
-    command = [sys.executable, "-m", "orchestration.guard", "--memory-mb", str(memory_mb), "--engine", engine,
-               "--parent", str(os.getpid()), str(path)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-           "OPENBLAS_NUM_THREADS": "1"}  # numpy (imported by pdfplumber) would reserve memory per core
+    command = [
+        sys.executable,
+        "-m",
+        "orchestration.guard",
+        "--memory-mb",
+        str(memory_mb),
+        "--engine",
+        engine,
+        "--parent",
+        str(os.getpid()),
+        str(path),
+    ]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        "OPENBLAS_NUM_THREADS": "1",
+    }  # numpy (imported by pdfplumber) would reserve memory per core
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     deadline = time.monotonic() + timeout_s
     peak_mb = 0
@@ -73,7 +92,10 @@ def extract_guarded(path: Path | str, data: bytes, timeout_s: float = DEFAULT_TI
         raise ExtractionError(path, f"exceeded memory limit {memory_mb} MB")
     if child.returncode < 0 and peak_mb >= NEAR_LIMIT * memory_mb:
         # Python or a C library that cannot allocate under the cap may crash instead of raising.
-        raise ExtractionError(path, f"exceeded memory limit {memory_mb} MB (the extraction crashed at {peak_mb} MB: {_exit_reason(child.returncode)})")
+        raise ExtractionError(
+            path,
+            f"exceeded memory limit {memory_mb} MB (the extraction crashed at {peak_mb} MB: {_exit_reason(child.returncode)})",
+        )
     raise ExtractionError(path, f"extraction process died ({_exit_reason(child.returncode)}){_last_line(err)}")
 
 
@@ -85,8 +107,14 @@ class _Pipes:
 
         self.out: list[bytes] = []
         self.err: list[bytes] = []
-        self.threads = [threading.Thread(target=fn, args=args, daemon=True) for fn, args in (
-            (self._feed, (child.stdin, data)), (self._drain, (child.stdout, self.out)), (self._drain, (child.stderr, self.err)))]
+        self.threads = [
+            threading.Thread(target=fn, args=args, daemon=True)
+            for fn, args in (
+                (self._feed, (child.stdin, data)),
+                (self._drain, (child.stdout, self.out)),
+                (self._drain, (child.stderr, self.err)),
+            )
+        ]
         for thread in self.threads:
             thread.start()
 
@@ -195,7 +223,10 @@ def _child(argv: list[str]) -> int:
 
     footprint = _address_space_mb()
     if footprint is not None and footprint >= args.memory_mb:
-        outcome = ("error", f"memory limit {args.memory_mb} MB is below the extractor's own footprint ({footprint} MB): raise GENT_DOC_MEMORY_MB")
+        outcome = (
+            "error",
+            f"memory limit {args.memory_mb} MB is below the extractor's own footprint ({footprint} MB): raise GENT_DOC_MEMORY_MB",
+        )
     else:
         limit = args.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

@@ -10,6 +10,7 @@ behind needs a person to delete it.
   wrote (truncated, overwritten), is set aside (`.gent.duckdb.damaged`) and published again;
   exports or a report that differ from their release are published again as well.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -21,8 +22,15 @@ import duckdb
 from .release import MANIFEST, STAGED, release_problem
 from .state import WarehouseBusy, read_database
 
-LEFTOVER_PATTERNS = (*STAGED.values(), f"{MANIFEST}.staging", ".gent.duckdb.publishing.wal",
-                     ".export.*.staging", ".export.old-*", ".report.*.staging", "report/.index.*.html.tmp")
+LEFTOVER_PATTERNS = (
+    *STAGED.values(),
+    f"{MANIFEST}.staging",
+    ".gent.duckdb.publishing.wal",
+    ".export.*.staging",
+    ".export.old-*",
+    ".report.*.staging",
+    "report/.index.*.html.tmp",
+)
 
 
 @dataclass
@@ -73,7 +81,9 @@ def heal(warehouse_dir: Path, build_db: Path, published_db: Path) -> Healing:
     if problem:
         aside = build_db.with_name(build_db.name + ".damaged")
         set_aside(build_db, aside)
-        healing.lines.append(f"  the build database was damaged ({problem}): set aside as {aside}, rebuilt from the inbox")
+        healing.lines.append(
+            f"  the build database was damaged ({problem}): set aside as {aside}, rebuilt from the inbox"
+        )
     if not published_db.exists():
         return healing
     damaged = database_problem(published_db)
@@ -83,7 +93,9 @@ def heal(warehouse_dir: Path, build_db: Path, published_db: Path) -> Healing:
         if part == "database":  # no reader can use it: out of the way until the new one is in place
             aside = published_db.with_name(f".{published_db.name}.damaged")
             set_aside(published_db, aside)
-            healing.lines.append(f"  the published database was damaged ({problem}): set aside as {aside.name}, published again")
+            healing.lines.append(
+                f"  the published database was damaged ({problem}): set aside as {aside.name}, published again"
+            )
         else:
             healing.lines.append(f"  the published release is not whole ({problem}): published again")
     return healing

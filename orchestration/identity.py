@@ -13,6 +13,7 @@ entity × year is ever loaded from two documents (the dbt test
 - some leaves shared, not all: a concatenation or an overlapping extract — refused, naming
   every loaded file it overlaps; what is loaded keeps its place.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,17 +39,45 @@ class ReportIdentity:
     content: str  # digest of the printed nodes and table rows (page and line left out)
 
 
-def identity_of(file_name: str, document_id: str, report_year: int | None, nodes, budget_lines, staffing_lines) -> ReportIdentity:
+def identity_of(
+    file_name: str, document_id: str, report_year: int | None, nodes, budget_lines, staffing_lines
+) -> ReportIdentity:
     """The identity of one document from its rows (dataclasses or dicts with the raw columns)."""
     get = _getter
-    leaves = frozenset((get(n, "entity") or "", get(n, "code")) for n in nodes
-                       if get(n, "level") in LEAF_LEVELS and get(n, "code"))
+    leaves = frozenset(
+        (get(n, "entity") or "", get(n, "code")) for n in nodes if get(n, "level") in LEAF_LEVELS and get(n, "code")
+    )
     printed = [
-        sorted(json.dumps([get(n, k) for k in ("node_id", "level", "parent_node_id", "title", "service")]) for n in nodes),
-        sorted(json.dumps([get(r, k) for k in ("node_id", "category", "direction", "budget_raw", "actual_raw",
-                                               "execution_pct_raw", "actual_prev_raw", "change_pct_raw")]) for r in budget_lines),
-        sorted(json.dumps([get(r, k) for k in ("node_id", "plan_raw", "paid_raw", "paid_pct_raw", "paid_prev_raw",
-                                               "change_pct_raw")]) for r in staffing_lines),
+        sorted(
+            json.dumps([get(n, k) for k in ("node_id", "level", "parent_node_id", "title", "service")]) for n in nodes
+        ),
+        sorted(
+            json.dumps(
+                [
+                    get(r, k)
+                    for k in (
+                        "node_id",
+                        "category",
+                        "direction",
+                        "budget_raw",
+                        "actual_raw",
+                        "execution_pct_raw",
+                        "actual_prev_raw",
+                        "change_pct_raw",
+                    )
+                ]
+            )
+            for r in budget_lines
+        ),
+        sorted(
+            json.dumps(
+                [
+                    get(r, k)
+                    for k in ("node_id", "plan_raw", "paid_raw", "paid_pct_raw", "paid_prev_raw", "change_pct_raw")
+                ]
+            )
+            for r in staffing_lines
+        ),
     ]
     content = hashlib.sha256(json.dumps(printed).encode()).hexdigest()
     return ReportIdentity(file_name, document_id, report_year, leaves, content)
@@ -71,12 +100,17 @@ def loaded_identities(conn, incoming: ReportIdentity) -> list[ReportIdentity]:
         "SELECT DISTINCT d.document_id, d.file_name, d.report_year FROM raw.documents d JOIN raw.nodes n USING (document_id) "
         "WHERE d.file_name <> ? AND d.report_year IS NOT DISTINCT FROM ? AND n.level IN ('action', 'project') "
         "AND list_contains(?, coalesce(n.entity, '') || ':' || n.code) ORDER BY d.file_name",
-        [incoming.file_name, incoming.report_year, keys]).fetchall()
+        [incoming.file_name, incoming.report_year, keys],
+    ).fetchall()
     out = []
     for document_id, file_name, year in documents:
-        rows = {table: _dicts(conn, f"SELECT * FROM raw.{table} WHERE document_id = ?", [document_id])
-                for table in ("nodes", "budget_lines", "staffing_lines")}
-        out.append(identity_of(file_name, document_id, year, rows["nodes"], rows["budget_lines"], rows["staffing_lines"]))
+        rows = {
+            table: _dicts(conn, f"SELECT * FROM raw.{table} WHERE document_id = ?", [document_id])
+            for table in ("nodes", "budget_lines", "staffing_lines")
+        }
+        out.append(
+            identity_of(file_name, document_id, year, rows["nodes"], rows["budget_lines"], rows["staffing_lines"])
+        )
     return out
 
 
@@ -101,18 +135,27 @@ def judge(incoming: ReportIdentity, loaded: list[ReportIdentity], newer) -> Verd
     same_year = [d for d in loaded if d.report_year == incoming.report_year and d.leaves & incoming.leaves]
     for other in same_year:
         if other.leaves == incoming.leaves and other.content == incoming.content:
-            return Verdict("resave", f"{RESAVE_REASON} '{other.file_name}' (the same leaves, entities, year and printed "
-                                     f"rows in other bytes), which is loaded: one report is loaded once")
+            return Verdict(
+                "resave",
+                f"{RESAVE_REASON} '{other.file_name}' (the same leaves, entities, year and printed "
+                f"rows in other bytes), which is loaded: one report is loaded once",
+            )
     overlapping = [d for d in same_year if d.leaves != incoming.leaves]
     if overlapping:
         named = ", ".join(f"'{d.file_name}' ({_shared(incoming, d)})" for d in overlapping)
-        return Verdict("overlap", f"{OVERLAP_REASON} {named}: it reports leaves of the same entities and year that are "
-                                  f"already loaded (a concatenation or an overlapping extract), and none is summed twice")
+        return Verdict(
+            "overlap",
+            f"{OVERLAP_REASON} {named}: it reports leaves of the same entities and year that are "
+            f"already loaded (a concatenation or an overlapping extract), and none is summed twice",
+        )
     editions = [d for d in same_year if d.leaves == incoming.leaves]
     older = [d for d in editions if not newer(incoming.file_name, d.file_name)]
     if older:
-        return Verdict("older_edition", f"{OLDER_EDITION_REASON} '{older[0].file_name}' (the same leaves, other printed "
-                                        f"rows; that file is newer and is loaded)")
+        return Verdict(
+            "older_edition",
+            f"{OLDER_EDITION_REASON} '{older[0].file_name}' (the same leaves, other printed "
+            f"rows; that file is newer and is loaded)",
+        )
     return Verdict("load", None, tuple(editions))
 
 
@@ -128,11 +171,13 @@ def superseded_reason(newer_file: str) -> str:
 
 def newer_in(inbox: Path):
     """newer(a, b) for files of one inbox: later modification time, then later name; a file gone is older."""
+
     def stamp(name: str):
         try:
             return ((inbox / name).stat().st_mtime_ns, name)
         except OSError:
             return (-1, name)
+
     return lambda a, b: stamp(a) > stamp(b)
 
 

@@ -11,6 +11,7 @@ Every entry is judged alone, so one odd entry never stops the others:
 - hidden entries (a name starting with a dot: editors' and downloads' temporary files) pass
   silently.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,8 +22,12 @@ from pathlib import Path
 
 REPORT_SUFFIXES = {".pdf"}
 
-_SPECIAL = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-            (stat.S_ISBLK, "a block device"))
+_SPECIAL = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
 
 
 @dataclass(frozen=True)

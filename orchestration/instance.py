@@ -3,6 +3,7 @@
 `python -m orchestration.instance` prepares the folder and prints it (the Makefile's `ui`
 target runs it before `dagster dev`).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

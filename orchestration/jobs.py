@@ -1,4 +1,5 @@
 """The named jobs of the warehouse: what the UI, the sensors and `make run` launch."""
+
 import dagster as dg
 
 from .assets.raw import RAW_GROUP, raw_report
@@ -17,7 +18,8 @@ extract_reports = dg.define_asset_job(
 build_warehouse = dg.define_asset_job(
     "build_warehouse",
     # everything after the raw layer, with the dbt tests on the raw sources
-    selection=(dg.AssetSelection.all() - dg.AssetSelection.groups(RAW_GROUP)) | dg.AssetSelection.checks_for_assets(raw_report),
+    selection=(dg.AssetSelection.all() - dg.AssetSelection.groups(RAW_GROUP))
+    | dg.AssetSelection.checks_for_assets(raw_report),
     description="dbt build, quality checks, publication, open-data exports and report, on whatever raw rows are loaded.",
     # one process for the whole run: its build lock (a resource) is held from the first step to the last
     executor_def=dg.in_process_executor,
@@ -33,8 +35,10 @@ def drop_removed_reports(context: dg.OpExecutionContext, warehouse: WarehouseDuc
             context.log.info(f"{name}: {removed} document(s) removed from the raw schema")
 
 
-@dg.job(description="Remove the rows of reports deleted from the inbox (requested by the inbox sensor and `make run`).",
-        executor_def=dg.in_process_executor)  # one small step: no process of its own
+@dg.job(
+    description="Remove the rows of reports deleted from the inbox (requested by the inbox sensor and `make run`).",
+    executor_def=dg.in_process_executor,
+)  # one small step: no process of its own
 def prune_removed_reports():
     drop_removed_reports()
 
@@ -58,7 +62,8 @@ def extract_reports_job() -> dg.JobDefinition:
     (`dagster job execute -m orchestration.jobs -a extract_reports_job`), loaded without dbt's
     manifest (a second sooner); the resources get their values from the run config."""
     return dg.Definitions(
-        assets=[raw_report], jobs=[extract_reports],
+        assets=[raw_report],
+        jobs=[extract_reports],
         resources={"settings": WarehouseSettings(), "warehouse": WarehouseDuckDB(database="")},
     ).resolve_job_def(extract_reports.name)
 
@@ -70,5 +75,6 @@ def build_warehouse_job() -> dg.JobDefinition:
 
 
 def prune_removed_reports_job() -> dg.JobDefinition:
-    return dg.Definitions(jobs=[prune_removed_reports], resources={"warehouse": WarehouseDuckDB(database="")}
-                          ).resolve_job_def(prune_removed_reports.name)
+    return dg.Definitions(
+        jobs=[prune_removed_reports], resources={"warehouse": WarehouseDuckDB(database="")}
+    ).resolve_job_def(prune_removed_reports.name)

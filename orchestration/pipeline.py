@@ -12,6 +12,7 @@ the settings as run config and run on the same instance: `make run`'s runs are t
 under the same job names. The loads of the parallel extractions take the build database's
 writer lock in turn (`WarehouseDuckDB`): one writer by design, no retry on DuckDB's lock.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,9 @@ class BuildOutcome:
     reports: list[str] = field(default_factory=list)
     failed_reports: dict[str, str] = field(default_factory=dict)  # file -> reason
     dropped_reports: list[str] = field(default_factory=list)
-    quarantined: dict[str, str] = field(default_factory=dict)  # file -> reason it is in raw.quarantine (failed or not loaded)
+    quarantined: dict[str, str] = field(
+        default_factory=dict
+    )  # file -> reason it is in raw.quarantine (failed or not loaded)
     checks: dict[str, dg.AssetCheckEvaluation] = field(default_factory=dict)
     published: bool = False
     unchanged: bool = False  # the inbox, the warehouse and the code agree: nothing was run
@@ -74,7 +77,9 @@ def up_to_date(settings: Settings, files: dict[str, str], present=()) -> tuple[b
     return published.digest() == built.digest() and published.code_hash == code_hash(), plan, built
 
 
-def build_everything(settings: Settings, force: bool = False, workers: int | None = None, progress=None) -> BuildOutcome:
+def build_everything(
+    settings: Settings, force: bool = False, workers: int | None = None, progress=None
+) -> BuildOutcome:
     """Extract what the warehouse lacks (runs in parallel), prune, then build and publish.
 
     The caller holds the build lock (orchestration.build_lock)."""
@@ -89,7 +94,9 @@ def build_everything(settings: Settings, force: bool = False, workers: int | Non
     try:
         agree, plan, built = up_to_date(settings, files, listing.present)
     except WarehouseBusy:
-        outcome.error = f"{settings.build_db} is being written by another process (a run of `make ui`?): try again when it is done"
+        outcome.error = (
+            f"{settings.build_db} is being written by another process (a run of `make ui`?): try again when it is done"
+        )
         return outcome
     outcome.error = emptying_refused(settings.inbox, listing, built, settings.allow_empty_inbox)
     if outcome.error:
@@ -109,8 +116,13 @@ def build_everything(settings: Settings, force: bool = False, workers: int | Non
     # Dagster's own beta notice when it resolves our jobs' sensors (a parameter we do not use)
     warnings.filterwarnings("ignore", category=dg.BetaWarning, message="Parameter `owners`")
     if plan.drop:
-        run_job(jobs.prune_removed_reports_job, instance, settings, ("warehouse",),
-                {"ops": {"drop_removed_reports": {"config": {"file_names": plan.drop}}}})
+        run_job(
+            jobs.prune_removed_reports_job,
+            instance,
+            settings,
+            ("warehouse",),
+            {"ops": {"drop_removed_reports": {"config": {"file_names": plan.drop}}}},
+        )
         outcome.dropped_reports = [n for n in plan.drop if n in built.loaded]
     outcome.quarantined = _quarantined(settings, set(files))
     result = run_job(jobs.build_warehouse_job, instance, settings)
@@ -134,8 +146,13 @@ def dagster_instance(settings: Settings) -> dg.DagsterInstance:
     return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(ensure_home(settings.dagster_home))))
 
 
-def run_job(job_fn, instance: dg.DagsterInstance, settings: Settings, resources=("settings", "warehouse", "build_lock"),
-            run_config: dict | None = None) -> dg.ExecutionResult:
+def run_job(
+    job_fn,
+    instance: dg.DagsterInstance,
+    settings: Settings,
+    resources=("settings", "warehouse", "build_lock"),
+    run_config: dict | None = None,
+) -> dg.ExecutionResult:
     """One run, in this process, of the job `job_fn()` returns, with the settings as run config."""
     config = {**QUIET, **jobs.resources_config(settings, resources), **(run_config or {})}
     return dg.execute_job(dg.reconstructable(job_fn), instance, run_config=config, raise_on_error=False)
@@ -146,8 +163,9 @@ IN_PROCESS = {"execution": {"config": {"in_process": {}}}}  # the run's one step
 POLL_S = 0.2
 
 
-def extract_in_parallel(settings: Settings, instance: dg.DagsterInstance, names: list[str], workers: int | None,
-                        progress=None) -> list[tuple[str, str | None]]:
+def extract_in_parallel(
+    settings: Settings, instance: dg.DagsterInstance, names: list[str], workers: int | None, progress=None
+) -> list[tuple[str, str | None]]:
     """One `extract_reports` run per report partition, `workers` runs at a time (default: one per core).
 
     Each run is Dagster's own `dagster job execute` in a process of its own (a Dagster run is
@@ -163,16 +181,35 @@ def extract_in_parallel(settings: Settings, instance: dg.DagsterInstance, names:
     done: list[tuple[str, str | None]] = []
     with tempfile.TemporaryDirectory(prefix="gent-runs-") as tmp:
         config = Path(tmp) / "run_config.json"  # JSON is YAML
-        config.write_text(json.dumps({**QUIET, **IN_PROCESS, **jobs.resources_config(settings, ("settings", "warehouse"))}))
+        config.write_text(
+            json.dumps({**QUIET, **IN_PROCESS, **jobs.resources_config(settings, ("settings", "warehouse"))})
+        )
         pending, running = list(names), {}
         while pending or running:
             while pending and len(running) < workers:
                 name, request = pending.pop(0), uuid.uuid4().hex
                 tags = json.dumps({"dagster/partition": name, REQUEST_TAG: request})
-                command = [str(DAGSTER_CLI), "job", "execute", "-m", "orchestration.jobs", "-a", "extract_reports_job",
-                           "-c", str(config), "--tags", tags]
-                child = subprocess.Popen(command, env=env, cwd=REPO, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # its events are in the instance
+                command = [
+                    str(DAGSTER_CLI),
+                    "job",
+                    "execute",
+                    "-m",
+                    "orchestration.jobs",
+                    "-a",
+                    "extract_reports_job",
+                    "-c",
+                    str(config),
+                    "--tags",
+                    tags,
+                ]
+                child = subprocess.Popen(
+                    command,
+                    env=env,
+                    cwd=REPO,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )  # its events are in the instance
                 running[child] = (name, request, time.monotonic())
             time.sleep(POLL_S)
             for child in [c for c in running if c.poll() is not None]:
@@ -181,7 +218,9 @@ def extract_in_parallel(settings: Settings, instance: dg.DagsterInstance, names:
                 done.append((name, reason))
                 if progress:
                     status = "extracted" if reason is None else "FAILED"
-                    detail = f"{time.monotonic() - started:.0f} s" if reason is None else reason.removeprefix(f"{name}: ")
+                    detail = (
+                        f"{time.monotonic() - started:.0f} s" if reason is None else reason.removeprefix(f"{name}: ")
+                    )
                     progress(f"  [{len(done)}/{len(names)}] {status} {name}: {detail}")
     return sorted(done)
 
@@ -217,4 +256,6 @@ def _failure_reason(result: dg.ExecutionResult) -> str:
 def _step_failure_reason(event: dg.DagsterEvent) -> str:
     error = event.step_failure_data.error
     user = event.step_failure_data.user_failure_data
-    return (user.description if user and user.description else None) or (error.message.strip().splitlines()[0] if error else "failed")
+    return (user.description if user and user.description else None) or (
+        error.message.strip().splitlines()[0] if error else "failed"
+    )

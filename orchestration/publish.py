@@ -14,6 +14,7 @@ Personal names (the aldermen a 2021 report names) stay out of the published copy
 switch of the open-data exports says otherwise (`GENT_EXPORT_PERSONAL_DATA=1`): the build
 database keeps them, the file every BI user reads does not.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,22 +49,33 @@ def _leave_out_personal_names(conn, database: str) -> int:
     same rule as the open-data exports, so a BI user sees no name unless the switch says so.
     Returns how many cells were rewritten."""
     schema, table = PERSONAL_NAMES_TABLE
-    exists = conn.execute("select count(*) from information_schema.tables where table_catalog = ? and table_schema = ? "
-                          "and table_name = ?", [database, schema, table]).fetchone()[0]
+    exists = conn.execute(
+        "select count(*) from information_schema.tables where table_catalog = ? and table_schema = ? "
+        "and table_name = ?",
+        [database, schema, table],
+    ).fetchone()[0]
     if not exists:
         return 0
-    names = [n for (n,) in conn.execute(f"select distinct name from {_quote(database)}.{schema}.{table} where name is not null").fetchall()]
+    names = [
+        n
+        for (n,) in conn.execute(
+            f"select distinct name from {_quote(database)}.{schema}.{table} where name is not null"
+        ).fetchall()
+    ]
     conn.execute(f"delete from {_quote(database)}.{schema}.{table}")
     columns = conn.execute(
         "select c.table_schema, c.table_name, c.column_name from information_schema.columns c "
         "join information_schema.tables t using (table_catalog, table_schema, table_name) "
-        "where c.table_catalog = ? and t.table_type = 'BASE TABLE' and c.data_type = 'VARCHAR'", [database]).fetchall()
+        "where c.table_catalog = ? and t.table_type = 'BASE TABLE' and c.data_type = 'VARCHAR'",
+        [database],
+    ).fetchall()
     rewritten = 0
     for name in sorted(names, key=len, reverse=True):
         for schema_name, table_name, column in columns:
             target, col = f"{_quote(database)}.{_quote(schema_name)}.{_quote(table_name)}", _quote(column)
-            rewritten += conn.execute(f"update {target} set {col} = replace({col}, ?, ?) where contains({col}, ?)",
-                                      [name, REDACTED, name]).fetchone()[0]
+            rewritten += conn.execute(
+                f"update {target} set {col} = replace({col}, ?, ?) where contains({col}, ?)", [name, REDACTED, name]
+            ).fetchone()[0]
     return rewritten
 
 

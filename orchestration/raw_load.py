@@ -4,6 +4,7 @@ Idempotent: a document's rows (and those of any earlier edition loaded from the 
 name) are deleted and inserted in one transaction, so a re-run never duplicates rows and a
 failure leaves the previous rows in place.
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -40,7 +41,9 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{name} ({columns})")
 
 
-def load_decision(conn: duckdb.DuckDBPyConnection, file_name: str, document_id: str, extractor_version: str, present: dict[str, str]) -> tuple[str, str | None]:
+def load_decision(
+    conn: duckdb.DuckDBPyConnection, file_name: str, document_id: str, extractor_version: str, present: dict[str, str]
+) -> tuple[str, str | None]:
     """('load', None), ('unchanged', None) or ('duplicate', other file name) for a file about to be loaded.
 
     Unchanged: the same bytes were loaded from this file by this extractor version (the
@@ -68,7 +71,10 @@ def record(conn: duckdb.DuckDBPyConnection, table: str, file_name: str, document
         conn.execute(f"INSERT INTO {RAW_SCHEMA}.quarantine VALUES (?, ?, ?, now())", [file_name, document_id, detail])
     else:
         version, action = detail.split(":", 1)
-        conn.execute(f"INSERT INTO {RAW_SCHEMA}.load_history VALUES (?, ?, ?, ?, now())", [file_name, document_id, version, action])
+        conn.execute(
+            f"INSERT INTO {RAW_SCHEMA}.load_history VALUES (?, ?, ?, ?, now())",
+            [file_name, document_id, version, action],
+        )
 
 
 def release_from_quarantine(conn: duckdb.DuckDBPyConnection, file_name: str) -> None:
@@ -76,7 +82,9 @@ def release_from_quarantine(conn: duckdb.DuckDBPyConnection, file_name: str) -> 
     conn.execute(f"DELETE FROM {RAW_SCHEMA}.quarantine WHERE file_name = ?", [file_name])
 
 
-def replace_document(conn: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], supersedes: tuple[str, ...] = ()) -> list[str]:
+def replace_document(
+    conn: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], supersedes: tuple[str, ...] = ()
+) -> list[str]:
     """Replace one document's rows; returns the document_ids whose rows were removed.
 
     `supersedes`: document_ids of older editions loaded from other files (see
@@ -95,8 +103,10 @@ def replace_document(conn: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table
         for document_id, file_name, version in rows:  # the same bytes loaded under another name (a rename),
             if file_name != document["file_name"]:  # or an older edition: that file leaves the warehouse
                 action = "superseded" if document_id in supersedes else "dropped"
-                conn.execute(f"INSERT INTO {RAW_SCHEMA}.load_history VALUES (?, ?, ?, ?, now())",
-                             [file_name, document_id, version, action])
+                conn.execute(
+                    f"INSERT INTO {RAW_SCHEMA}.load_history VALUES (?, ?, ?, ?, now())",
+                    [file_name, document_id, version, action],
+                )
         for name in RAW_TABLES:
             if stale:
                 conn.execute(f"DELETE FROM {RAW_SCHEMA}.{name} WHERE document_id IN (SELECT unnest(?))", [stale])
@@ -119,8 +129,12 @@ def drop_document(conn: duckdb.DuckDBPyConnection, file_name: str) -> int:
     back later is a new arrival (its sensor run key counts departures).
     """
     ensure_raw_schema(conn)
-    rows = conn.execute(f"SELECT document_id, extractor_version FROM {RAW_SCHEMA}.documents WHERE file_name = ?", [file_name]).fetchall()
-    refused = conn.execute(f"SELECT document_id FROM {RAW_SCHEMA}.quarantine WHERE file_name = ?", [file_name]).fetchall()
+    rows = conn.execute(
+        f"SELECT document_id, extractor_version FROM {RAW_SCHEMA}.documents WHERE file_name = ?", [file_name]
+    ).fetchall()
+    refused = conn.execute(
+        f"SELECT document_id FROM {RAW_SCHEMA}.quarantine WHERE file_name = ?", [file_name]
+    ).fetchall()
     ids = [r[0] for r in rows]
     if not rows and not refused:
         return 0
@@ -130,7 +144,10 @@ def drop_document(conn: duckdb.DuckDBPyConnection, file_name: str) -> int:
             conn.execute(f"DELETE FROM {RAW_SCHEMA}.{name} WHERE document_id IN (SELECT unnest(?))", [ids])
         conn.execute(f"DELETE FROM {RAW_SCHEMA}.quarantine WHERE file_name = ?", [file_name])
         document_id, version = rows[0] if rows else (refused[0][0], None)
-        conn.execute(f"INSERT INTO {RAW_SCHEMA}.load_history VALUES (?, ?, ?, 'dropped', now())", [file_name, document_id, version])
+        conn.execute(
+            f"INSERT INTO {RAW_SCHEMA}.load_history VALUES (?, ?, ?, 'dropped', now())",
+            [file_name, document_id, version],
+        )
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")

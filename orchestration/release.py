@@ -8,6 +8,7 @@ what was staged, leaves the previous release whole and names its cause (`Release
 The next start compares the published files with the manifest (orchestration.heal), so a
 release damaged afterwards, or left half-switched by a crash, is published again.
 """
+
 from __future__ import annotations
 
 import errno
@@ -90,8 +91,10 @@ def staging(warehouse_dir: Path, part: str, needed: int):
         discard(warehouse_dir)  # a release is whole or nothing: no part of it waits for the next one
         if _is_disk_full(exc):
             free = shutil.disk_usage(warehouse_dir).free
-            raise ReleaseError(f"no space left on device: {megabytes(needed)} needed to write {WHAT[part]} "
-                               f"({megabytes(free)} free in {warehouse_dir}); the previous release is unchanged") from None
+            raise ReleaseError(
+                f"no space left on device: {megabytes(needed)} needed to write {WHAT[part]} "
+                f"({megabytes(free)} free in {warehouse_dir}); the previous release is unchanged"
+            ) from None
         raise
 
 
@@ -130,8 +133,15 @@ def fingerprint(warehouse_dir: Path, names: dict[str, str]) -> dict:
         if part == "database":
             found[part] = {"bytes": path.stat().st_size} if path.is_file() else None
         else:
-            found[part] = {p.relative_to(path).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
-                           for p in sorted(path.rglob("*")) if p.is_file()} if path.is_dir() else None
+            found[part] = (
+                {
+                    p.relative_to(path).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+                    for p in sorted(path.rglob("*"))
+                    if p.is_file()
+                }
+                if path.is_dir()
+                else None
+            )
     return found
 
 
@@ -152,8 +162,9 @@ def switch(warehouse_dir: Path) -> dict:
         pending.unlink(missing_ok=True)
         discard(warehouse_dir)
         if _is_disk_full(exc):
-            raise ReleaseError("no space left on device: the release manifest could not be written; "
-                               "the previous release is unchanged") from None
+            raise ReleaseError(
+                "no space left on device: the release manifest could not be written; the previous release is unchanged"
+            ) from None
         raise
     os.replace(staged(warehouse_dir, "database"), published(warehouse_dir, "database"))
     for part in ("export", "report"):
@@ -179,6 +190,8 @@ def release_problem(warehouse_dir: Path) -> tuple[str, str] | None:
         if now == then:
             continue
         if part == "database" and now and then:
-            return part, f"{PUBLISHED[part]} is {now['bytes']:,} bytes, its release wrote {then['bytes']:,}".replace(",", ".")
+            return part, f"{PUBLISHED[part]} is {now['bytes']:,} bytes, its release wrote {then['bytes']:,}".replace(
+                ",", "."
+            )
         return part, f"{WHAT[part]}: not what the release wrote"
     return None

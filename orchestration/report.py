@@ -23,6 +23,7 @@ source was a text dump without pages); the link carries `data-document`, `data-p
 
 CLI: `python -m orchestration.report --database warehouse/gent.duckdb --out warehouse/report`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -175,8 +176,10 @@ class Linker:
         return target
 
     def link(self, src: Source) -> str:
-        return (f'<a class="src"{_attrs(href=self.href(src), data_document=src.doc.file_name, data_page=src.page, data_line=src.line)}>'
-                f"{escape(src.text)}</a>")
+        return (
+            f'<a class="src"{_attrs(href=self.href(src), data_document=src.doc.file_name, data_page=src.page, data_line=src.line)}>'
+            f"{escape(src.text)}</a>"
+        )
 
 
 # ----------------------------------------------------------------------------- data
@@ -262,12 +265,18 @@ def _rows(con, sql: str, params=None) -> list[dict]:
 
 
 def load(con: duckdb.DuckDBPyConnection) -> Data:
-    docs = [Doc(**r) for r in _rows(con, """
+    docs = [
+        Doc(**r)
+        for r in _rows(
+            con,
+            """
         select document_id, file_name, source_format, document_title as title, theme, report_year,
                previous_year, layout, page_count, line_count, table_markers, node_count, leaf_count,
                header_lost_count, anomaly_count, has_staffing_tables
         from marts.dim_document
-        order by report_year desc nulls last, file_name, document_id""")]
+        order by report_year desc nulls last, file_name, document_id""",
+        )
+    ]
     by_id = {d.document_id: d for d in docs}
 
     def src(r: dict) -> Source:
@@ -276,7 +285,9 @@ def load(con: duckdb.DuckDBPyConnection) -> Data:
     # execution rate per goal and plan: the printed totals, and for goals whose report prints
     # none (2021) the totals derived from their plans in rpt_reconciliation
     execution = []
-    for r in _rows(con, """
+    for r in _rows(
+        con,
+        """
         with printed as (
             select r.document_id, r.node_level as level, r.node_code as code, r.goal_code,
                    r.budget_eur as budget, r.actual_eur as actual, r.execution_pct_printed as rate,
@@ -308,18 +319,34 @@ def load(con: duckdb.DuckDBPyConnection) -> Data:
         left join marts.dim_policy_goal as g on g.goal_code = n.goal_code
         left join marts.dim_action_plan as p on n.level = 'action_plan' and p.action_plan_code = n.code
         order by n.document_id, goal_page nulls last, goal_line nulls last, n.goal_code,
-                 n.level = 'action_plan', n.page nulls last, n.line nulls last, n.code""", [*OPEX, *OPEX]):
+                 n.level = 'action_plan', n.page nulls last, n.line nulls last, n.code""",
+        [*OPEX, *OPEX],
+    ):
         rate = r["rate"] if r["rate_printed"] else ratio_pct(r["actual"], r["budget"])
         title = r["goal_title"] if r["level"] == "goal" else r["action_plan_title"]
-        execution.append(ExecRow(by_id[r["document_id"]], r["level"], r["code"], r["goal_code"], title,
-                                 _dec(r["budget"]), _dec(r["actual"]), _dec(rate), r["rate_printed"], src(r)))
+        execution.append(
+            ExecRow(
+                by_id[r["document_id"]],
+                r["level"],
+                r["code"],
+                r["goal_code"],
+                title,
+                _dec(r["budget"]),
+                _dec(r["actual"]),
+                _dec(rate),
+                r["rate_printed"],
+                src(r),
+            )
+        )
     # the documents in the order of the page, goals in document order within each
     order = {d.document_id: i for i, d in enumerate(docs)}
     execution.sort(key=lambda e: order[e.doc.document_id])
 
     # top 10 conformed actions by actual operating expenditure, per fiscal year
     top: dict[int, list[TopRow]] = {}
-    ranked = _rows(con, """
+    ranked = _rows(
+        con,
+        """
         with per_action as (
             select f.action_key, f.fiscal_year, sum(f.actual_eur) as actual, sum(f.budget_eur) as budget,
                    bool_or(f.is_intra_group) as is_intra_group,
@@ -337,13 +364,19 @@ def load(con: duckdb.DuckDBPyConnection) -> Data:
             left join marts.dim_service as s on s.service_key = a.service_key
         )
         select * from ranked where rank <= 10 and actual is not null
-        order by fiscal_year desc, rank""", list(OPEX))
-    members = _rows(con, """
+        order by fiscal_year desc, rank""",
+        list(OPEX),
+    )
+    members = _rows(
+        con,
+        """
         select f.action_key, f.fiscal_year, f.entity_code, f.node_id as code,
                f.actual_eur, f.document_id, f.page, f.line
         from marts.fct_spending as f
         where f.category = ? and f.direction = ?
-        order by f.action_key, f.fiscal_year, f.entity_code, code, f.document_id, f.page nulls last, f.line""", list(OPEX))
+        order by f.action_key, f.fiscal_year, f.entity_code, code, f.document_id, f.page nulls last, f.line""",
+        list(OPEX),
+    )
     member_map: dict[tuple, list[dict]] = {}
     for m in members:
         member_map.setdefault((m["action_key"], m["fiscal_year"]), []).append(m)
@@ -354,17 +387,29 @@ def load(con: duckdb.DuckDBPyConnection) -> Data:
         for m in mem:
             if m["actual_eur"] is not None:
                 shares[m["entity_code"]] = shares.get(m["entity_code"], Decimal(0)) + _dec(m["actual_eur"])
-        top.setdefault(r["fiscal_year"], []).append(TopRow(
-            r["fiscal_year"], r["rank"], r["codes"], r["title_printed"], r["action_plan_code"], r["service_name"],
-            _dec(r["actual"]), _dec(r["budget"]),
-            sorted(shares.items(), key=lambda kv: (entity_order.get(kv[0], 9), kv[0])),
-            bool(r["is_intra_group"]), r["unprinted_cells"],
-            [(m["code"], src(m)) for m in mem]))
+        top.setdefault(r["fiscal_year"], []).append(
+            TopRow(
+                r["fiscal_year"],
+                r["rank"],
+                r["codes"],
+                r["title_printed"],
+                r["action_plan_code"],
+                r["service_name"],
+                _dec(r["actual"]),
+                _dec(r["budget"]),
+                sorted(shares.items(), key=lambda kv: (entity_order.get(kv[0], 9), kv[0])),
+                bool(r["is_intra_group"]),
+                r["unprinted_cells"],
+                [(m["code"], src(m)) for m in mem],
+            )
+        )
 
     # planned vs paid VTE per goal: the printed goal totals (reconciliation rows carry them with
     # their status), next to the sum over the goal's leaves
     fte_rows = []
-    for r in _rows(con, """
+    for r in _rows(
+        con,
+        """
         with goal as (
             select document_id, goal_key, parent_code as goal_code,
                    max(printed_value) filter (where metric = 'plan_fte') as plan,
@@ -383,34 +428,75 @@ def load(con: duckdb.DuckDBPyConnection) -> Data:
         from goal as g
         left join leaves as l using (document_id, goal_key)
         left join marts.dim_policy_goal as d on d.goal_key = g.goal_key
-        order by g.document_id, g.page nulls last, g.line nulls last, g.goal_code"""):
-        fte_rows.append(FteRow(by_id[r["document_id"]], r["goal_code"], r["goal_title"], _dec(r["plan"]),
-                               _dec(r["paid"]), _dec(r["plan_leaves"]), _dec(r["paid_leaves"]), r["status"], src(r)))
+        order by g.document_id, g.page nulls last, g.line nulls last, g.goal_code""",
+    ):
+        fte_rows.append(
+            FteRow(
+                by_id[r["document_id"]],
+                r["goal_code"],
+                r["goal_title"],
+                _dec(r["plan"]),
+                _dec(r["paid"]),
+                _dec(r["plan_leaves"]),
+                _dec(r["paid_leaves"]),
+                r["status"],
+                src(r),
+            )
+        )
     fte_rows.sort(key=lambda e: order[e.doc.document_id])
 
     statuses: dict[str, dict[str, int]] = {d.document_id: {} for d in docs}
-    for r in _rows(con, """select document_id, status, count(*) as n from marts.rpt_reconciliation
-                           group by all order by document_id, status"""):
+    for r in _rows(
+        con,
+        """select document_id, status, count(*) as n from marts.rpt_reconciliation
+                           group by all order by document_id, status""",
+    ):
         statuses.setdefault(r["document_id"], {})[r["status"]] = r["n"]
 
-    gaps = [GapRow(by_id[r["document_id"]], r["parent_code"], r["parent_level"], r["metric"], r["category"],
-                   r["direction"], r["unit"], r["value_year"], _dec(r["printed_value"]), _dec(r["children_sum"]),
-                   _dec(r["difference"]), _dec(r["tolerance"]), r["child_count"], src(r))
-            for r in _rows(con, """
+    gaps = [
+        GapRow(
+            by_id[r["document_id"]],
+            r["parent_code"],
+            r["parent_level"],
+            r["metric"],
+            r["category"],
+            r["direction"],
+            r["unit"],
+            r["value_year"],
+            _dec(r["printed_value"]),
+            _dec(r["children_sum"]),
+            _dec(r["difference"]),
+            _dec(r["tolerance"]),
+            r["child_count"],
+            src(r),
+        )
+        for r in _rows(
+            con,
+            """
                 select * from marts.rpt_reconciliation where status = 'gap'
                 order by document_id, page nulls last, line nulls last, parent_code, unit, metric, category,
-                         direction desc""")]
+                         direction desc""",
+        )
+    ]
     gaps.sort(key=lambda g: order[g.doc.document_id])
 
-    tables = {r["document_id"]: r["n"] for r in _rows(con, """
+    tables = {
+        r["document_id"]: r["n"]
+        for r in _rows(
+            con,
+            """
         select document_id, count(distinct table_no) as n from (
             select document_id, table_no from marts.fct_spending_reported
             union all
             select document_id, table_no from marts.fct_staffing_reported)
-        group by document_id order by document_id""")}
+        group by document_id order by document_id""",
+        )
+    }
 
     anomalies: dict[str, dict[str, int]] = {d.document_id: {} for d in docs}
-    for r in _rows(con, "select document_id, kind, count(*) as n from raw.anomalies group by all order by document_id, kind"):
+    for r in _rows(
+        con, "select document_id, kind, count(*) as n from raw.anomalies group by all order by document_id, kind"
+    ):
         if r["document_id"] in anomalies:
             anomalies[r["document_id"]][r["kind"]] = r["n"]
     return Data(docs, execution, top, fte_rows, statuses, gaps, tables, anomalies)
@@ -425,18 +511,43 @@ BAR_W = 430
 FONT = 12
 
 STATUS_COLOURS = {
-    "exact": "#2f855a", "rounding": "#9ae6b4", "gap": "#c53030",
-    "not_printed": "#dd6b20", "derived": "#3182ce", "not_reported": "#a0aec0",
+    "exact": "#2f855a",
+    "rounding": "#9ae6b4",
+    "gap": "#c53030",
+    "not_printed": "#dd6b20",
+    "derived": "#3182ce",
+    "not_reported": "#a0aec0",
 }
 STATUS_ORDER = ("exact", "rounding", "gap", "not_printed", "derived", "not_reported")
 STATUS_LABELS = {
-    "exact": "exact", "rounding": "rounding", "gap": "gap", "not_printed": "not printed",
-    "derived": "derived", "not_reported": "not reported",
+    "exact": "exact",
+    "rounding": "rounding",
+    "gap": "gap",
+    "not_printed": "not printed",
+    "derived": "derived",
+    "not_reported": "not reported",
 }
 ENTITY_COLOURS = {"stad": "#2b6cb0", "ocmw": "#805ad5", "district09": "#319795", "unknown": "#718096"}
-ENTITY_LABELS = {"stad": "Stad Gent", "ocmw": "OCMW Gent", "district09": "District09", "unknown": "unknown (header lost)"}
-KIND_PALETTE = ("#2b6cb0", "#dd6b20", "#38a169", "#c53030", "#805ad5", "#d69e2e", "#319795", "#d53f8c",
-                "#718096", "#2c5282", "#9c4221", "#276749")
+ENTITY_LABELS = {
+    "stad": "Stad Gent",
+    "ocmw": "OCMW Gent",
+    "district09": "District09",
+    "unknown": "unknown (header lost)",
+}
+KIND_PALETTE = (
+    "#2b6cb0",
+    "#dd6b20",
+    "#38a169",
+    "#c53030",
+    "#805ad5",
+    "#d69e2e",
+    "#319795",
+    "#d53f8c",
+    "#718096",
+    "#2c5282",
+    "#9c4221",
+    "#276749",
+)
 
 
 class Svg:
@@ -449,21 +560,29 @@ class Svg:
     def add(self, text: str) -> None:
         self.parts.append(text)
 
-    def text(self, x, y, content: str, *, anchor: str = "start", cls: str | None = None, weight: str | None = None) -> None:
-        self.add(f'<text x="{_f(x)}" y="{_f(y)}"{_attrs(text_anchor=None if anchor == "start" else anchor, class_=cls, font_weight=weight)}>'
-                 f"{escape(content)}</text>")
+    def text(
+        self, x, y, content: str, *, anchor: str = "start", cls: str | None = None, weight: str | None = None
+    ) -> None:
+        self.add(
+            f'<text x="{_f(x)}" y="{_f(y)}"{_attrs(text_anchor=None if anchor == "start" else anchor, class_=cls, font_weight=weight)}>'
+            f"{escape(content)}</text>"
+        )
 
     def label(self, x, y, content: str, *, weight: str | None = None) -> None:
         """A row label, clipped to the label column (font metrics differ between systems)."""
-        self.add(f'<text x="{_f(x)}" y="{_f(y)}" clip-path="url(#{self.id}-clip)"{_attrs(font_weight=weight)}>{escape(content)}</text>')
+        self.add(
+            f'<text x="{_f(x)}" y="{_f(y)}" clip-path="url(#{self.id}-clip)"{_attrs(font_weight=weight)}>{escape(content)}</text>'
+        )
 
     def render(self) -> str:
-        head = (f'<svg id="{self.id}" class="chart" role="img" aria-labelledby="{self.id}-title {self.id}-desc" '
-                f'viewBox="0 0 {WIDTH} {_f(self.height)}" width="{WIDTH}" height="{_f(self.height)}" '
-                f'xmlns="http://www.w3.org/2000/svg" font-size="{FONT}">'
-                f'<title id="{self.id}-title">{escape(self.title)}</title>'
-                f'<desc id="{self.id}-desc">{escape(self.desc)}</desc>'
-                f'<defs><clipPath id="{self.id}-clip"><rect x="0" y="0" width="{LABEL_W}" height="{_f(self.height)}"/></clipPath></defs>')
+        head = (
+            f'<svg id="{self.id}" class="chart" role="img" aria-labelledby="{self.id}-title {self.id}-desc" '
+            f'viewBox="0 0 {WIDTH} {_f(self.height)}" width="{WIDTH}" height="{_f(self.height)}" '
+            f'xmlns="http://www.w3.org/2000/svg" font-size="{FONT}">'
+            f'<title id="{self.id}-title">{escape(self.title)}</title>'
+            f'<desc id="{self.id}-desc">{escape(self.desc)}</desc>'
+            f'<defs><clipPath id="{self.id}-clip"><rect x="0" y="0" width="{LABEL_W}" height="{_f(self.height)}"/></clipPath></defs>'
+        )
         return "\n".join([head, *self.parts, "</svg>"])
 
 
@@ -486,10 +605,13 @@ def execution_scale(rows: list[ExecRow]) -> float:
 
 def execution_chart(chart_id: str, rows: list[ExecRow], linker: Linker, doc: Doc, scale: float) -> str:
     row_h, top = 20, 40
-    svg = Svg(chart_id, f"Execution rate of operating expenditure per goal and action plan — {doc.label}",
-              "Horizontal bars: actual / budget × 100 (% besteding) of operating expenditure (exploitatie uitgaven) "
-              "per policy goal (bold) and its action plans; the dashed line marks 100%. Each bar links to its source.",
-              top + row_h * len(rows) + 12)
+    svg = Svg(
+        chart_id,
+        f"Execution rate of operating expenditure per goal and action plan — {doc.label}",
+        "Horizontal bars: actual / budget × 100 (% besteding) of operating expenditure (exploitatie uitgaven) "
+        "per policy goal (bold) and its action plans; the dashed line marks 100%. Each bar links to its source.",
+        top + row_h * len(rows) + 12,
+    )
     x_of = lambda v: BAR_X0 + BAR_W * min(float(v), scale) / scale  # noqa: E731
     _legend(svg, [("below 100%", "#3182ce"), ("above 100%", "#dd6b20"), ("derived (total not printed)", "#a0aec0")], 14)
     tick = 25 if scale <= 150 else 50
@@ -500,10 +622,14 @@ def execution_chart(chart_id: str, rows: list[ExecRow], linker: Linker, doc: Doc
         y = top + i * row_h
         goal = r.level == "goal"
         label = f"{r.code} {_short(r.title, 34 if goal else 42)}"
-        tip = (f"{r.code} {r.title or ''} — {pct(r.rate)}{'' if r.rate_printed else ' (derived)'}; actual {eur(r.actual)} "
-               f"of budget {eur(r.budget)} — {r.source.text}")
-        svg.add(f'<a{_attrs(href=linker.href(r.source), class_="bar", data_figure="execution", data_code=r.code, data_value=raw_value(r.rate))}>'
-                f"<title>{escape(tip)}</title>")
+        tip = (
+            f"{r.code} {r.title or ''} — {pct(r.rate)}{'' if r.rate_printed else ' (derived)'}; actual {eur(r.actual)} "
+            f"of budget {eur(r.budget)} — {r.source.text}"
+        )
+        svg.add(
+            f"<a{_attrs(href=linker.href(r.source), class_='bar', data_figure='execution', data_code=r.code, data_value=raw_value(r.rate))}>"
+            f"<title>{escape(tip)}</title>"
+        )
         svg.label(8 if goal else 22, y + 14, label, weight="bold" if goal else None)
         if r.rate is not None and r.budget:
             colour = "#a0aec0" if not r.rate_printed else "#dd6b20" if r.rate > 100 else "#3182ce"
@@ -522,25 +648,42 @@ def execution_chart(chart_id: str, rows: list[ExecRow], linker: Linker, doc: Doc
 def top_chart(chart_id: str, rows: list[TopRow], linker: Linker, year: int) -> str:
     row_h, top = 24, 40
     scale = _scale_max([max(r.actual or 0, r.budget or 0) for r in rows], 1, 1_000_000)
-    svg = Svg(chart_id, f"Top 10 actions by actual operating expenditure, {year}",
-              "Horizontal bars: actual operating expenditure (jaarrekening, exploitatie uitgaven) of the ten largest "
-              "conformed actions; a Stad/OCMW pair counts once, its bar split by entity; the black tick is the budget.",
-              top + row_h * len(rows) + 12)
+    svg = Svg(
+        chart_id,
+        f"Top 10 actions by actual operating expenditure, {year}",
+        "Horizontal bars: actual operating expenditure (jaarrekening, exploitatie uitgaven) of the ten largest "
+        "conformed actions; a Stad/OCMW pair counts once, its bar split by entity; the black tick is the budget.",
+        top + row_h * len(rows) + 12,
+    )
     x_of = lambda v: BAR_X0 + BAR_W * float(v) / scale  # noqa: E731
-    entities = sorted({e for r in rows for e, _ in r.by_entity}, key=lambda e: list(ENTITY_COLOURS).index(e) if e in ENTITY_COLOURS else 9)
-    _legend(svg, [(ENTITY_LABELS.get(e, e), ENTITY_COLOURS.get(e, "#718096")) for e in entities] + [("budget", "#1a202c")], 14)
+    entities = sorted(
+        {e for r in rows for e, _ in r.by_entity},
+        key=lambda e: list(ENTITY_COLOURS).index(e) if e in ENTITY_COLOURS else 9,
+    )
+    _legend(
+        svg,
+        [(ENTITY_LABELS.get(e, e), ENTITY_COLOURS.get(e, "#718096")) for e in entities] + [("budget", "#1a202c")],
+        14,
+    )
     for i, r in enumerate(rows):
         y = top + i * row_h
-        tip = (f"{r.rank}. {r.codes} {r.title or ''} — actual {eur(r.actual)}, budget {eur(r.budget)}"
-               + "".join(f"; {ENTITY_LABELS.get(e, e)} {eur(v)}" for e, v in r.by_entity)
-               + " — " + "; ".join(f"{code}: {s.text}" for code, s in r.members))
-        svg.add(f'<a{_attrs(href=linker.href(r.members[0][1]) if r.members else None, class_="bar", data_figure="top-actions", data_code=r.codes, data_value=raw_value(r.actual))}>'
-                f"<title>{escape(tip)}</title>")
+        tip = (
+            f"{r.rank}. {r.codes} {r.title or ''} — actual {eur(r.actual)}, budget {eur(r.budget)}"
+            + "".join(f"; {ENTITY_LABELS.get(e, e)} {eur(v)}" for e, v in r.by_entity)
+            + " — "
+            + "; ".join(f"{code}: {s.text}" for code, s in r.members)
+        )
+        svg.add(
+            f"<a{_attrs(href=linker.href(r.members[0][1]) if r.members else None, class_='bar', data_figure='top-actions', data_code=r.codes, data_value=raw_value(r.actual))}>"
+            f"<title>{escape(tip)}</title>"
+        )
         svg.label(8, y + 16, f"{r.rank}. {_short(r.codes, 22)} {_short(r.title, 48 - min(len(r.codes), 22))}")
         x = BAR_X0
         for entity, value in r.by_entity:
             w = BAR_W * float(value) / scale
-            svg.add(f'<rect x="{_f(x)}" y="{y + 4}" width="{_f(max(w, 0.5))}" height="16" fill="{ENTITY_COLOURS.get(entity, "#718096")}"/>')
+            svg.add(
+                f'<rect x="{_f(x)}" y="{y + 4}" width="{_f(max(w, 0.5))}" height="16" fill="{ENTITY_COLOURS.get(entity, "#718096")}"/>'
+            )
             x += w
         if r.budget is not None:
             bx = x_of(r.budget)
@@ -550,8 +693,16 @@ def top_chart(chart_id: str, rows: list[TopRow], linker: Linker, year: int) -> s
     return svg.render()
 
 
-def paired_chart(chart_id: str, title: str, desc: str, rows: list[dict], legend: tuple[str, str],
-                 colours=("#90cdf4", "#2b6cb0"), scale: float | None = None, bar_w: float = 300) -> str:
+def paired_chart(
+    chart_id: str,
+    title: str,
+    desc: str,
+    rows: list[dict],
+    legend: tuple[str, str],
+    colours=("#90cdf4", "#2b6cb0"),
+    scale: float | None = None,
+    bar_w: float = 300,
+) -> str:
     """rows: label, a, b, note, href, figure, code, value, tip; the note is written after the bars."""
     row_h, top = 28, 40
     scale = scale or _scale_max([v for r in rows for v in (r["a"], r["b"])], 1, 10)
@@ -559,23 +710,35 @@ def paired_chart(chart_id: str, title: str, desc: str, rows: list[dict], legend:
     _legend(svg, [(legend[0], colours[0]), (legend[1], colours[1])], 14)
     for i, r in enumerate(rows):
         y = top + i * row_h
-        svg.add(f'<a{_attrs(href=r["href"], class_="bar", data_figure=r["figure"], data_code=r["code"], data_value=r["value"])}>'
-                f"<title>{escape(r['tip'])}</title>")
+        svg.add(
+            f"<a{_attrs(href=r['href'], class_='bar', data_figure=r['figure'], data_code=r['code'], data_value=r['value'])}>"
+            f"<title>{escape(r['tip'])}</title>"
+        )
         svg.label(8, y + 17, _short(r["label"], 50))
         if r["a"] is None and r["b"] is None:
             svg.text(BAR_X0 + 4, y + 17, r["note"], cls="na")
         else:
             for j, (v, colour) in enumerate(zip((r["a"], r["b"]), colours)):
                 w = bar_w * float(v or 0) / scale
-                svg.add(f'<rect x="{BAR_X0}" y="{y + 3 + 11 * j}" width="{_f(max(w, 0.5))}" height="10" fill="{colour}"/>')
+                svg.add(
+                    f'<rect x="{BAR_X0}" y="{y + 3 + 11 * j}" width="{_f(max(w, 0.5))}" height="10" fill="{colour}"/>'
+                )
             end = BAR_X0 + bar_w * float(max(r["a"] or 0, r["b"] or 0)) / scale
             svg.text(end + 6, y + 17, r["note"], cls="val")
         svg.add("</a>")
     return svg.render()
 
 
-def stacked_chart(chart_id: str, title: str, desc: str, rows: list[dict], order: list[str],
-                  colours: dict[str, str], labels: dict[str, str], figure: str) -> str:
+def stacked_chart(
+    chart_id: str,
+    title: str,
+    desc: str,
+    rows: list[dict],
+    order: list[str],
+    colours: dict[str, str],
+    labels: dict[str, str],
+    figure: str,
+) -> str:
     """rows: label, href, code, segments {key: count}; absolute counts on one scale."""
     row_h = 30
     legend_items = [(labels.get(k, k), colours[k]) for k in order]
@@ -598,9 +761,13 @@ def stacked_chart(chart_id: str, title: str, desc: str, rows: list[dict], order:
     for i, r in enumerate(rows):
         y = top + i * row_h
         total = sum(r["segments"].values())
-        tip = f"{r['label']}: " + ", ".join(f"{labels.get(k, k)} {r['segments'][k]}" for k in order if r["segments"].get(k))
-        svg.add(f'<a{_attrs(href=r["href"], class_="bar", data_figure=figure, data_code=r["code"], data_value=total)}>'
-                f"<title>{escape(tip)}</title>")
+        tip = f"{r['label']}: " + ", ".join(
+            f"{labels.get(k, k)} {r['segments'][k]}" for k in order if r["segments"].get(k)
+        )
+        svg.add(
+            f"<a{_attrs(href=r['href'], class_='bar', data_figure=figure, data_code=r['code'], data_value=total)}>"
+            f"<title>{escape(tip)}</title>"
+        )
         svg.label(8, y + 18, _short(r["label"], 50))
         x = BAR_X0
         for k in order:
@@ -608,7 +775,9 @@ def stacked_chart(chart_id: str, title: str, desc: str, rows: list[dict], order:
             if not n:
                 continue
             w = BAR_W * n / scale
-            svg.add(f'<rect{_attrs(x=_f(x), y=y + 4, width=_f(max(w, 1)), height=20, fill=colours[k], data_key=k, data_value=n)}/>')
+            svg.add(
+                f"<rect{_attrs(x=_f(x), y=y + 4, width=_f(max(w, 1)), height=20, fill=colours[k], data_key=k, data_value=n)}/>"
+            )
             if w >= 8 * len(str(n)) + 4:
                 svg.text(x + w / 2, y + 18, str(n), anchor="middle", cls="seg-dark" if k in ("rounding",) else "seg")
             x += w
@@ -664,9 +833,14 @@ footer { margin-top: 2.5rem; color: #718096; font-size: .8rem; }
 
 
 def _table(headers: list[tuple[str, bool]], rows: list[str], caption: str) -> str:
-    head = "".join(f'<th scope="col"{_attrs(class_="n" if numeric else None)}>{escape(h)}</th>' for h, numeric in headers)
-    return (f"<table><caption class=\"visually-hidden\">{escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>\n"
-            + "\n".join(rows) + "\n</tbody></table>")
+    head = "".join(
+        f'<th scope="col"{_attrs(class_="n" if numeric else None)}>{escape(h)}</th>' for h, numeric in headers
+    )
+    return (
+        f'<table><caption class="visually-hidden">{escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>\n'
+        + "\n".join(rows)
+        + "\n</tbody></table>"
+    )
 
 
 def _td(text: str, value=None, numeric: bool = True, cls: str | None = None) -> str:
@@ -679,8 +853,10 @@ def _fallback(summary: str, table: str, open_: bool = False) -> str:
 
 
 def _doc_heading(doc: Doc, linker: Linker) -> str:
-    return (f'<h3>{escape(doc.label)} <span class="note">({escape(str(doc.report_year or ""))}, '
-            f"{linker.link(Source(doc, None, None))})</span></h3>")
+    return (
+        f'<h3>{escape(doc.label)} <span class="note">({escape(str(doc.report_year or ""))}, '
+        f"{linker.link(Source(doc, None, None))})</span></h3>"
+    )
 
 
 def section_kpis(data: Data, linker: Linker) -> str:
@@ -695,24 +871,46 @@ def section_kpis(data: Data, linker: Linker) -> str:
     gaps = sum(s.get("gap", 0) for s in data.statuses.values())
     tiles = [
         ("reports", n_docs, number(n_docs), "reports in the warehouse", "#sources"),
-        ("blocks", blocks, number(blocks), f"blocks (goals, plans, actions, projects); {number(leaves)} leaves, {number(lost)} with lost header", "#fig-quality-tables"),
-        ("tables", tables, f"{number(tables)} / {number(markers)}", "tables extracted / table markers counted in the text", "#fig-quality-tables"),
+        (
+            "blocks",
+            blocks,
+            number(blocks),
+            f"blocks (goals, plans, actions, projects); {number(leaves)} leaves, {number(lost)} with lost header",
+            "#fig-quality-tables",
+        ),
+        (
+            "tables",
+            tables,
+            f"{number(tables)} / {number(markers)}",
+            "tables extracted / table markers counted in the text",
+            "#fig-quality-tables",
+        ),
         ("anomalies", anomalies, number(anomalies), "anomalies recorded by the extractor", "#fig-quality-anomalies"),
-        ("gaps", gaps, number(gaps), f"reconciliation gaps, of {number(checks)} checks (parent vs Σ children)", "#gaps"),
+        (
+            "gaps",
+            gaps,
+            number(gaps),
+            f"reconciliation gaps, of {number(checks)} checks (parent vs Σ children)",
+            "#gaps",
+        ),
     ]
     out = ['<div class="kpis">']
     for key, value, shown, label, href in tiles:
-        out.append(f'<div class="kpi" data-kpi="{key}" data-value="{value}"><span class="v">{escape(shown)}</span>'
-                   f'<span class="l">{escape(label)}</span> <a href="{href}">per report</a></div>')
+        out.append(
+            f'<div class="kpi" data-kpi="{key}" data-value="{value}"><span class="v">{escape(shown)}</span>'
+            f'<span class="l">{escape(label)}</span> <a href="{href}">per report</a></div>'
+        )
     out.append("</div>")
     return "\n".join(out)
 
 
 def section_execution(data: Data, linker: Linker) -> str:
-    out = ['<section id="execution"><h2>Execution rate per goal and action plan</h2>',
-           '<p class="lead">Operating expenditure (exploitatie uitgaven): actual (jaarrekening) as a share of the '
-           "budget, as printed in the report. Where a report prints no goal totals (District09 2021) the goal rate is "
-           "derived from the sum of its plans and shown in grey. Each bar links to its source.</p>"]
+    out = [
+        '<section id="execution"><h2>Execution rate per goal and action plan</h2>',
+        '<p class="lead">Operating expenditure (exploitatie uitgaven): actual (jaarrekening) as a share of the '
+        "budget, as printed in the report. Where a report prints no goal totals (District09 2021) the goal rate is "
+        "derived from the sum of its plans and shown in grey. Each bar links to its source.</p>",
+    ]
     scale = execution_scale(data.execution)
     for doc in data.docs:
         rows = [r for r in data.execution if r.doc is doc]
@@ -722,25 +920,41 @@ def section_execution(data: Data, linker: Linker) -> str:
         table_rows = []
         for r in rows:
             table_rows.append(
-                f'<tr{_attrs(class_="goal" if r.level == "goal" else None, data_figure="execution", data_document=doc.file_name, data_level=r.level, data_code=r.code)}>'
+                f"<tr{_attrs(class_='goal' if r.level == 'goal' else None, data_figure='execution', data_document=doc.file_name, data_level=r.level, data_code=r.code)}>"
                 f"<td>{escape(r.code)}</td><td>{escape(r.title or '')}</td>"
-                + _td(eur(r.budget), raw_value(r.budget)) + _td(eur(r.actual), raw_value(r.actual))
+                + _td(eur(r.budget), raw_value(r.budget))
+                + _td(eur(r.actual), raw_value(r.actual))
                 + _td(pct(r.rate) + ("" if r.rate_printed else " (derived)"), raw_value(r.rate), cls="rate")
-                + f"<td>{linker.link(r.source)}</td></tr>")
-        table = _table([("code", False), ("title", False), ("budget", True), ("actual", True), ("% execution", True), ("source", False)],
-                       table_rows, f"Execution rate per goal and plan — {doc.label}")
-        out.append(f'<figure id="fig-{cid}" data-figure="execution" data-document="{escape(doc.file_name)}">'
-                   f"<figcaption>{escape(doc.label)} ({doc.report_year}) — {linker.link(Source(doc, None, None))}</figcaption>\n"
-                   f"{execution_chart(cid, rows, linker, doc, scale)}\n{_fallback('Data table', table)}</figure>")
+                + f"<td>{linker.link(r.source)}</td></tr>"
+            )
+        table = _table(
+            [
+                ("code", False),
+                ("title", False),
+                ("budget", True),
+                ("actual", True),
+                ("% execution", True),
+                ("source", False),
+            ],
+            table_rows,
+            f"Execution rate per goal and plan — {doc.label}",
+        )
+        out.append(
+            f'<figure id="fig-{cid}" data-figure="execution" data-document="{escape(doc.file_name)}">'
+            f"<figcaption>{escape(doc.label)} ({doc.report_year}) — {linker.link(Source(doc, None, None))}</figcaption>\n"
+            f"{execution_chart(cid, rows, linker, doc, scale)}\n{_fallback('Data table', table)}</figure>"
+        )
     out.append("</section>")
     return "\n".join(out)
 
 
 def section_top(data: Data, linker: Linker) -> str:
-    out = ['<section id="top-actions"><h2>Top 10 actions by actual operating expenditure</h2>',
-           '<p class="lead">Conformed actions and projects: a Stad/OCMW pair is one action with both shares added '
-           "(split by colour). Amounts as printed (jaarrekening, exploitatie uitgaven); cells the report lost are not "
-           "counted. Each row links to the budget row of every member leaf.</p>"]
+    out = [
+        '<section id="top-actions"><h2>Top 10 actions by actual operating expenditure</h2>',
+        '<p class="lead">Conformed actions and projects: a Stad/OCMW pair is one action with both shares added '
+        "(split by colour). Amounts as printed (jaarrekening, exploitatie uitgaven); cells the report lost are not "
+        "counted. Each row links to the budget row of every member leaf.</p>",
+    ]
     for year in sorted(data.top, reverse=True):
         rows = data.top[year]
         cid = f"top-actions-{year}"
@@ -752,27 +966,50 @@ def section_top(data: Data, linker: Linker) -> str:
             if r.unprinted_cells:
                 flags.append(f"{r.unprinted_cells} cell(s) not printed")
             table_rows.append(
-                f'<tr{_attrs(data_figure="top-actions", data_year=year, data_rank=r.rank, data_code=r.codes)}>'
-                + _td(str(r.rank), r.rank) + f"<td>{escape(r.codes)}</td><td>{escape(r.title or '')}"
-                + (f" <em>({escape(', '.join(flags))})</em>" if flags else "") + "</td>"
+                f"<tr{_attrs(data_figure='top-actions', data_year=year, data_rank=r.rank, data_code=r.codes)}>"
+                + _td(str(r.rank), r.rank)
+                + f"<td>{escape(r.codes)}</td><td>{escape(r.title or '')}"
+                + (f" <em>({escape(', '.join(flags))})</em>" if flags else "")
+                + "</td>"
                 + f"<td>{escape(r.plan_code or '')}</td>"
-                + _td(eur(r.actual), raw_value(r.actual)) + _td(eur(r.budget), raw_value(r.budget))
+                + _td(eur(r.actual), raw_value(r.actual))
+                + _td(eur(r.budget), raw_value(r.budget))
                 + _td(pct(ratio_pct(r.actual, r.budget)), raw_value(ratio_pct(r.actual, r.budget)))
-                + "<td>" + "<br>".join(f'<span data-leaf="{escape(code)}">{escape(code)}: {linker.link(s)}</span>' for code, s in r.members)
-                + "</td></tr>")
-        table = _table([("#", True), ("codes", False), ("title", False), ("plan", False), ("actual", True), ("budget", True),
-                        ("% execution", True), ("source", False)], table_rows, f"Top 10 actions {year}")
-        out.append(f'<figure id="fig-{cid}" data-figure="top-actions" data-year="{year}">'
-                   f"<figcaption>Fiscal year {year}</figcaption>\n{top_chart(cid, rows, linker, year)}\n"
-                   f"{_fallback('Data table', table)}</figure>")
+                + "<td>"
+                + "<br>".join(
+                    f'<span data-leaf="{escape(code)}">{escape(code)}: {linker.link(s)}</span>' for code, s in r.members
+                )
+                + "</td></tr>"
+            )
+        table = _table(
+            [
+                ("#", True),
+                ("codes", False),
+                ("title", False),
+                ("plan", False),
+                ("actual", True),
+                ("budget", True),
+                ("% execution", True),
+                ("source", False),
+            ],
+            table_rows,
+            f"Top 10 actions {year}",
+        )
+        out.append(
+            f'<figure id="fig-{cid}" data-figure="top-actions" data-year="{year}">'
+            f"<figcaption>Fiscal year {year}</figcaption>\n{top_chart(cid, rows, linker, year)}\n"
+            f"{_fallback('Data table', table)}</figure>"
+        )
     out.append("</section>")
     return "\n".join(out)
 
 
 def section_fte(data: Data, linker: Linker) -> str:
-    out = ['<section id="staffing"><h2>Planned vs paid staffing (VTE) per goal</h2>',
-           '<p class="lead">Full-time equivalents per policy goal as printed in the goal\'s staffing table: plan '
-           "(light) and paid (dark). A report without staffing tables says <em>not reported</em>: that is not 0.</p>"]
+    out = [
+        '<section id="staffing"><h2>Planned vs paid staffing (VTE) per goal</h2>',
+        '<p class="lead">Full-time equivalents per policy goal as printed in the goal\'s staffing table: plan '
+        "(light) and paid (dark). A report without staffing tables says <em>not reported</em>: that is not 0.</p>",
+    ]
     scale = _scale_max([v for r in data.fte for v in (r.plan, r.paid)], 1, 50)
     for doc in data.docs:
         rows = [r for r in data.fte if r.doc is doc]
@@ -786,31 +1023,64 @@ def section_fte(data: Data, linker: Linker) -> str:
                 note = "not reported (no staffing tables in this report)"
             else:
                 note = f"plan {fte(r.plan)} · paid {fte(r.paid)} ({pct(rate)})"
-            chart_rows.append(dict(
-                label=f"{r.goal_code} {r.title or ''}", a=r.plan, b=r.paid, note=note, href=linker.href(r.source),
-                figure="staffing", code=r.goal_code, value=raw_value(r.paid),
-                tip=f"{r.goal_code} {r.title or ''} — {note} — {r.source.text}"))
+            chart_rows.append(
+                dict(
+                    label=f"{r.goal_code} {r.title or ''}",
+                    a=r.plan,
+                    b=r.paid,
+                    note=note,
+                    href=linker.href(r.source),
+                    figure="staffing",
+                    code=r.goal_code,
+                    value=raw_value(r.paid),
+                    tip=f"{r.goal_code} {r.title or ''} — {note} — {r.source.text}",
+                )
+            )
             table_rows.append(
-                f'<tr{_attrs(data_figure="staffing", data_document=doc.file_name, data_code=r.goal_code, data_status=r.status)}>'
+                f"<tr{_attrs(data_figure='staffing', data_document=doc.file_name, data_code=r.goal_code, data_status=r.status)}>"
                 f"<td>{escape(r.goal_code)}</td><td>{escape(r.title or '')}</td>"
-                + _td(fte(r.plan), raw_value(r.plan), cls="plan") + _td(fte(r.paid), raw_value(r.paid), cls="paid")
+                + _td(fte(r.plan), raw_value(r.plan), cls="plan")
+                + _td(fte(r.paid), raw_value(r.paid), cls="paid")
                 + _td(pct(rate), raw_value(rate))
-                + _td(fte(r.plan_leaves), raw_value(r.plan_leaves)) + _td(fte(r.paid_leaves), raw_value(r.paid_leaves))
-                + f"<td>{escape(STATUS_LABELS.get(r.status, r.status or ''))}</td><td>{linker.link(r.source)}</td></tr>")
+                + _td(fte(r.plan_leaves), raw_value(r.plan_leaves))
+                + _td(fte(r.paid_leaves), raw_value(r.paid_leaves))
+                + f"<td>{escape(STATUS_LABELS.get(r.status, r.status or ''))}</td><td>{linker.link(r.source)}</td></tr>"
+            )
         if all(r.status == "not_reported" for r in rows):
-            chart = (f'<p class="not-reported" data-figure="staffing" data-status="not_reported" data-document="{escape(doc.file_name)}">'
-                     f"Not reported: this report has no staffing tables, for none of its {len(rows)} goals "
-                     "(null, not 0).</p>")
+            chart = (
+                f'<p class="not-reported" data-figure="staffing" data-status="not_reported" data-document="{escape(doc.file_name)}">'
+                f"Not reported: this report has no staffing tables, for none of its {len(rows)} goals "
+                "(null, not 0).</p>"
+            )
         else:
-            chart = paired_chart(cid, f"Planned vs paid VTE per goal — {doc.label}",
-                                 "Paired horizontal bars per policy goal: planned VTE (light) and paid VTE (dark), as printed.",
-                                 chart_rows, ("plan VTE", "paid VTE"), scale=scale)
-        table = _table([("goal", False), ("title", False), ("plan VTE", True), ("paid VTE", True), ("% paid", True),
-                        ("plan Σ leaves", True), ("paid Σ leaves", True), ("reconciliation (paid)", False), ("source", False)],
-                       table_rows, f"Planned vs paid VTE per goal — {doc.label}")
-        out.append(f'<figure id="fig-{cid}" data-figure="staffing" data-document="{escape(doc.file_name)}">'
-                   f"<figcaption>{escape(doc.label)} ({doc.report_year}) — {linker.link(Source(doc, None, None))}</figcaption>\n"
-                   f"{chart}\n{_fallback('Data table', table)}</figure>")
+            chart = paired_chart(
+                cid,
+                f"Planned vs paid VTE per goal — {doc.label}",
+                "Paired horizontal bars per policy goal: planned VTE (light) and paid VTE (dark), as printed.",
+                chart_rows,
+                ("plan VTE", "paid VTE"),
+                scale=scale,
+            )
+        table = _table(
+            [
+                ("goal", False),
+                ("title", False),
+                ("plan VTE", True),
+                ("paid VTE", True),
+                ("% paid", True),
+                ("plan Σ leaves", True),
+                ("paid Σ leaves", True),
+                ("reconciliation (paid)", False),
+                ("source", False),
+            ],
+            table_rows,
+            f"Planned vs paid VTE per goal — {doc.label}",
+        )
+        out.append(
+            f'<figure id="fig-{cid}" data-figure="staffing" data-document="{escape(doc.file_name)}">'
+            f"<figcaption>{escape(doc.label)} ({doc.report_year}) — {linker.link(Source(doc, None, None))}</figcaption>\n"
+            f"{chart}\n{_fallback('Data table', table)}</figure>"
+        )
     out.append("</section>")
     return "\n".join(out)
 
@@ -821,56 +1091,109 @@ def reconciliation_verdict(data: Data) -> str:
 
     gaps = sum(s.get("gap", 0) for s in data.statuses.values())
     not_printed = sum(s.get("not_printed", 0) for s in data.statuses.values())
-    return verdict("reconciliation", "WARN" if gaps or not_printed else "OK",
-                   {"gaps": gaps, "not_printed_cells": not_printed}, gaps + not_printed)
+    return verdict(
+        "reconciliation",
+        "WARN" if gaps or not_printed else "OK",
+        {"gaps": gaps, "not_printed_cells": not_printed},
+        gaps + not_printed,
+    )
 
 
 def section_reconciliation(data: Data, linker: Linker) -> str:
-    out = ['<section id="reconciliation"><h2>Reconciliation status</h2>',
-           '<p class="lead">Every printed goal and plan total compared with the sum of its children, per metric '
-           "(budget, actual, previous year; plan, paid VTE): <em>exact</em>, within <em>rounding</em> tolerance "
-           "(½ unit × (n+1)), a real <em>gap</em>, <em>not printed</em>, <em>derived</em> (the report prints no total) "
-           "or <em>not reported</em>. Gaps are listed below with their size and location.</p>"]
+    out = [
+        '<section id="reconciliation"><h2>Reconciliation status</h2>',
+        '<p class="lead">Every printed goal and plan total compared with the sum of its children, per metric '
+        "(budget, actual, previous year; plan, paid VTE): <em>exact</em>, within <em>rounding</em> tolerance "
+        "(½ unit × (n+1)), a real <em>gap</em>, <em>not printed</em>, <em>derived</em> (the report prints no total) "
+        "or <em>not reported</em>. Gaps are listed below with their size and location.</p>",
+    ]
     present = [s for s in STATUS_ORDER if any(data.statuses.get(d.document_id, {}).get(s) for d in data.docs)]
-    rows = [dict(label=f"{d.file_name} ({d.report_year})", href=linker.href(Source(d, None, None)), code=d.file_name,
-                 segments=data.statuses.get(d.document_id, {})) for d in data.docs]
-    chart = stacked_chart("reconciliation-status", "Reconciliation status counts per report",
-                          "Stacked horizontal bars: number of reconciliation checks per status, one bar per report.",
-                          rows, present, STATUS_COLOURS, STATUS_LABELS, "reconciliation")
+    rows = [
+        dict(
+            label=f"{d.file_name} ({d.report_year})",
+            href=linker.href(Source(d, None, None)),
+            code=d.file_name,
+            segments=data.statuses.get(d.document_id, {}),
+        )
+        for d in data.docs
+    ]
+    chart = stacked_chart(
+        "reconciliation-status",
+        "Reconciliation status counts per report",
+        "Stacked horizontal bars: number of reconciliation checks per status, one bar per report.",
+        rows,
+        present,
+        STATUS_COLOURS,
+        STATUS_LABELS,
+        "reconciliation",
+    )
     table_rows = []
     for d in data.docs:
         s = data.statuses.get(d.document_id, {})
-        table_rows.append(f'<tr{_attrs(data_figure="reconciliation", data_document=d.file_name)}>'
-                          f"<td>{linker.link(Source(d, None, None))}</td>"
-                          + "".join(_td(number(s.get(k, 0)), s.get(k, 0), cls=f"status-{k}") for k in STATUS_ORDER)
-                          + _td(number(sum(s.values())), sum(s.values()), cls="total") + "</tr>")
-    table = _table([("report", False), *[(STATUS_LABELS[k], True) for k in STATUS_ORDER], ("checks", True)],
-                   table_rows, "Reconciliation status counts per report")
-    out.append('<figure id="fig-reconciliation-status" data-figure="reconciliation">'
-               f"<figcaption>Checks per status and report</figcaption>\n{chart}\n{_fallback('Data table', table)}</figure>")
+        table_rows.append(
+            f"<tr{_attrs(data_figure='reconciliation', data_document=d.file_name)}>"
+            f"<td>{linker.link(Source(d, None, None))}</td>"
+            + "".join(_td(number(s.get(k, 0)), s.get(k, 0), cls=f"status-{k}") for k in STATUS_ORDER)
+            + _td(number(sum(s.values())), sum(s.values()), cls="total")
+            + "</tr>"
+        )
+    table = _table(
+        [("report", False), *[(STATUS_LABELS[k], True) for k in STATUS_ORDER], ("checks", True)],
+        table_rows,
+        "Reconciliation status counts per report",
+    )
+    out.append(
+        '<figure id="fig-reconciliation-status" data-figure="reconciliation">'
+        f"<figcaption>Checks per status and report</figcaption>\n{chart}\n{_fallback('Data table', table)}</figure>"
+    )
 
     out.append(f'<h3 id="gaps">Gaps ({number(len(data.gaps))})</h3>')
     verdict = reconciliation_verdict(data)
-    out.append(f'<p class="verdict" data-suite="reconciliation" data-severity="{verdict.split()[0]}">'
-               f"Quality suite “3. Reconciliation”: {escape(verdict)}</p>")
+    out.append(
+        f'<p class="verdict" data-suite="reconciliation" data-severity="{verdict.split()[0]}">'
+        f"Quality suite “3. Reconciliation”: {escape(verdict)}</p>"
+    )
     if data.gaps:
-        out.append('<p class="note">Difference = printed total − Σ children; positive means the parent prints more than '
-                   "its children add up to. Printed values are never changed.</p>")
+        out.append(
+            '<p class="note">Difference = printed total − Σ children; positive means the parent prints more than '
+            "its children add up to. Printed values are never changed.</p>"
+        )
         gap_rows = []
         for g in data.gaps:
             fmt = fte if g.unit == "FTE" else eur
             what = f"{g.metric} · {g.category} {g.direction}" if g.unit == "EUR" else g.metric
             gap_rows.append(
-                f'<tr{_attrs(data_figure="gap", data_document=g.doc.file_name, data_code=g.parent_code, data_metric=g.metric, data_category=g.category, data_direction=g.direction)}>'
+                f"<tr{_attrs(data_figure='gap', data_document=g.doc.file_name, data_code=g.parent_code, data_metric=g.metric, data_category=g.category, data_direction=g.direction)}>"
                 f"<td>{escape(g.parent_code)}</td><td>{escape(what)}</td><td>{escape(str(g.value_year or ''))}</td>"
-                + _td(fmt(g.printed), raw_value(g.printed)) + _td(fmt(g.children_sum), raw_value(g.children_sum))
+                + _td(fmt(g.printed), raw_value(g.printed))
+                + _td(fmt(g.children_sum), raw_value(g.children_sum))
                 + _td(fmt(g.difference), raw_value(g.difference), cls="difference")
-                + _td(fte(g.tolerance) if g.unit == "FTE" else f"{number(g.tolerance, 0 if g.tolerance % 1 == 0 else 1)} €",
-                      raw_value(g.tolerance)) + _td(str(g.child_count), g.child_count)
-                + f"<td>{linker.link(g.source)}</td></tr>")
-        out.append(_table([("parent", False), ("metric", False), ("year", False), ("printed", True), ("Σ children", True),
-                           ("difference", True), ("tolerance", True), ("children", True), ("source", False)],
-                          gap_rows, "Reconciliation gaps"))
+                + _td(
+                    fte(g.tolerance)
+                    if g.unit == "FTE"
+                    else f"{number(g.tolerance, 0 if g.tolerance % 1 == 0 else 1)} €",
+                    raw_value(g.tolerance),
+                )
+                + _td(str(g.child_count), g.child_count)
+                + f"<td>{linker.link(g.source)}</td></tr>"
+            )
+        out.append(
+            _table(
+                [
+                    ("parent", False),
+                    ("metric", False),
+                    ("year", False),
+                    ("printed", True),
+                    ("Σ children", True),
+                    ("difference", True),
+                    ("tolerance", True),
+                    ("children", True),
+                    ("source", False),
+                ],
+                gap_rows,
+                "Reconciliation gaps",
+            )
+        )
     else:
         out.append('<p class="note">No gaps: every printed total agrees with its children within rounding.</p>')
     out.append("</section>")
@@ -878,54 +1201,121 @@ def section_reconciliation(data: Data, linker: Linker) -> str:
 
 
 def section_quality(data: Data, linker: Linker) -> str:
-    out = ['<section id="quality"><h2>Data quality</h2>',
-           '<p class="lead">Per report: the tables the extractor read against the table markers counted '
-           "independently in the text, the blocks, and the anomalies recorded (damage found and handled).</p>"]
+    out = [
+        '<section id="quality"><h2>Data quality</h2>',
+        '<p class="lead">Per report: the tables the extractor read against the table markers counted '
+        "independently in the text, the blocks, and the anomalies recorded (damage found and handled).</p>",
+    ]
     chart_rows, table_rows = [], []
     for d in data.docs:
         tables, markers = data.tables.get(d.document_id, 0), d.table_markers
         src = Source(d, None, None)
         ok = "all tables read" if tables == markers else f"{number((markers or 0) - tables)} missing"
-        chart_rows.append(dict(label=f"{d.file_name} ({d.report_year})", a=markers, b=tables,
-                               note=f"{number(tables)} of {number(markers)} ({ok})", href=linker.href(src),
-                               figure="tables", code=d.file_name, value=tables,
-                               tip=f"{d.file_name}: {number(tables)} tables extracted, {number(markers)} markers counted"))
+        chart_rows.append(
+            dict(
+                label=f"{d.file_name} ({d.report_year})",
+                a=markers,
+                b=tables,
+                note=f"{number(tables)} of {number(markers)} ({ok})",
+                href=linker.href(src),
+                figure="tables",
+                code=d.file_name,
+                value=tables,
+                tip=f"{d.file_name}: {number(tables)} tables extracted, {number(markers)} markers counted",
+            )
+        )
         table_rows.append(
-            f'<tr{_attrs(data_figure="quality", data_document=d.file_name)}><td>{linker.link(src)}</td>'
+            f"<tr{_attrs(data_figure='quality', data_document=d.file_name)}><td>{linker.link(src)}</td>"
             + _td(number(d.page_count) if d.page_count is not None else "–", d.page_count)
             + _td(number(d.line_count), d.line_count)
-            + _td(number(d.node_count), d.node_count, cls="blocks") + _td(number(d.leaf_count), d.leaf_count)
+            + _td(number(d.node_count), d.node_count, cls="blocks")
+            + _td(number(d.leaf_count), d.leaf_count)
             + _td(number(d.header_lost_count), d.header_lost_count, cls="header-lost")
-            + _td(number(tables), tables, cls="tables") + _td(number(markers), markers, cls="markers")
-            + _td(number(sum(data.anomalies.get(d.document_id, {}).values())), sum(data.anomalies.get(d.document_id, {}).values()), cls="anomalies")
-            + "</tr>")
-    chart = paired_chart("quality-tables", "Tables extracted vs table markers counted, per report",
-                         "Paired horizontal bars per report: table markers counted in the text (light) and tables extracted (dark).",
-                         chart_rows, ("table markers", "tables extracted"), colours=("#cbd5e0", "#2f855a"))
-    table = _table([("report", False), ("pages", True), ("lines", True), ("blocks", True), ("leaves", True),
-                    ("lost headers", True), ("tables", True), ("markers", True), ("anomalies", True)],
-                   table_rows, "Data-quality figures per report")
-    out.append('<figure id="fig-quality-tables" data-figure="tables">'
-               f"<figcaption>Tables vs markers</figcaption>\n{chart}\n{_fallback('Data table', table, open_=True)}</figure>")
+            + _td(number(tables), tables, cls="tables")
+            + _td(number(markers), markers, cls="markers")
+            + _td(
+                number(sum(data.anomalies.get(d.document_id, {}).values())),
+                sum(data.anomalies.get(d.document_id, {}).values()),
+                cls="anomalies",
+            )
+            + "</tr>"
+        )
+    chart = paired_chart(
+        "quality-tables",
+        "Tables extracted vs table markers counted, per report",
+        "Paired horizontal bars per report: table markers counted in the text (light) and tables extracted (dark).",
+        chart_rows,
+        ("table markers", "tables extracted"),
+        colours=("#cbd5e0", "#2f855a"),
+    )
+    table = _table(
+        [
+            ("report", False),
+            ("pages", True),
+            ("lines", True),
+            ("blocks", True),
+            ("leaves", True),
+            ("lost headers", True),
+            ("tables", True),
+            ("markers", True),
+            ("anomalies", True),
+        ],
+        table_rows,
+        "Data-quality figures per report",
+    )
+    out.append(
+        '<figure id="fig-quality-tables" data-figure="tables">'
+        f"<figcaption>Tables vs markers</figcaption>\n{chart}\n{_fallback('Data table', table, open_=True)}</figure>"
+    )
 
     kinds = sorted({k for a in data.anomalies.values() for k in a})
     colours = {k: KIND_PALETTE[i % len(KIND_PALETTE)] for i, k in enumerate(kinds)}
     labels = {k: k.replace("_", " ") for k in kinds}
-    rows = [dict(label=f"{d.file_name} ({d.report_year})", href=linker.href(Source(d, None, None)), code=d.file_name,
-                 segments=data.anomalies.get(d.document_id, {})) for d in data.docs]
-    chart = stacked_chart("quality-anomalies", "Anomalies by kind, per report",
-                          "Stacked horizontal bars: number of anomalies the extractor recorded, by kind, one bar per report.",
-                          rows, kinds, colours, labels, "anomalies")
+    rows = [
+        dict(
+            label=f"{d.file_name} ({d.report_year})",
+            href=linker.href(Source(d, None, None)),
+            code=d.file_name,
+            segments=data.anomalies.get(d.document_id, {}),
+        )
+        for d in data.docs
+    ]
+    chart = stacked_chart(
+        "quality-anomalies",
+        "Anomalies by kind, per report",
+        "Stacked horizontal bars: number of anomalies the extractor recorded, by kind, one bar per report.",
+        rows,
+        kinds,
+        colours,
+        labels,
+        "anomalies",
+    )
     a_rows = []
     for k in kinds:
-        a_rows.append(f'<tr{_attrs(data_figure="anomalies", data_kind=k)}><td>{escape(labels[k])}</td>'
-                      + "".join(_td(number(data.anomalies.get(d.document_id, {}).get(k, 0)), data.anomalies.get(d.document_id, {}).get(k, 0),
-                                    cls=f"doc-{d.document_id[:12]}") for d in data.docs)
-                      + _td(number(sum(a.get(k, 0) for a in data.anomalies.values())), sum(a.get(k, 0) for a in data.anomalies.values()), cls="total")
-                      + "</tr>")
-    table = _table([("kind", False), *[(d.file_name, True) for d in data.docs], ("total", True)], a_rows, "Anomalies by kind")
-    out.append('<figure id="fig-quality-anomalies" data-figure="anomalies">'
-               f"<figcaption>Anomalies by kind</figcaption>\n{chart}\n{_fallback('Data table', table)}</figure>")
+        a_rows.append(
+            f"<tr{_attrs(data_figure='anomalies', data_kind=k)}><td>{escape(labels[k])}</td>"
+            + "".join(
+                _td(
+                    number(data.anomalies.get(d.document_id, {}).get(k, 0)),
+                    data.anomalies.get(d.document_id, {}).get(k, 0),
+                    cls=f"doc-{d.document_id[:12]}",
+                )
+                for d in data.docs
+            )
+            + _td(
+                number(sum(a.get(k, 0) for a in data.anomalies.values())),
+                sum(a.get(k, 0) for a in data.anomalies.values()),
+                cls="total",
+            )
+            + "</tr>"
+        )
+    table = _table(
+        [("kind", False), *[(d.file_name, True) for d in data.docs], ("total", True)], a_rows, "Anomalies by kind"
+    )
+    out.append(
+        '<figure id="fig-quality-anomalies" data-figure="anomalies">'
+        f"<figcaption>Anomalies by kind</figcaption>\n{chart}\n{_fallback('Data table', table)}</figure>"
+    )
     out.append("</section>")
     return "\n".join(out)
 
@@ -933,17 +1323,32 @@ def section_quality(data: Data, linker: Linker) -> str:
 def section_sources(data: Data, linker: Linker) -> str:
     rows = []
     for d in data.docs:
-        rows.append(f'<tr id="{d.anchor}"{_attrs(data_figure="document", data_document=d.file_name)}>'
-                    f"<td>{escape(d.file_name)}</td><td>{escape(d.title or '')}</td><td>{escape(str(d.report_year or ''))}</td>"
-                    f"<td>{escape(d.layout)}</td><td>{escape(d.source_format)}</td>"
-                    + _td(number(d.page_count) if d.page_count is not None else "–", d.page_count)
-                    + f'<td><code class="sha">{escape(d.document_id)}</code></td></tr>')
-    return ('<section id="sources"><h2>Source documents</h2>'
-            '<p class="lead">Every figure on this page leads back to one of these documents, by page (PDF) or '
-            "line (text dump). The document id is the sha256 of the file.</p>\n"
-            + _table([("file", False), ("title", False), ("year", False), ("layout", False), ("format", False),
-                      ("pages", True), ("document id (sha256)", False)], rows, "Source documents")
-            + "</section>")
+        rows.append(
+            f'<tr id="{d.anchor}"{_attrs(data_figure="document", data_document=d.file_name)}>'
+            f"<td>{escape(d.file_name)}</td><td>{escape(d.title or '')}</td><td>{escape(str(d.report_year or ''))}</td>"
+            f"<td>{escape(d.layout)}</td><td>{escape(d.source_format)}</td>"
+            + _td(number(d.page_count) if d.page_count is not None else "–", d.page_count)
+            + f'<td><code class="sha">{escape(d.document_id)}</code></td></tr>'
+        )
+    return (
+        '<section id="sources"><h2>Source documents</h2>'
+        '<p class="lead">Every figure on this page leads back to one of these documents, by page (PDF) or '
+        "line (text dump). The document id is the sha256 of the file.</p>\n"
+        + _table(
+            [
+                ("file", False),
+                ("title", False),
+                ("year", False),
+                ("layout", False),
+                ("format", False),
+                ("pages", True),
+                ("document id (sha256)", False),
+            ],
+            rows,
+            "Source documents",
+        )
+        + "</section>"
+    )
 
 
 def render(data: Data, linker: Linker) -> str:
@@ -951,7 +1356,7 @@ def render(data: Data, linker: Linker) -> str:
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "")
     csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
     body = [
-        f'<header><h1>Annual accounts of Ghent{" " + escape(span) if span else ""}: overview</h1>',
+        f"<header><h1>Annual accounts of Ghent{' ' + escape(span) if span else ''}: overview</h1>",
         '<p class="lead">Stad Gent, OCMW Gent and District09, from the published annual-account reports '
         "(jaarrekening) in the warehouse. Amounts in euro as printed; Belgian number format.</p>",
         '<nav aria-label="Sections"><ul><li><a href="#execution">Execution rate</a></li><li><a href="#top-actions">Top actions</a></li>'
@@ -966,15 +1371,17 @@ def render(data: Data, linker: Linker) -> str:
         section_quality(data, linker),
         section_sources(data, linker),
         "</main>",
-        '<footer>Built from the warehouse marts (dim_document, fct_spending, fct_spending_reported, fct_staffing, '
+        "<footer>Built from the warehouse marts (dim_document, fct_spending, fct_spending_reported, fct_staffing, "
         "rpt_reconciliation) and raw.anomalies. No scripts, no external resources.</footer>",
     ]
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>Ghent annual accounts{' ' + escape(span) if span else ''} — overview</title>\n"
-            f"<style>{CSS}.visually-hidden {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }}</style>\n"
-            "</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>Ghent annual accounts{' ' + escape(span) if span else ''} — overview</title>\n"
+        f"<style>{CSS}.visually-hidden {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }}</style>\n"
+        "</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+    )
 
 
 # ----------------------------------------------------------------------------- entry points
@@ -1020,9 +1427,13 @@ def build_report(database: Path, out_dir: Path, *, sources: Path | None = None) 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.report", description=__doc__.splitlines()[0])
-    parser.add_argument("--database", type=Path, default=Path("warehouse/gent.duckdb"), help="warehouse to read (read-only)")
+    parser.add_argument(
+        "--database", type=Path, default=Path("warehouse/gent.duckdb"), help="warehouse to read (read-only)"
+    )
     parser.add_argument("--out", type=Path, default=Path("warehouse/report"), help="folder for index.html")
-    parser.add_argument("--sources", type=Path, help="folder of the source reports, to link figures to the files themselves")
+    parser.add_argument(
+        "--sources", type=Path, help="folder of the source reports, to link figures to the files themselves"
+    )
     args = parser.parse_args(argv)
     try:
         path = build_report(args.database, args.out, sources=args.sources)

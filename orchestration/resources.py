@@ -3,6 +3,7 @@
 dagster-dbt (and dbt with it) is imported only when the dbt project is asked for: the
 extraction workers need the warehouse alone and start a second sooner without it.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -64,7 +65,9 @@ class BuildLock(dg.ConfigurableResource):
     lock_file: str = ""  # "": the settings resource's warehouse folder decides (see definitions)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._lock = build_lock(Path(self.lock_file), f"job {context.dagster_run.job_name if context.dagster_run else '?'}")
+        self._lock = build_lock(
+            Path(self.lock_file), f"job {context.dagster_run.job_name if context.dagster_run else '?'}"
+        )
         try:
             self._lock.__enter__()
         except BuildRunning as exc:
@@ -118,14 +121,21 @@ def ensure_manifest(project: DbtProject) -> None:
     manifest = Path(project.manifest_path)
     root = Path(project.project_dir)
     newest = max(
-        (p.stat().st_mtime for name in DBT_SOURCES for p in ([root / name] if (root / name).is_file() else (root / name).rglob("*")) if p.is_file()),
+        (
+            p.stat().st_mtime
+            for name in DBT_SOURCES
+            for p in ([root / name] if (root / name).is_file() else (root / name).rglob("*"))
+            if p.is_file()
+        ),
         default=0.0,
     )
     if manifest.exists() and manifest.stat().st_mtime >= newest:
         return
     from dbt.cli.main import dbtRunner
 
-    result = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(root), "--profiles-dir", str(project.profiles_dir)])
+    result = dbtRunner().invoke(
+        ["parse", "--quiet", "--project-dir", str(root), "--profiles-dir", str(project.profiles_dir)]
+    )
     if not result.success:
         raise RuntimeError(f"dbt parse failed in {root}: {result.exception}")
 
@@ -133,7 +143,9 @@ def ensure_manifest(project: DbtProject) -> None:
 def dbt_resource() -> DbtCliResource:
     from dagster_dbt import DbtCliResource
 
-    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=str(DBT_EXECUTABLE))
+    return DbtCliResource(
+        project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=str(DBT_EXECUTABLE)
+    )
 
 
 def dbt_vars(build_db: Path) -> list[str]:

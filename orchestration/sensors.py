@@ -20,23 +20,33 @@ from .resources import WarehouseSettings
 from .startup import emptying_refused
 from .state import WarehouseBusy, drop_run_key, extract_run_key, plan_inbox, read_database
 
-UNDER_WAY = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-             dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+UNDER_WAY = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
 
 
 def runs_under_way(instance: dg.DagsterInstance, jobs) -> int:
     return sum(instance.get_runs_count(dg.RunsFilter(job_name=job, statuses=UNDER_WAY)) for job in jobs)
 
 
-@dg.sensor(jobs=[extract_reports, prune_removed_reports], minimum_interval_seconds=30,
-           default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(
+    jobs=[extract_reports, prune_removed_reports],
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
 def inbox_sensor(context: dg.SensorEvaluationContext, settings: WarehouseSettings):
     """A file the warehouse does not hold as it is becomes an extraction run; a file gone, a prune run."""
     config = settings.get()
     if runs_under_way(context.instance, [build_warehouse.name]):
         return dg.SkipReason("the warehouse is being rebuilt; the inbox is compared after it")
     if is_held(config.build_lock):  # `make run` (or a build of another instance) is building it
-        return dg.SkipReason(f"a build holds the warehouse ({holder(config.build_lock)}); the inbox is compared after it")
+        return dg.SkipReason(
+            f"a build holds the warehouse ({holder(config.build_lock)}); the inbox is compared after it"
+        )
     listing = read_inbox(config.inbox)
     inbox = listing.files
     try:
@@ -48,15 +58,21 @@ def inbox_sensor(context: dg.SensorEvaluationContext, settings: WarehouseSetting
         return dg.SkipReason(refused)
     plan = plan_inbox(inbox, state, EXTRACTOR_VERSION, listing.present)
     requests = [
-        dg.RunRequest(run_key=extract_run_key(name, inbox[name], EXTRACTOR_VERSION, state), partition_key=name,
-                      job_name=extract_reports.name)
+        dg.RunRequest(
+            run_key=extract_run_key(name, inbox[name], EXTRACTOR_VERSION, state),
+            partition_key=name,
+            job_name=extract_reports.name,
+        )
         for name in plan.extract
     ]
     if plan.drop:
-        requests.append(dg.RunRequest(
-            run_key=drop_run_key(plan.drop, state), job_name=prune_removed_reports.name,
-            run_config={"ops": {"drop_removed_reports": {"config": {"file_names": plan.drop}}}},
-        ))
+        requests.append(
+            dg.RunRequest(
+                run_key=drop_run_key(plan.drop, state),
+                job_name=prune_removed_reports.name,
+                run_config={"ops": {"drop_removed_reports": {"config": {"file_names": plan.drop}}}},
+            )
+        )
     known = set(context.instance.get_dynamic_partitions(reports_partitions.name))
     partition_requests = []
     if sorted(set(inbox) - known):
@@ -84,8 +100,9 @@ def rebuild_sensor(context: dg.SensorEvaluationContext, settings: WarehouseSetti
     damaged = database_problem(config.published_db)
     if damaged:  # a run key is used once: this one names the damaged file, so a later damage asks again
         stat = config.published_db.stat()
-        return dg.RunRequest(run_key=f"build:{built.digest()}:republish:{stat.st_size}-{stat.st_mtime_ns}",
-                             job_name=build_warehouse.name)
+        return dg.RunRequest(
+            run_key=f"build:{built.digest()}:republish:{stat.st_size}-{stat.st_mtime_ns}", job_name=build_warehouse.name
+        )
     try:
         published = read_database(config.published_db)
     except WarehouseBusy:

@@ -10,6 +10,7 @@ A value that cannot work (an unknown PDF engine, a time limit shorter than the e
 start, a memory limit no machine has) is a `ConfigurationError` naming the variable, raised
 before any file is read: never a file's fault.
 """
+
 from __future__ import annotations
 
 import math
@@ -84,9 +85,18 @@ class Settings:
         return cls.build(**values)
 
     @classmethod
-    def build(cls, inbox=None, warehouse_dir=None, build_db=None, dagster_home=None,
-              pdf_engine=None, doc_timeout_s=None, doc_memory_mb=None, export_personal_data=None,
-              allow_empty_inbox=None) -> Settings:
+    def build(
+        cls,
+        inbox=None,
+        warehouse_dir=None,
+        build_db=None,
+        dagster_home=None,
+        pdf_engine=None,
+        doc_timeout_s=None,
+        doc_memory_mb=None,
+        export_personal_data=None,
+        allow_empty_inbox=None,
+    ) -> Settings:
         """Validated settings from raw values (strings as in the environment, or typed); None or
         "" is the default, the paths under the warehouse folder follow it."""
         warehouse = _path(warehouse_dir, REPO / "warehouse")
@@ -96,8 +106,12 @@ class Settings:
             build_db=_path(build_db, warehouse / "build" / "gent.duckdb"),
             dagster_home=_path(dagster_home, warehouse / "dagster_home"),
             pdf_engine=_engine(pdf_engine),
-            doc_timeout_s=_number("doc_timeout_s", doc_timeout_s, float, DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, MAX_TIMEOUT_S, "s"),
-            doc_memory_mb=_number("doc_memory_mb", doc_memory_mb, int, DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_MEMORY_MB, "MB"),
+            doc_timeout_s=_number(
+                "doc_timeout_s", doc_timeout_s, float, DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, MAX_TIMEOUT_S, "s"
+            ),
+            doc_memory_mb=_number(
+                "doc_memory_mb", doc_memory_mb, int, DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_MEMORY_MB, "MB"
+            ),
             export_personal_data=_switch("export_personal_data", export_personal_data),
             allow_empty_inbox=_switch("allow_empty_inbox", allow_empty_inbox),
         )
@@ -114,7 +128,9 @@ def _path(value, default: Path) -> Path:
 def _engine(value) -> str:
     engine = (value or "pdfplumber").strip().lower() if isinstance(value, str) or value is None else value
     if engine not in PDF_ENGINES:
-        raise ConfigurationError(ENV_VARS["pdf_engine"], value, f"unknown PDF engine; use one of {', '.join(PDF_ENGINES)}")
+        raise ConfigurationError(
+            ENV_VARS["pdf_engine"], value, f"unknown PDF engine; use one of {', '.join(PDF_ENGINES)}"
+        )
     return engine
 
 
@@ -138,5 +154,7 @@ def _switch(field: str, value) -> bool:
         return value
     word = (value or "").strip().lower()
     if word not in TRUE_WORDS + FALSE_WORDS:
-        raise ConfigurationError(ENV_VARS[field], value, f"use one of {', '.join(TRUE_WORDS)} or {', '.join(filter(None, FALSE_WORDS))}")
+        raise ConfigurationError(
+            ENV_VARS[field], value, f"use one of {', '.join(TRUE_WORDS)} or {', '.join(filter(None, FALSE_WORDS))}"
+        )
     return word in TRUE_WORDS

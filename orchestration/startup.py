@@ -6,6 +6,7 @@ then heal what earlier runs left (orchestration.heal).
 - an inbox that is missing, or holds no readable report while the warehouse holds some, never
   empties the warehouse unless asked for explicitly (`--allow-empty`, GENT_ALLOW_EMPTY_INBOX=1).
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,10 @@ def configuration_problem(settings: Settings) -> str | None:
     """Why a build cannot start in this configuration, or None."""
     home = os.environ.get("DAGSTER_HOME")
     if home and not os.path.isabs(home):
-        return (f"DAGSTER_HOME must be an absolute path, not {home!r} (Dagster's rule): "
-                f"set it to {Path(home).resolve()} or leave it unset ({settings.warehouse_dir / 'dagster_home'})")
+        return (
+            f"DAGSTER_HOME must be an absolute path, not {home!r} (Dagster's rule): "
+            f"set it to {Path(home).resolve()} or leave it unset ({settings.warehouse_dir / 'dagster_home'})"
+        )
     for folder in dict.fromkeys([settings.warehouse_dir, settings.build_db.parent, settings.dagster_home]):
         problem = not_writable(folder)
         if problem:
@@ -62,9 +65,13 @@ def emptying_refused(inbox: Path, listing: InboxListing, built: WarehouseState, 
     if allowed:
         return None
     if not inbox.is_dir():
-        return (f"the inbox {inbox} is missing (or not a folder): nothing was built and the warehouse is unchanged "
-                "(--allow-empty builds from an empty inbox)")
+        return (
+            f"the inbox {inbox} is missing (or not a folder): nothing was built and the warehouse is unchanged "
+            "(--allow-empty builds from an empty inbox)"
+        )
     if not listing.files and built.loaded:
-        return (f"the inbox {inbox} holds no readable report, the warehouse {len(built.loaded)}: not emptied, "
-                "the warehouse is unchanged (--allow-empty empties it)")
+        return (
+            f"the inbox {inbox} holds no readable report, the warehouse {len(built.loaded)}: not emptied, "
+            "the warehouse is unchanged (--allow-empty empties it)"
+        )
     return None

@@ -6,6 +6,7 @@ refused, `raw.load_history` how often a file left the warehouse, `raw.publicatio
 code built the published snapshot. `make run`, the inbox sensor and the rebuild sensor all
 decide from these tables, so what they believe is loaded cannot disagree with the warehouse.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,6 +42,7 @@ class WarehouseState:
 @dataclass(frozen=True)
 class InboxPlan:
     """What to do so that the warehouse holds exactly the inbox's good files."""
+
     extract: list[str]  # new, changed, renamed, restored files; first sight of a bad file or a second copy
     drop: list[str]  # loaded or refused files that left the inbox (removed, renamed away)
     settled: list[str]  # held as they are (loaded, or refused with the same bytes)
@@ -51,19 +53,37 @@ class InboxPlan:
 
 
 def read_state(conn: duckdb.DuckDBPyConnection) -> WarehouseState:
-    tables = {r[0] for r in conn.execute(
-        "select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}
+    tables = {
+        r[0]
+        for r in conn.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()
+    }
     if "documents" not in tables:
         return WarehouseState()
-    loaded = {n: (d, v) for n, d, v in conn.execute(
-        "select file_name, document_id, extractor_version from raw.documents").fetchall()}
-    quarantined = {n: (d, r) for n, d, r in conn.execute(
-        "select file_name, document_id, reason from raw.quarantine").fetchall()} if "quarantine" in tables else {}
-    departures = Counter(dict(conn.execute(
-        "select file_name, count(*) from raw.load_history where action = 'dropped' group by 1").fetchall())) \
-        if "load_history" in tables else Counter()
-    code = conn.execute("select code_hash from raw.publications order by published_at desc limit 1").fetchone() \
-        if "publications" in tables else None
+    loaded = {
+        n: (d, v)
+        for n, d, v in conn.execute("select file_name, document_id, extractor_version from raw.documents").fetchall()
+    }
+    quarantined = (
+        {n: (d, r) for n, d, r in conn.execute("select file_name, document_id, reason from raw.quarantine").fetchall()}
+        if "quarantine" in tables
+        else {}
+    )
+    departures = (
+        Counter(
+            dict(
+                conn.execute(
+                    "select file_name, count(*) from raw.load_history where action = 'dropped' group by 1"
+                ).fetchall()
+            )
+        )
+        if "load_history" in tables
+        else Counter()
+    )
+    code = (
+        conn.execute("select code_hash from raw.publications order by published_at desc limit 1").fetchone()
+        if "publications" in tables
+        else None
+    )
     return WarehouseState(loaded, quarantined, departures, code[0] if code else None)
 
 
@@ -103,8 +123,9 @@ def keepers(inbox: dict[str, str], loaded: dict[str, tuple[str, str]]) -> dict[s
     return chosen
 
 
-def plan_inbox(inbox: dict[str, str], state: WarehouseState, extractor_version: str,
-               present: Iterable[str] = ()) -> InboxPlan:
+def plan_inbox(
+    inbox: dict[str, str], state: WarehouseState, extractor_version: str, present: Iterable[str] = ()
+) -> InboxPlan:
     """Compare the inbox (file -> sha256) with the warehouse; pure.
 
     `present`: names still in the inbox that could not be read this time (permissions, …):
@@ -115,8 +136,10 @@ def plan_inbox(inbox: dict[str, str], state: WarehouseState, extractor_version: 
         refused_sha, reason = state.quarantined.get(name, (None, ""))
         if keeper[name] == name:  # a refusal that names other files (identity) holds while they stay loaded
             held = state.loaded.get(name) == (sha, extractor_version) or (
-                refused_sha == sha and not reason.startswith(DUPLICATE_REASON)
-                and all(other in state.loaded for other in names_in(reason)))
+                refused_sha == sha
+                and not reason.startswith(DUPLICATE_REASON)
+                and all(other in state.loaded for other in names_in(reason))
+            )
         else:  # a second copy: settled once it is recorded as refused (as a copy, or as a bad file)
             held = refused_sha == sha and name not in state.loaded
         (settled if held else extract).append(name)

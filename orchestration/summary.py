@@ -1,4 +1,5 @@
 """The short report `make run` prints at the end."""
+
 from __future__ import annotations
 
 import duckdb
@@ -46,11 +47,15 @@ def print_summary(settings: Settings, outcome: BuildOutcome, seconds: float) -> 
     print()
     print(f"Gent budget warehouse: {len(outcome.reports)} report(s) in {settings.inbox}")
     if outcome.unchanged:
-        print("  nothing changed since the last published build (the warehouse holds these files as they are, built by this code): nothing to do (--force rebuilds)")
+        print(
+            "  nothing changed since the last published build (the warehouse holds these files as they are, built by this code): nothing to do (--force rebuilds)"
+        )
     db = settings.published_db if outcome.published else settings.build_db
     for file, layout, year, pages, blocks, tables, opex, anomalies in _reports(db):
-        print(f"  {file}: {layout} {year}, {pages} pages, {blocks} blocks, {tables} tables, "
-              f"actual operating expenditure of its leaves {_euro(opex)}, {anomalies} anomalies recorded")
+        print(
+            f"  {file}: {layout} {year}, {pages} pages, {blocks} blocks, {tables} tables, "
+            f"actual operating expenditure of its leaves {_euro(opex)}, {anomalies} anomalies recorded"
+        )
     for name, reason in sorted(outcome.failed_reports.items()):
         print(f"  FAILED {name}: {reason.removeprefix(f'{name}: ')}")
     for name, reason in sorted(outcome.quarantined.items()):
@@ -67,12 +72,18 @@ def print_summary(settings: Settings, outcome: BuildOutcome, seconds: float) -> 
         passed = sum(c.passed for c in outcome.checks.values())
         failed = failed_checks(outcome.checks)
         warned = len(outcome.checks) - passed - len(failed)
-        print(f"Checks: {passed} of {len(outcome.checks)} passed" + (f", {warned} warning(s)" if warned else "")
-              + (f", {len(failed)} FAILED" if failed else "") + " (dbt tests and quality suites)")
+        print(
+            f"Checks: {passed} of {len(outcome.checks)} passed"
+            + (f", {warned} warning(s)" if warned else "")
+            + (f", {len(failed)} FAILED" if failed else "")
+            + " (dbt tests and quality suites)"
+        )
     for key, check in sorted(outcome.checks.items()):
         name = key.split(":")[-1]
         if name.startswith("gx_"):
-            verdict = check.metadata["verdict"].value if "verdict" in check.metadata else ("OK" if check.passed else "ERROR")
+            verdict = (
+                check.metadata["verdict"].value if "verdict" in check.metadata else ("OK" if check.passed else "ERROR")
+            )
             print(f"  {name}: {verdict}")
         elif not check.passed:
             print(f"  {'WARN' if key not in failed else 'FAILED'} {name}: {check.description or 'dbt test'}")
@@ -82,7 +93,9 @@ def print_summary(settings: Settings, outcome: BuildOutcome, seconds: float) -> 
         print(f"Warehouse published: {settings.published_db} (open it read-only)")
         export, report = settings.warehouse_dir / "export", settings.warehouse_dir / "report" / "index.html"
         if export.is_dir():
-            print(f"Open data: {export}/ ({len(list(export.glob('*.parquet')))} tables as Parquet, CSV and CSV for Belgian Excel (*.excel.csv), datapackage.json)")
+            print(
+                f"Open data: {export}/ ({len(list(export.glob('*.parquet')))} tables as Parquet, CSV and CSV for Belgian Excel (*.excel.csv), datapackage.json)"
+            )
         if report.exists():
             print(f"Overview report: {report} (open it in a browser)")
     else:

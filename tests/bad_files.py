@@ -1,4 +1,5 @@
 """Bad input files for the tests: each maker writes one kind of file that is not a readable report."""
+
 from __future__ import annotations
 
 import io
@@ -15,8 +16,10 @@ from conftest import sample_path
 
 def png_bytes(width: int = 40, height: int = 30) -> bytes:
     """A small grey PNG, written by hand (no image library needed)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
     raw = b"".join(b"\x00" + bytes([128]) * width for _ in range(height))
     header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
@@ -47,12 +50,16 @@ def make_truncated(d: Path) -> Path:
 
 
 def make_encrypted(d: Path) -> Path:
-    return write_pdf(d / "locked.pdf", lambda c: c.drawString(72, 760, "Beleidsdoelstelling SD10041"),
-                     encrypt=pdfencrypt.StandardEncryption("secret", canPrint=0))
+    return write_pdf(
+        d / "locked.pdf",
+        lambda c: c.drawString(72, 760, "Beleidsdoelstelling SD10041"),
+        encrypt=pdfencrypt.StandardEncryption("secret", canPrint=0),
+    )
 
 
 def make_scanned(d: Path) -> Path:
     def draw(c):
         c.rect(72, 500, 300, 200, fill=1)
         c.drawImage(ImageReader(io.BytesIO(png_bytes())), 72, 100, width=400, height=300)
+
     return write_pdf(d / "scanned.pdf", draw)

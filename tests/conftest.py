@@ -1,4 +1,5 @@
 """Shared fixtures of the extractor tests: each sample is read and extracted once per session."""
+
 from __future__ import annotations
 
 import hashlib
@@ -56,6 +57,7 @@ def extracted():
 @dataclass
 class DumpsWarehouse:
     """A warehouse built once per session from the bundled text dumps (same rows as the PDFs)."""
+
     db: Path  # the build database dbt wrote (this process may still hold dbt's connection to it)
     published: Path  # a published copy, safe to open read-only
     target: Path  # dbt's target path: manifest.json, catalog.json, compiled analyses
@@ -85,8 +87,17 @@ def dumps_warehouse(tmp_path_factory) -> DumpsWarehouse:
     project = REPO / "dbt_project"
     previous = os.environ.get("GENT_BUILD_DB")
     os.environ["GENT_BUILD_DB"] = str(db)
-    common = ["--project-dir", str(project), "--profiles-dir", str(project),
-              "--target-path", str(target), "--log-path", str(logs), "--quiet"]
+    common = [
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(logs),
+        "--quiet",
+    ]
     try:
         runner = dbtRunner()
         build = runner.invoke(["build", *common])
@@ -123,8 +134,9 @@ def extract_in_background(paths: list[Path]) -> dict[Path, object]:
     from concurrent.futures import ProcessPoolExecutor
 
     if "executor" not in _corpus_pool:
-        _corpus_pool["executor"] = ProcessPoolExecutor(max_workers=_corpus_pool.get("workers", 2),
-                                                       mp_context=multiprocessing.get_context("fork"))
+        _corpus_pool["executor"] = ProcessPoolExecutor(
+            max_workers=_corpus_pool.get("workers", 2), mp_context=multiprocessing.get_context("fork")
+        )
         _corpus_pool["futures"] = {}
     futures = _corpus_pool["futures"]
     for path in paths:

@@ -2,6 +2,7 @@
 
 Regenerate after an intended change: UPDATE_SNAPSHOTS=1 pytest tests/test_asset_graph.py
 """
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,9 @@ def test_asset_graph_matches_snapshot():
     current = asset_graph()
     if os.environ.get("UPDATE_SNAPSHOTS"):
         SNAPSHOT.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
-    assert SNAPSHOT.exists(), "no stored snapshot: run UPDATE_SNAPSHOTS=1 pytest tests/test_asset_graph.py and commit it"
+    assert SNAPSHOT.exists(), (
+        "no stored snapshot: run UPDATE_SNAPSHOTS=1 pytest tests/test_asset_graph.py and commit it"
+    )
     stored = json.loads(SNAPSHOT.read_text())
     assert current == stored, "asset graph changed: review it, then UPDATE_SNAPSHOTS=1 pytest tests/test_asset_graph.py"
 

@@ -21,6 +21,7 @@ sensor (Dagster's daemon launches a run key once: a key used before is skipped f
   3  e and a put back (same bytes), b changed -> published {b'}: the newest edition; a is a re-save
                                                  of what b held when a was judged, e an older edition
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,12 +40,22 @@ from orchestration.identity import OLDER_EDITION_REASON, RESAVE_REASON
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-def tick(instance: dg.DagsterInstance, sensor_name: str, defs: dg.Definitions, launch: bool = True) -> list[tuple[str, str | None, bool]]:
+def tick(
+    instance: dg.DagsterInstance, sensor_name: str, defs: dg.Definitions, launch: bool = True
+) -> list[tuple[str, str | None, bool]]:
     """One sensor evaluation as the daemon does it; returns (job, partition, success) of the runs launched
     (with launch=False: of the runs it would launch, success None, and nothing is run)."""
-    with dg.build_sensor_context(instance=instance, definitions=defs, resources={"settings": defs.resources["settings"]}) as context:
+    with dg.build_sensor_context(
+        instance=instance, definitions=defs, resources={"settings": defs.resources["settings"]}
+    ) as context:
         result = defs.resolve_sensor_def(sensor_name)(context)
-    requests = result.run_requests if isinstance(result, dg.SensorResult) else [result] if isinstance(result, dg.RunRequest) else []
+    requests = (
+        result.run_requests
+        if isinstance(result, dg.SensorResult)
+        else [result]
+        if isinstance(result, dg.RunRequest)
+        else []
+    )
     for request in (result.dynamic_partitions_requests if isinstance(result, dg.SensorResult) else None) or []:
         if isinstance(request, dg.AddDynamicPartitionsRequest):
             instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
@@ -60,8 +71,13 @@ def tick(instance: dg.DagsterInstance, sensor_name: str, defs: dg.Definitions, l
             launched.append((request.job_name, request.partition_key, None))
             continue
         job = defs.resolve_job_def(request.job_name)
-        run = job.execute_in_process(instance=instance, partition_key=request.partition_key, raise_on_error=False,
-                                     run_config={**(request.run_config or {}), **QUIET}, tags={**request.tags, **tags})
+        run = job.execute_in_process(
+            instance=instance,
+            partition_key=request.partition_key,
+            raise_on_error=False,
+            run_config={**(request.run_config or {}), **QUIET},
+            tags={**request.tags, **tags},
+        )
         launched.append((request.job_name, request.partition_key, run.success))
     return sorted(launched, key=lambda r: (r[0], r[1] or ""))
 
@@ -98,7 +114,9 @@ def story(tmp_path_factory):
         folder.mkdir()
     original = shutil.copyfile(sample_path("000", "pdf"), contents / "original.pdf")
     edition = make_new_edition(contents / "edition.pdf")
-    second = render_dump(changed_dump("PR62068 - MoniTHOR 2020", "PR62068 - MoniTHOR 2020 (tweede editie)"), contents / "second.pdf")
+    second = render_dump(
+        changed_dump("PR62068 - MoniTHOR 2020", "PR62068 - MoniTHOR 2020 (tweede editie)"), contents / "second.pdf"
+    )
     seen: dict = {"contents": {p.stem: sha(p) for p in (original, edition, second)}}
     from orchestration.definitions import build_definitions
     from orchestration.settings import Settings
@@ -106,7 +124,6 @@ def story(tmp_path_factory):
     # the code location with this story's settings, handed to its resources (sensors and runs read them)
     defs = build_definitions(Settings.build(inbox=inbox, warehouse_dir=warehouse))
     with dg.instance_for_test(temp_dir=str(root / "dagster_home")) as instance:
-
         # 1: two new reports, a bad file and a second copy of a report, dropped at once
         shutil.copyfile(original, inbox / "a.pdf")
         shutil.copyfile(edition, inbox / "e.pdf")
@@ -147,9 +164,12 @@ def story(tmp_path_factory):
 def test_new_bad_and_duplicate_files_one_rebuild(story):
     contents = story["contents"]
     extractions, builds = story["1"]
-    assert extractions == [("extract_reports", "a.pdf", True), ("extract_reports", "c.pdf", False),
-                           ("extract_reports", "e.pdf", True),
-                           ("extract_reports", "z.pdf", True)]  # z: recorded as a second copy, not extracted
+    assert extractions == [
+        ("extract_reports", "a.pdf", True),
+        ("extract_reports", "c.pdf", False),
+        ("extract_reports", "e.pdf", True),
+        ("extract_reports", "z.pdf", True),
+    ]  # z: recorded as a second copy, not extracted
     assert builds == [("build_warehouse", None, None)]  # four files, one rebuild
     assert story["1_loaded"] == {"e.pdf": contents["edition"]}  # the newer edition (copied after a)
     assert story["1_quarantined"]["a.pdf"].startswith(f"{OLDER_EDITION_REASON} 'e.pdf'")
@@ -175,16 +195,22 @@ def test_the_rebuild_waits_for_runs_under_way(story):
 
 def test_renamed_and_removed_files(story):
     extractions, builds = story["2"]
-    assert extractions == [("extract_reports", "b.pdf", True), ("extract_reports", "c.pdf", False),  # c: back, still bad
-                           ("prune_removed_reports", None, True)]  # a (renamed away), e, z
+    assert extractions == [
+        ("extract_reports", "b.pdf", True),
+        ("extract_reports", "c.pdf", False),  # c: back, still bad
+        ("prune_removed_reports", None, True),
+    ]  # a (renamed away), e, z
     assert builds == [("build_warehouse", None, None)]
     assert story["2_loaded"] == {"b.pdf": story["contents"]["original"]}
 
 
 def test_a_restored_report_comes_back_and_a_changed_one_is_replaced(story):
     extractions, builds = story["3"]
-    assert extractions == [("extract_reports", "a.pdf", True), ("extract_reports", "b.pdf", True),
-                           ("extract_reports", "e.pdf", True)]
+    assert extractions == [
+        ("extract_reports", "a.pdf", True),
+        ("extract_reports", "b.pdf", True),
+        ("extract_reports", "e.pdf", True),
+    ]
     assert builds == [("build_warehouse", None, True)]
     assert story["3_published"] == {"b.pdf": story["contents"]["second"]}  # three editions of 000, loaded once
     assert story["3_quarantined"]["a.pdf"].startswith(f"{RESAVE_REASON} 'b.pdf'")

@@ -1,4 +1,5 @@
 """`benchmarks/run.py --quick` runs and prints its figure lines (timings are never asserted)."""
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,20 @@ def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENT_") and k != "DAGSTER_HOME"}
     result = subprocess.run(
-        [sys.executable, "benchmarks/run.py", "--quick", "--markdown", str(out / "bench.md"), "--json", str(out / "bench.json")],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "benchmarks/run.py",
+            "--quick",
+            "--markdown",
+            str(out / "bench.md"),
+            "--json",
+            str(out / "bench.json"),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout, out
@@ -27,7 +40,12 @@ def quick_run(tmp_path_factory):
 def test_prints_the_extraction_figures_side_by_side(quick_run):
     stdout, _ = quick_run
     header = next(line for line in stdout.splitlines() if line.startswith("| file "))
-    for method in ("ours (pdfplumber) p/s", "bare extract_words p/s", "pypdfium2 plain text p/s", "ours (GENT_PDF_ENGINE=pdfium) p/s"):
+    for method in (
+        "ours (pdfplumber) p/s",
+        "bare extract_words p/s",
+        "pypdfium2 plain text p/s",
+        "ours (GENT_PDF_ENGINE=pdfium) p/s",
+    ):
         assert method in header
     total = next(line for line in stdout.splitlines() if line.startswith("| **all files**"))
     assert len(re.findall(r"\d+\.\d+", total)) >= 5  # four pages/s figures and the ratio
@@ -44,7 +62,14 @@ def test_prints_scale_and_targets(quick_run):
     assert "## Scale: synthetic corpora" in stdout
     assert re.search(r"^\| 2 +\| \d+ ", stdout, re.M)  # the 2-report corpus row
     targets = stdout.split("## Targets (issue 8)")[1]
-    for target in ("bare extract_words", "parallel extraction", "re-run with no change", "time per page", "peak memory", "PDFium engine"):
+    for target in (
+        "bare extract_words",
+        "parallel extraction",
+        "re-run with no change",
+        "time per page",
+        "peak memory",
+        "PDFium engine",
+    ):
         assert target in targets
     assert (out / "bench.md").read_text().count("| target ") == 1
     assert '"ratio_wall"' in (out / "bench.json").read_text()
@@ -87,10 +112,14 @@ def test_synthetic_reports_are_as_consistent_as_their_source(tmp_path, variant):
         path = tmp_path / f"{dump.stem}_v{variant}.txt"
         path.write_text("\n".join(corpus.variant_lines(render.read_dump(dump), variant)) + "\n")
         synthetic = extract_file(path)
-        kinds = lambda e: Counter(a.kind for a in e.tables["anomalies"] if a.kind in ("percentage_mismatch", "completeness"))  # noqa: E731
+        kinds = lambda e: Counter(
+            a.kind for a in e.tables["anomalies"] if a.kind in ("percentage_mismatch", "completeness")
+        )  # noqa: E731
         assert kinds(synthetic) == kinds(source), dump.name
         statuses = lambda e: Counter(c.status for c in reconcile(e.tables, e.document.layout))  # noqa: E731
-        assert statuses(synthetic)["exact"] == statuses(source)["exact"], dump.name  # exact sums stay exact (a rounding difference grows with the factor)
+        assert statuses(synthetic)["exact"] == statuses(source)["exact"], (
+            dump.name
+        )  # exact sums stay exact (a rounding difference grows with the factor)
         assert len(synthetic.tables["budget_lines"]) == len(source.tables["budget_lines"])
 
 
@@ -99,7 +128,9 @@ def test_memory_sampler_names_the_largest_process_of_a_tree():
     from benchmarks.measure import TreeSampler
 
     child = "import time; block = bytearray(300 * 2**20); time.sleep(2)  # dbt build stand-in"
-    parent = subprocess.Popen([sys.executable, "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"])
+    parent = subprocess.Popen(
+        [sys.executable, "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"]
+    )
     with TreeSampler(parent.pid, interval=0.05) as sampler:
         parent.wait()
     assert sampler.peak_single_mb >= 300
@@ -110,7 +141,16 @@ def test_memory_sampler_names_the_largest_process_of_a_tree():
 def test_a_moment_of_a_build_is_placed_in_its_stage():
     from benchmarks.measure import stage_at
 
-    stages = {"timeline": {"raw_start": 10.0, "raw_end": 20.0, "main_start": 22.0, "main_end": 40.0},
-              "windows": [("dbt build", 23.0, 30.0), ("checks (quality suites)", 30.5, 35.0)]}
+    stages = {
+        "timeline": {"raw_start": 10.0, "raw_end": 20.0, "main_start": 22.0, "main_end": 40.0},
+        "windows": [("dbt build", 23.0, 30.0), ("checks (quality suites)", 30.5, 35.0)],
+    }
     assert [stage_at(stages, t) for t in (5, 15, 21, 25, 32, 30.2, 45)] == [
-        "startup", "extract + load", "between stages", "dbt build", "checks (quality suites)", "between stages", "end"]
+        "startup",
+        "extract + load",
+        "between stages",
+        "dbt build",
+        "checks (quality suites)",
+        "between stages",
+        "end",
+    ]

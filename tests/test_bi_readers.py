@@ -4,6 +4,7 @@ Superset and Metabase-style tools call), and the README's example queries.
 All tests read the snapshot that the session fixture `dumps_warehouse` published from the text
 dumps (orchestration.publish.publish_database), never the build database.
 """
+
 from __future__ import annotations
 
 import decimal
@@ -23,11 +24,12 @@ CLI = Path(sys.executable).parent / "duckdb"  # from the lock (duckdb-cli 1.5.x)
 
 # ----------------------------------------------------------------------------- the README
 
+
 def readme_section(title: str) -> str:
     text = README.read_text(encoding="utf-8")
     start = text.index(f"\n## {title}\n")
     end = text.find("\n## ", start + 1)
-    return text[start:end if end > 0 else None]
+    return text[start : end if end > 0 else None]
 
 
 def readme_queries() -> list[tuple[str, str]]:
@@ -82,9 +84,11 @@ def test_readme_has_the_example_queries():
 
 # ----------------------------------------------------------------------------- a DuckDB 1.x reader
 
+
 def cli(published: Path, sql: str) -> list[dict]:
-    done = subprocess.run([str(CLI), "-readonly", "-json", "-c", sql, str(published)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(CLI), "-readonly", "-json", "-c", sql, str(published)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0 and not done.stderr.strip(), (sql, done.stderr)
     return json.loads(done.stdout) if done.stdout.strip() else []
 
@@ -93,8 +97,9 @@ def test_a_duckdb_1x_cli_opens_the_published_file_with_its_comments(published, c
     version = subprocess.run([str(CLI), "--version"], capture_output=True, text=True, timeout=60).stdout
     assert version.startswith("v1."), version  # a 1.x reader, as in DBeaver, Metabase and most CLIs
     assert duckdb.__version__.startswith("2.")  # ... of a file published by DuckDB 2
-    comments = ("select count(*) as n from duckdb_columns() "
-                "where database_name = current_database() and comment is not null")
+    comments = (
+        "select count(*) as n from duckdb_columns() where database_name = current_database() and comment is not null"
+    )
     build = duckdb.connect(str(dumps_warehouse.db))  # dbt's adapter may still hold it open in this process
     try:
         expected = build.execute(comments).fetchone()[0]
@@ -102,10 +107,14 @@ def test_a_duckdb_1x_cli_opens_the_published_file_with_its_comments(published, c
     finally:
         build.close()
     assert expected > 300 and cli(published, comments) == [{"n": expected}]  # every column comment kept
-    bi = cli(published, "select count(*) as views, count(comment) as commented from duckdb_views() where schema_name = 'bi'")
+    bi = cli(
+        published, "select count(*) as views, count(comment) as commented from duckdb_views() where schema_name = 'bi'"
+    )
     assert views >= 10 and bi == [{"views": views, "commented": views}]
-    undocumented = cli(published, "select table_name, column_name from duckdb_columns() "
-                                  "where schema_name = 'bi' and coalesce(comment, '') = ''")
+    undocumented = cli(
+        published,
+        "select table_name, column_name from duckdb_columns() where schema_name = 'bi' and coalesce(comment, '') = ''",
+    )
     assert undocumented == []
 
 
@@ -120,9 +129,11 @@ def test_the_1x_cli_answers_the_readme_queries_as_duckdb_2_does(published, con):
 
 # ----------------------------------------------------------------------------- SQLAlchemy
 
+
 def readme_uri(published: Path) -> str:
-    uri = re.search(r"`(duckdb:////absolute/path/warehouse/gent\.duckdb[^`]*)`",
-                    readme_section("Connecting a BI tool")).group(1)
+    uri = re.search(
+        r"`(duckdb:////absolute/path/warehouse/gent\.duckdb[^`]*)`", readme_section("Connecting a BI tool")
+    ).group(1)
     return uri.replace("/absolute/path/warehouse/gent.duckdb", str(published.resolve()))
 
 
@@ -133,10 +144,26 @@ def test_sqlalchemy_inspector_lists_every_bi_column_with_its_comment(published):
     caption, sql = readme_queries()[0]
     con = duckdb.connect(str(published), read_only=True)
     try:
-        marts = [t for t, in con.execute("select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
-        views = [v for v, in con.execute("select view_name from duckdb_views() where schema_name = 'bi' order by 1").fetchall()]
-        columns = {v: con.execute("select column_name, comment from duckdb_columns() where schema_name = 'bi' "
-                                  "and table_name = ? order by column_index", [v]).fetchall() for v in views}
+        marts = [
+            t
+            for (t,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
+            ).fetchall()
+        ]
+        views = [
+            v
+            for (v,) in con.execute(
+                "select view_name from duckdb_views() where schema_name = 'bi' order by 1"
+            ).fetchall()
+        ]
+        columns = {
+            v: con.execute(
+                "select column_name, comment from duckdb_columns() where schema_name = 'bi' "
+                "and table_name = ? order by column_index",
+                [v],
+            ).fetchall()
+            for v in views
+        }
         answer = con.execute(sql).fetchall()
     finally:
         con.close()
@@ -163,9 +190,11 @@ def test_sqlalchemy_inspector_lists_every_bi_column_with_its_comment(published):
 
 # ----------------------------------------------------------------------------- captions hold
 
+
 def check_execution_rate_per_entity(con, rows):
-    assert {(r["entity_name"], r["direction"]) for r in rows} and \
-        len({(r["entity_name"], r["direction"]) for r in rows}) == len(rows)  # one row per entity and direction
+    assert {(r["entity_name"], r["direction"]) for r in rows} and len(
+        {(r["entity_name"], r["direction"]) for r in rows}
+    ) == len(rows)  # one row per entity and direction
     for r in rows:
         if r["budget_eur"]:
             assert r["execution_rate_pct"] == pytest.approx(100 * r["actual_eur"] / r["budget_eur"], abs=0.05), r
@@ -177,10 +206,16 @@ def check_top_10_of_2024(con, rows):
     assert amounts == sorted(amounts, reverse=True)
     assert len({r["codes"] for r in rows}) == len(rows)  # a Stad/OCMW pair is one row
     for r in rows:  # each amount is the action's 2024 total, nothing of another year
-        years = con.execute("select list(distinct fiscal_year) from bi.spending_per_action where codes = ? "
-                            "and category = 'exploitatie' and direction = 'uitgaven' and actual_eur <> 0", [r["codes"]]).fetchone()[0]
-        total_2024 = con.execute("select sum(actual_eur) from bi.spending_per_action where codes = ? and fiscal_year = 2024 "
-                                 "and category = 'exploitatie' and direction = 'uitgaven'", [r["codes"]]).fetchone()[0]
+        years = con.execute(
+            "select list(distinct fiscal_year) from bi.spending_per_action where codes = ? "
+            "and category = 'exploitatie' and direction = 'uitgaven' and actual_eur <> 0",
+            [r["codes"]],
+        ).fetchone()[0]
+        total_2024 = con.execute(
+            "select sum(actual_eur) from bi.spending_per_action where codes = ? and fiscal_year = 2024 "
+            "and category = 'exploitatie' and direction = 'uitgaven'",
+            [r["codes"]],
+        ).fetchone()[0]
         assert r["actual_eur"] == total_2024 and 2024 in years, r
 
 
@@ -203,13 +238,17 @@ def check_prose_about_cycling(con, rows):
     sections = con.execute("""select t.node_id, t.text, t.page from raw.texts t join raw.nodes n using (document_id, node_id)
                               join raw.documents d using (document_id)
                               where n.level in ('action', 'project') and d.report_year = 2024""").fetchall()
-    expected = sorted((node, p, page) for node, text, page in sections for p in text.split("\n") if "fiets" in p.lower())
+    expected = sorted(
+        (node, p, page) for node, text, page in sections for p in text.split("\n") if "fiets" in p.lower()
+    )
     assert sorted((r["leaf_code"], r["paragraph_text"], r["page"]) for r in rows) == expected and expected
     for r in rows:  # next to the amounts of the (conformed) action the text belongs to, in 2024
-        budget, actual = con.execute("""select sum(budget_eur), sum(actual_eur) from marts.fct_spending
+        budget, actual = con.execute(
+            """select sum(budget_eur), sum(actual_eur) from marts.fct_spending
                                         where fiscal_year = 2024 and category = 'exploitatie' and direction = 'uitgaven'
                                         and action_key = (select action_key from marts.fct_spending where leaf_code = ? limit 1)""",
-                                     [r["leaf_code"]]).fetchone()
+            [r["leaf_code"]],
+        ).fetchone()
         assert (r["operating_expenditure_budget_eur"], r["operating_expenditure_actual_eur"]) == (budget, actual), r
 
 
@@ -233,6 +272,7 @@ def test_every_readme_query_answers_what_its_caption_says(con):
 
 # ----------------------------------------------------------------------------- personal data
 
+
 def _names(database: Path) -> list[str]:
     """The aldermen's names in raw.responsibles."""
     with duckdb.connect(str(database)) as conn:  # the build database may be open in this process (dbt)
@@ -242,11 +282,16 @@ def _names(database: Path) -> list[str]:
 def _cells_printing(database: Path, names: list[str]) -> int:
     """How many cells of the database's tables print one of the names."""
     with duckdb.connect(str(database)) as conn:
-        columns = conn.execute("select c.table_schema, c.table_name, c.column_name from information_schema.columns c "
-                               "join information_schema.tables t using (table_schema, table_name) "
-                               "where t.table_type = 'BASE TABLE' and c.data_type = 'VARCHAR'").fetchall()
-        return sum(conn.execute(f'select count(*) from "{s}"."{t}" where contains("{c}", ?)', [n]).fetchone()[0]
-                   for n in names for s, t, c in columns)
+        columns = conn.execute(
+            "select c.table_schema, c.table_name, c.column_name from information_schema.columns c "
+            "join information_schema.tables t using (table_schema, table_name) "
+            "where t.table_type = 'BASE TABLE' and c.data_type = 'VARCHAR'"
+        ).fetchall()
+        return sum(
+            conn.execute(f'select count(*) from "{s}"."{t}" where contains("{c}", ?)', [n]).fetchone()[0]
+            for n in names
+            for s, t, c in columns
+        )
 
 
 def test_no_personal_name_reaches_the_bi_file_unless_the_switch_says_so(published, dumps_warehouse, tmp_path):

@@ -5,6 +5,7 @@ same rows as the PDFs), runs `dbt build`, `dbt docs generate` and compiles the e
 into a temporary target path (the project's own target/ is left alone). The tests then check the
 marts against figures computed here, independently, from the raw rows.
 """
+
 from __future__ import annotations
 
 import copy
@@ -62,21 +63,27 @@ def warehouse(dumps_warehouse) -> Warehouse:
 
 # ----------------------------------------------------------------------------- raw arithmetic
 
+
 def raw_model(wh: Warehouse):
     """Nodes, budget cells and staffing cells straight from the raw tables."""
-    nodes = {(d, n): dict(level=lv, parent=p, code=c, entity=e, title=t)
-             for d, n, lv, p, c, e, t in wh.query(
-                 "select document_id, node_id, level, parent_node_id, code, entity, title from raw.nodes")}
+    nodes = {
+        (d, n): dict(level=lv, parent=p, code=c, entity=e, title=t)
+        for d, n, lv, p, c, e, t in wh.query(
+            "select document_id, node_id, level, parent_node_id, code, entity, title from raw.nodes"
+        )
+    }
     cells: dict[tuple, Decimal | None] = {}
     for d, n, cat, dr, b, a, p in wh.query(
-            "select document_id, node_id, category, direction, budget, actual, actual_prev from raw.budget_lines"):
+        "select document_id, node_id, category, direction, budget, actual, actual_prev from raw.budget_lines"
+    ):
         for metric, value in zip(EUR_METRICS, (b, a, p)):
             cells[d, n, metric, cat, dr] = None if value is None else Decimal(value)
     for d, n, plan, paid, prev in wh.query(
-            "select document_id, node_id, plan_fte, paid_fte, paid_prev_fte from raw.staffing_lines"):
+        "select document_id, node_id, plan_fte, paid_fte, paid_prev_fte from raw.staffing_lines"
+    ):
         for metric, value in zip(FTE_METRICS, (plan, paid, prev)):
             cells[d, n, metric, "personeel", "vte"] = value
-    staffed_docs = {d for d, in wh.query("select distinct document_id from raw.staffing_lines")}
+    staffed_docs = {d for (d,) in wh.query("select distinct document_id from raw.staffing_lines")}
     return nodes, cells, staffed_docs
 
 
@@ -87,8 +94,12 @@ def expected_reconciliation(wh: Warehouse) -> dict[tuple, tuple[str, Decimal | N
     for (d, n), node in nodes.items():
         if node["parent"] is not None:
             children[d, node["parent"]].append(n)
-    grid = [(m, c, r, Decimal(1)) for m in EUR_METRICS for c in ("exploitatie", "investering", "financiering")
-            for r in ("uitgaven", "ontvangsten")]
+    grid = [
+        (m, c, r, Decimal(1))
+        for m in EUR_METRICS
+        for c in ("exploitatie", "investering", "financiering")
+        for r in ("uitgaven", "ontvangsten")
+    ]
     grid += [(m, "personeel", "vte", Decimal("0.01")) for m in FTE_METRICS]
     expected = {}
     for (d, n), node in nodes.items():
@@ -121,6 +132,7 @@ def title_key(title: str) -> str:
 
 # ----------------------------------------------------------------------------- documentation
 
+
 def undocumented_columns(manifest: dict, catalog: dict) -> list[str]:
     """Columns that exist in the warehouse (catalog) without a description in the project (manifest),
     documented columns that do not exist, and models/seeds/sources without a description."""
@@ -142,9 +154,13 @@ def undocumented_columns(manifest: dict, catalog: dict) -> list[str]:
 
 # ----------------------------------------------------------------------------- tests
 
+
 def test_dbt_build_passes_from_a_clean_warehouse(warehouse):
     assert warehouse.build.success, warehouse.build.exception or [
-        (r.node.unique_id, str(r.status), r.message) for r in warehouse.build.result if str(r.status) not in ("success", "pass")]
+        (r.node.unique_id, str(r.status), r.message)
+        for r in warehouse.build.result
+        if str(r.status) not in ("success", "pass")
+    ]
     kinds = defaultdict(int)
     for r in warehouse.build.result:
         kinds[r.node.resource_type] += 1
@@ -154,7 +170,12 @@ def test_dbt_build_passes_from_a_clean_warehouse(warehouse):
 
 
 def test_schemas_are_exactly_staging_intermediate_marts_and_bi(warehouse):
-    schemas = {s for s, in warehouse.query("select distinct schema_name from duckdb_tables() union select distinct schema_name from duckdb_views() where not internal")}
+    schemas = {
+        s
+        for (s,) in warehouse.query(
+            "select distinct schema_name from duckdb_tables() union select distinct schema_name from duckdb_views() where not internal"
+        )
+    }
     assert schemas == {"raw", "staging", "intermediate", "marts", "bi"}
 
 
@@ -174,13 +195,17 @@ def test_every_column_is_documented(warehouse):
         for name, col in node["columns"].items():
             text = col["description"]
             assert " — " in text and "Unit" in text, f"{unique_id}.{name}: description without 'Dutch — English … Unit'"
-            if re.search(r"(_eur(_imputed)?|_fte|printed_value|children_sum|difference|derived_value|value_imputed)$", name):
+            if re.search(
+                r"(_eur(_imputed)?|_fte|printed_value|children_sum|difference|derived_value|value_imputed)$", name
+            ):
                 assert "Sign" in text, f"{unique_id}.{name}: amount without sign convention"
     # and the check does catch a column the YAML does not describe
     broken = copy.deepcopy(catalog)
     fct = broken["nodes"]["model.gent_warehouse.fct_spending"]
     fct["columns"]["sneaky_column"] = {"name": "sneaky_column", "type": "INTEGER", "index": 999, "comment": None}
-    assert undocumented_columns(manifest, broken) == ["model.gent_warehouse.fct_spending.sneaky_column: undocumented column"]
+    assert undocumented_columns(manifest, broken) == [
+        "model.gent_warehouse.fct_spending.sneaky_column: undocumented column"
+    ]
 
 
 def test_mart_contracts_are_enforced(warehouse):
@@ -207,7 +232,8 @@ def test_fct_spending_conserves_raw_leaf_totals_to_the_euro(warehouse):
         for i, v in enumerate((b, a, p)):
             per_doc_raw[d][i] += v or 0
     for d, b, a, p in warehouse.query(
-            "select document_id, sum(budget_eur), sum(actual_eur), sum(actual_prev_eur) from marts.fct_spending group by all"):
+        "select document_id, sum(budget_eur), sum(actual_eur), sum(actual_prev_eur) from marts.fct_spending group by all"
+    ):
         per_doc_mart[d] = [b or 0, a or 0, p or 0]
     assert dict(per_doc_raw) == per_doc_mart
     # deduplication: summing per conformed action, then over actions, gives the same totals
@@ -223,15 +249,25 @@ def test_pairs_match_independent_title_normalisation(warehouse):
     for (d, n), node in nodes.items():
         if node["level"] in LEAF_LEVELS and node["title"]:
             by_key[d, node["parent"], node["level"], title_key(node["title"])].append(node)
-    exact = sum(1 for group in by_key.values()
-                if [m["entity"] for m in group].count("stad") == 1 and [m["entity"] for m in group].count("ocmw") == 1
-                and len(group) == 2)
+    exact = sum(
+        1
+        for group in by_key.values()
+        if [m["entity"] for m in group].count("stad") == 1
+        and [m["entity"] for m in group].count("ocmw") == 1
+        and len(group) == 2
+    )
     methods = dict(warehouse.query("select match_method, count(*) from marts.dim_action group by all"))
     assert methods["exact_title"] == exact > 50
-    near = {tuple(r) for r in warehouse.query("select stad_code, ocmw_code from marts.dim_action where match_method = 'near_title'")}
+    near = {
+        tuple(r)
+        for r in warehouse.query("select stad_code, ocmw_code from marts.dim_action where match_method = 'near_title'")
+    }
     assert ("AC35515", "ACD3912") in near  # "groepswork" / "groepswerk"
     assert all(s and o for s, o in near)
-    review = {(r, a, b) for r, a, b in warehouse.query("select review_reason, left_code, right_code from marts.rpt_action_pair_review")}
+    review = {
+        (r, a, b)
+        for r, a, b in warehouse.query("select review_reason, left_code, right_code from marts.rpt_action_pair_review")
+    }
     assert ("different_plan", "AC34564", "ACP1510") in review
     assert ("same_entity", "ACB1413", "PRB1064") in review
     # a conformed pair carries both codes and both entities
@@ -254,11 +290,18 @@ def test_staffing_2021_is_null_not_reported_never_zero(warehouse):
 
 def test_reconciliation_statuses_match_raw_arithmetic(warehouse):
     expected = expected_reconciliation(warehouse)
-    actual = {(d, n, m, c, r): (s, diff) for d, n, m, c, r, s, diff in warehouse.query(
-        "select document_id, parent_node_id, metric, category, direction, status, difference from marts.rpt_reconciliation")}
+    actual = {
+        (d, n, m, c, r): (s, diff)
+        for d, n, m, c, r, s, diff in warehouse.query(
+            "select document_id, parent_node_id, metric, category, direction, status, difference from marts.rpt_reconciliation"
+        )
+    }
     assert actual.keys() == expected.keys()
-    mismatches = {k: (expected[k], actual[k]) for k in expected
-                  if expected[k][0] != actual[k][0] or (expected[k][1] is not None and expected[k][1] != actual[k][1])}
+    mismatches = {
+        k: (expected[k], actual[k])
+        for k in expected
+        if expected[k][0] != actual[k][0] or (expected[k][1] is not None and expected[k][1] != actual[k][1])
+    }
     assert mismatches == {}
     statuses = defaultdict(int)
     for status, _ in expected.values():
@@ -268,7 +311,9 @@ def test_reconciliation_statuses_match_raw_arithmetic(warehouse):
     assert statuses["gap"] > 0 and statuses["not_printed"] > 0 and statuses["derived"] > 0
     gap_plans = {n for (d, n, *_), (s, _) in actual.items() if s == "gap"}
     assert {"OD10082", "OD10089", "OD10041"} <= gap_plans
-    od10075 = {m: s for (d, n, m, c, r), (s, _) in actual.items() if n == "OD10075" and c == "exploitatie" and r == "uitgaven"}
+    od10075 = {
+        m: s for (d, n, m, c, r), (s, _) in actual.items() if n == "OD10075" and c == "exploitatie" and r == "uitgaven"
+    }
     assert od10075["actual"] == "not_printed"
     # the 2021 goal totals are derived and labelled as such
     derived = warehouse.query("""select count(*), count(*) filter (where is_derived and derived_value is not null)
@@ -286,29 +331,44 @@ def test_imputed_cells_are_separate_and_labelled(warehouse):
 
 
 def test_intra_group_flows_are_flagged(warehouse):
-    flags = {(code, direction): flagged for code, direction, flagged in warehouse.query(
-        "select leaf_code, direction, bool_or(is_intra_group) from marts.fct_spending where leaf_code in ('AC34776', 'ACAR004') group by all")}
-    assert flags == {("AC34776", "uitgaven"): True, ("AC34776", "ontvangsten"): False,
-                     ("ACAR004", "uitgaven"): False, ("ACAR004", "ontvangsten"): True}
+    flags = {
+        (code, direction): flagged
+        for code, direction, flagged in warehouse.query(
+            "select leaf_code, direction, bool_or(is_intra_group) from marts.fct_spending where leaf_code in ('AC34776', 'ACAR004') group by all"
+        )
+    }
+    assert flags == {
+        ("AC34776", "uitgaven"): True,
+        ("AC34776", "ontvangsten"): False,
+        ("ACAR004", "uitgaven"): False,
+        ("ACAR004", "ontvangsten"): True,
+    }
 
 
 def test_personal_data_stays_out_of_the_marts(warehouse):
-    names = [n for n, in warehouse.query("select distinct name from raw.responsibles")]
+    names = [n for (n,) in warehouse.query("select distinct name from raw.responsibles")]
     assert names
     columns = warehouse.query("""select table_name, column_name from duckdb_columns()
                                  where schema_name = 'marts' and data_type = 'VARCHAR'""")
-    hits = [(t, c) for t, c in columns
-            if warehouse.query(f'select count(*) from marts."{t}" where "{c}" in (select unnest(?))', [names])[0][0]]
+    hits = [
+        (t, c)
+        for t, c in columns
+        if warehouse.query(f'select count(*) from marts."{t}" where "{c}" in (select unnest(?))', [names])[0][0]
+    ]
     assert hits == []
 
 
 def test_example_questions_answer_from_the_marts(warehouse):
     od = warehouse.analysis("execution_rate_od10076_2024_per_entity")
     assert od and {r["action_plan_code"] for r in od} == {"OD10076"} and {r["fiscal_year"] for r in od} == {2024}
-    stad = next(r for r in od if r["entity_code"] == "stad" and r["category"] == "exploitatie" and r["direction"] == "uitgaven")
+    stad = next(
+        r for r in od if r["entity_code"] == "stad" and r["category"] == "exploitatie" and r["direction"] == "uitgaven"
+    )
     assert stad["execution_pct"] == 92.0  # AC34776 as printed: 25.390.586 / 27.596.892
     printed = warehouse.query("""select actual_eur from marts.fct_spending_reported
-                                 where node_code = 'OD10076' and fiscal_year = 2024 and category = 'exploitatie' and direction = 'uitgaven'""")[0][0]
+                                 where node_code = 'OD10076' and fiscal_year = 2024 and category = 'exploitatie' and direction = 'uitgaven'""")[
+        0
+    ][0]
     total = sum(r["actual_eur"] for r in od if r["category"] == "exploitatie" and r["direction"] == "uitgaven")
     assert abs(total - printed) <= 1.5  # the plan total, up to rounding
 
@@ -330,14 +390,17 @@ def test_example_questions_answer_from_the_marts(warehouse):
 
 # ----------------------------------------------------------------------------- prose, entities, rates in bi
 
+
 def test_fct_narrative_holds_every_paragraph_of_the_raw_texts(warehouse):
     expected = set()
     for doc, node, seq, text, page, line in warehouse.query(
-            "select document_id, node_id, seq, text, page, line from raw.texts"):
+        "select document_id, node_id, seq, text, page, line from raw.texts"
+    ):
         for no, paragraph in enumerate(text.split("\n"), start=1):
             expected.add((doc, node, seq, no, paragraph, page, line))
-    rows = warehouse.query("select document_id, node_id, section_seq, paragraph_no, paragraph_text, page, line "
-                           "from marts.fct_narrative")
+    rows = warehouse.query(
+        "select document_id, node_id, section_seq, paragraph_no, paragraph_text, page, line from marts.fct_narrative"
+    )
     assert len(rows) == len(set(rows)) == len(expected) > len(warehouse.query("select 1 from raw.texts"))
     assert set(rows) == expected  # every paragraph once, exactly as read, at its section's page and line
     levels = dict(warehouse.query("select node_level, count(*) from marts.fct_narrative group by all"))
@@ -366,18 +429,29 @@ def test_lost_header_leaves_count_under_their_imputed_entity_in_bi(warehouse):
         for i, (node, entity, lost) in enumerate(siblings):
             if lost and entity is None:
                 before = [e for _, e, l in siblings[:i] if not l and e]
-                after = [e for _, e, l in siblings[i + 1:] if not l and e]
+                after = [e for _, e, l in siblings[i + 1 :] if not l and e]
                 expected[doc, node] = imputed_entity(before[-1] if before else None, after[0] if after else None)
-    got = {(d, n): (e, m) for d, n, e, m in warehouse.query(
-        "select distinct document_id, node_id, entity_code_imputed, entity_imputation_method from marts.fct_spending where entity_code = 'unknown'")}
+    got = {
+        (d, n): (e, m)
+        for d, n, e, m in warehouse.query(
+            "select distinct document_id, node_id, entity_code_imputed, entity_imputation_method from marts.fct_spending where entity_code = 'unknown'"
+        )
+    }
     assert got == expected and any(e for e, _ in expected.values()) and any(e is None for e, _ in expected.values())
     # in bi each amount goes to the entity printed or imputed; `unknown` keeps only what nothing tells
-    per_entity = {e: (b, imputed, method) for e, b, imputed, method in warehouse.query(
-        "select entity_code, sum(budget_eur), bool_or(is_entity_imputed), string_agg(distinct entity_imputation_method, ', ') "
-        "from bi.spending_per_entity group by all")}
-    resolved = dict(warehouse.query(
-        "select coalesce(nullif(entity_code, 'unknown'), entity_code_imputed, 'unknown'), sum(budget_eur) "
-        "from marts.fct_spending group by all"))
+    per_entity = {
+        e: (b, imputed, method)
+        for e, b, imputed, method in warehouse.query(
+            "select entity_code, sum(budget_eur), bool_or(is_entity_imputed), string_agg(distinct entity_imputation_method, ', ') "
+            "from bi.spending_per_entity group by all"
+        )
+    }
+    resolved = dict(
+        warehouse.query(
+            "select coalesce(nullif(entity_code, 'unknown'), entity_code_imputed, 'unknown'), sum(budget_eur) "
+            "from marts.fct_spending group by all"
+        )
+    )
     assert {e: v[0] for e, v in per_entity.items()} == resolved
     assert per_entity["unknown"][1:] == (False, "not_imputable")
     assert per_entity["stad"][1] and per_entity["ocmw"][1]
@@ -394,12 +468,18 @@ def test_bi_rates_on_printed_values_and_with_imputed_cells(warehouse):
     assert stad["unprinted_actual_cells"] == 1 and stad["execution_rate_pct"] < stad["execution_rate_with_imputed_pct"]
     for r in rows:
         assert r["execution_rate_pct"] == round(100 * r["actual_eur"] / r["budget_eur"], 1)
-        assert r["execution_rate_with_imputed_pct"] == round(100 * r["actual_with_imputed_eur"] / r["budget_with_imputed_eur"], 1)
+        assert r["execution_rate_with_imputed_pct"] == round(
+            100 * r["actual_with_imputed_eur"] / r["budget_with_imputed_eur"], 1
+        )
         if r["unprinted_actual_cells"] == 0:
             assert r["execution_rate_with_imputed_pct"] == r["execution_rate_pct"]
     printed_pct = warehouse.query(f"""select execution_pct_printed from marts.fct_spending_reported where node_code = '{goal}'
-                                      and fiscal_year = 2024 and category = 'exploitatie' and direction = 'uitgaven'""")[0][0]
-    with_imputed = 100 * sum(r["actual_with_imputed_eur"] for r in rows) / sum(r["budget_with_imputed_eur"] for r in rows)
+                                      and fiscal_year = 2024 and category = 'exploitatie' and direction = 'uitgaven'""")[
+        0
+    ][0]
+    with_imputed = (
+        100 * sum(r["actual_with_imputed_eur"] for r in rows) / sum(r["budget_with_imputed_eur"] for r in rows)
+    )
     printed_only = 100 * sum(r["actual_eur"] for r in rows) / sum(r["budget_eur"] for r in rows)
     assert abs(with_imputed - float(printed_pct)) <= 0.1 < abs(printed_only - float(printed_pct))
 
@@ -410,11 +490,17 @@ def test_raw_tables_and_seeds_carry_their_descriptions_as_comments(warehouse):
     for node in [*manifest["sources"].values(), *manifest["nodes"].values()]:
         if node["resource_type"] in ("source", "seed"):
             table = node.get("identifier") or node.get("alias") or node["name"]
-            described[node["schema"], table] = {c: " ".join(d["description"].split()) for c, d in node["columns"].items()}
+            described[node["schema"], table] = {
+                c: " ".join(d["description"].split()) for c, d in node["columns"].items()
+            }
     assert {s for s, _ in described} == {"raw", "staging"} and len(described) >= 14
-    comments = {(s, t, c): " ".join((m or "").split()) for s, t, c, m in warehouse.query(
-        "select schema_name, table_name, column_name, comment from duckdb_columns() "
-        "where schema_name = 'raw' or (schema_name = 'staging' and table_name not like 'stg_%')")}
+    comments = {
+        (s, t, c): " ".join((m or "").split())
+        for s, t, c, m in warehouse.query(
+            "select schema_name, table_name, column_name, comment from duckdb_columns() "
+            "where schema_name = 'raw' or (schema_name = 'staging' and table_name not like 'stg_%')"
+        )
+    }
     tables = {(s, t) for s, t, _ in comments}
     assert tables == set(described)  # every raw table and seed is documented, nothing documented is missing
     for (schema, table, column), comment in comments.items():

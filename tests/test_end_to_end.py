@@ -5,6 +5,7 @@ build; build again with nothing changed. Runs `python -m orchestration.build` in
 so that its paths come from the environment like on a user's machine and nothing touches the
 repository's own warehouse.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,14 +19,26 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
-MARTS = ("dim_document", "dim_action", "dim_action_plan", "fct_spending", "fct_spending_reported", "fct_staffing", "rpt_reconciliation")
+MARTS = (
+    "dim_document",
+    "dim_action",
+    "dim_action_plan",
+    "fct_spending",
+    "fct_spending_reported",
+    "fct_staffing",
+    "rpt_reconciliation",
+)
 
 
 def build(warehouse: Path, *options: str, inbox: Path = SAMPLES) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENT_") and k != "DAGSTER_HOME"}
     return subprocess.run(
         [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse), *options],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=900,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
 
 
@@ -96,8 +109,12 @@ def test_a_restored_report_is_loaded_again(two_builds):
     assert "Warehouse published" in second.stdout and "nothing changed" not in second.stdout
     assert after == before and name in after["documents"]
     with duckdb.connect(str(published), read_only=True) as conn:
-        actions = [r[0] for r in conn.execute(
-            "select action from raw.load_history where file_name = ? order by recorded_at", [name]).fetchall()]
+        actions = [
+            r[0]
+            for r in conn.execute(
+                "select action from raw.load_history where file_name = ? order by recorded_at", [name]
+            ).fetchall()
+        ]
     assert actions == ["loaded", "dropped", "loaded"]
 
 
@@ -106,7 +123,9 @@ def test_unchanged_input_is_not_built_again(two_builds):
     assert third.returncode == 0
     assert "nothing changed since the last published build" in third.stdout
     with duckdb.connect(str(published), read_only=True) as conn:  # one load per report, and the restored one's
-        loads = conn.execute("select file_name, count(*) from raw.load_history where action = 'loaded' group by 1").fetchall()
+        loads = conn.execute(
+            "select file_name, count(*) from raw.load_history where action = 'loaded' group by 1"
+        ).fetchall()
     assert sorted(n for _, n in loads) == [1, 1, 2]
 
 
@@ -115,8 +134,10 @@ def test_quality_suites_ran_as_checks_and_blocking_ones_passed(two_builds):
     for suite in ("completeness", "cell_consistency", "conservation", "semantics"):
         assert f"  gx_{suite}: OK — " in first.stdout
     # the reports' own gaps: reported, not hidden, in the same words as the UI, the Data Docs and the report
-    assert ("  gx_reconciliation: WARN — 54 gaps in the reports' own arithmetic, 6 cells not printed (non-blocking"
-            in first.stdout)
+    assert (
+        "  gx_reconciliation: WARN — 54 gaps in the reports' own arithmetic, 6 cells not printed (non-blocking"
+        in first.stdout
+    )
     assert ", 1 warning(s)" in first.stdout and "FAILED" not in first.stdout
 
 

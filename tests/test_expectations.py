@@ -5,6 +5,7 @@ fault is injected into a copy, and the suites must fail exactly the expectation 
 fault, naming document, page and line. Stand-in marts (the dbt models' column names, built in
 SQL from raw) exercise the mart-only expectations without running dbt.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,6 +34,7 @@ GAPS = {DOC_000: 0, DOC_001: 39, DOC_002: 15}  # the reports' own inconsistencie
 # ---------------------------------------------------------------------------------------------
 # fixtures and helpers
 # ---------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def raw_db(tmp_path_factory) -> Path:
@@ -145,8 +147,9 @@ def where(document: str, page: int | None, line: int) -> str:
 
 
 def located(failure: dict, document: str, page: int | None, line: int) -> bool:
-    return (failure["document"], failure.get("page"), failure["line"]) == (document, page, line) and \
-        where(document, page, line) in failure["message"]
+    return (failure["document"], failure.get("page"), failure["line"]) == (document, page, line) and where(
+        document, page, line
+    ) in failure["message"]
 
 
 @pytest.fixture(scope="session")
@@ -169,10 +172,13 @@ def clean_marts(marts_db, tmp_path_factory):
 # the package
 # ---------------------------------------------------------------------------------------------
 
+
 def test_import_is_fast_and_does_not_load_great_expectations():
-    code = ("import sys, time; t = time.perf_counter(); import expectations; "
-            "from expectations.runner import SuiteResult; from expectations import checks; "
-            "print(time.perf_counter() - t); assert 'great_expectations' not in sys.modules, 'GX imported'")
+    code = (
+        "import sys, time; t = time.perf_counter(); import expectations; "
+        "from expectations.runner import SuiteResult; from expectations import checks; "
+        "print(time.perf_counter() - t); assert 'great_expectations' not in sys.modules, 'GX imported'"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert float(done.stdout.strip().splitlines()[-1]) < 1.0
@@ -206,8 +212,17 @@ def test_percentage_sql_is_the_extractors_interval_logic(tmp_path):
     from orchestration.raw_load import ensure_raw_schema
 
     rng = random.Random(5)
-    cases = [(0, 0, 0), (0, 5, 0), (0, 0, 7), (Decimal("2766541.7"), 27665, 1), (Decimal("100.0"), 1, 1),
-             (Decimal("150.0"), 3, 2), (Decimal("-18.4"), -184, 1000), (Decimal("33.3"), 1, 3), (Decimal("33.4"), 1, 3)]
+    cases = [
+        (0, 0, 0),
+        (0, 5, 0),
+        (0, 0, 7),
+        (Decimal("2766541.7"), 27665, 1),
+        (Decimal("100.0"), 1, 1),
+        (Decimal("150.0"), 3, 2),
+        (Decimal("-18.4"), -184, 1000),
+        (Decimal("33.3"), 1, 3),
+        (Decimal("33.4"), 1, 3),
+    ]
     for _ in range(3000):
         den = rng.choice([0, 1, 2, 3, 10, rng.randint(-50, 50), rng.randint(1, 10**7)])
         num = rng.choice([0, 1, rng.randint(-100, 100), rng.randint(0, 10**7), int(den * rng.uniform(0.5, 1.5))])
@@ -216,22 +231,55 @@ def test_percentage_sql_is_the_extractors_interval_logic(tmp_path):
         cases.append((pct, num, den))
     conn = duckdb.connect(str(tmp_path / "pct.duckdb"))
     ensure_raw_schema(conn)
-    conn.execute("insert into raw.documents (document_id, file_name, layout, line_count, table_markers, "
-                 "extractor_version, source_format, entities) values ('d', 'd.pdf', 'stad_ocmw', 1, 1, 't', 'pdf', '')")
-    rows = pa.Table.from_pylist([
-        {"document_id": "d", "node_id": "n", "table_no": i, "row_no": 1, "category": "exploitatie",
-         "direction": "uitgaven", "label_printed": "x", "budget_raw": "1", "actual_raw": "1", "execution_pct_raw": "1%",
-         "actual_prev_raw": "1", "change_pct_raw": "1%", "budget": den, "actual": num, "execution_pct": Decimal(p),
-         "actual_prev": den, "change_pct": Decimal(p), "year": 2024, "previous_year": 2023, "page": 1, "line": i,
-         "raw_text": ""} for i, (p, num, den) in enumerate(cases)], schema=SCHEMAS["budget_lines"])
+    conn.execute(
+        "insert into raw.documents (document_id, file_name, layout, line_count, table_markers, "
+        "extractor_version, source_format, entities) values ('d', 'd.pdf', 'stad_ocmw', 1, 1, 't', 'pdf', '')"
+    )
+    rows = pa.Table.from_pylist(
+        [
+            {
+                "document_id": "d",
+                "node_id": "n",
+                "table_no": i,
+                "row_no": 1,
+                "category": "exploitatie",
+                "direction": "uitgaven",
+                "label_printed": "x",
+                "budget_raw": "1",
+                "actual_raw": "1",
+                "execution_pct_raw": "1%",
+                "actual_prev_raw": "1",
+                "change_pct_raw": "1%",
+                "budget": den,
+                "actual": num,
+                "execution_pct": Decimal(p),
+                "actual_prev": den,
+                "change_pct": Decimal(p),
+                "year": 2024,
+                "previous_year": 2023,
+                "page": 1,
+                "line": i,
+                "raw_text": "",
+            }
+            for i, (p, num, den) in enumerate(cases)
+        ],
+        schema=SCHEMAS["budget_lines"],
+    )
     conn.register("cases", rows)
     conn.execute("insert into raw.budget_lines select * from cases")
     cat = Catalog.read(conn)
-    got = {line: ok for line, ok in conn.execute(
-        f"select line, percentage_consistent from ({_percentages(cat)}) where detail like 'execution_pct%'").fetchall()}
+    got = {
+        line: ok
+        for line, ok in conn.execute(
+            f"select line, percentage_consistent from ({_percentages(cat)}) where detail like 'execution_pct%'"
+        ).fetchall()
+    }
     conn.close()
-    mismatches = [(c, got[i]) for i, c in enumerate(cases)
-                  if got[i] != percentage_consistent(Decimal(c[0]), c[1], c[2], Decimal("0.5"))]
+    mismatches = [
+        (c, got[i])
+        for i, c in enumerate(cases)
+        if got[i] != percentage_consistent(Decimal(c[0]), c[1], c[2], Decimal("0.5"))
+    ]
     assert not mismatches, mismatches[:5]
     assert 0 < sum(got.values()) < len(cases)  # both outcomes exercised
 
@@ -239,6 +287,7 @@ def test_percentage_sql_is_the_extractors_interval_logic(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # the samples as they are
 # ---------------------------------------------------------------------------------------------
+
 
 def test_samples_pass_blocking_suites_and_warn_for_the_reports_gaps(clean):
     assert list(clean) == list(SUITES)
@@ -254,7 +303,9 @@ def test_samples_pass_blocking_suites_and_warn_for_the_reports_gaps(clean):
     assert rec.statistics["gaps_by_document"] == {d: n for d, n in GAPS.items() if n}
     for gap in gaps:
         assert {"document", "page", "line", "parent_code", "metric", "printed", "sum", "difference"} <= gap.keys()
-        assert gap["metric"].endswith(gap["measure"]) and " " in gap["metric"]  # e.g. 'exploitatie uitgaven actual_prev'
+        assert (
+            gap["metric"].endswith(gap["measure"]) and " " in gap["metric"]
+        )  # e.g. 'exploitatie uitgaven actual_prev'
 
         assert abs(gap["printed"] - gap["sum"] - gap["difference"]) < 1e-9
         assert abs(gap["difference"]) > gap["tolerance"]
@@ -279,8 +330,14 @@ def test_one_verdict_per_suite_for_the_terminal_and_the_dagster_ui(clean):
 
     rec = clean["reconciliation"]
     not_printed = sum(f["expectation"] == "parent_cells_printed" for f in rec.failures)
-    assert rec.verdict == (f"WARN — {sum(GAPS.values())} gaps in the reports' own arithmetic, "
-                           f"{not_printed} cells not printed ({NON_BLOCKING_NOTE})") and not_printed > 1
+    assert (
+        rec.verdict
+        == (
+            f"WARN — {sum(GAPS.values())} gaps in the reports' own arithmetic, "
+            f"{not_printed} cells not printed ({NON_BLOCKING_NOTE})"
+        )
+        and not_printed > 1
+    )
     ui = check_result(rec)
     assert (ui.passed, ui.severity, ui.description) == (False, dg.AssetCheckSeverity.WARN, rec.verdict)
     assert ui.metadata["verdict"].value == rec.verdict
@@ -310,58 +367,93 @@ def test_observed_values_are_real_numbers(clean):
 # injected faults: exactly the right expectation fails, naming document, page and line
 # ---------------------------------------------------------------------------------------------
 
+
 def test_shifted_column(raw_db, tmp_path):
     # one leaf table of 002 reads its previous-year column into the actual column
-    doc_id, node, table = query(raw_db, """
+    doc_id, node, table = query(
+        raw_db,
+        """
         select b.document_id, b.node_id, b.table_no from raw.budget_lines b
         join raw.documents d using (document_id) join raw.nodes n using (document_id, node_id)
         where d.file_name = ? and n.level = 'action' and b.row_no = 1 and b.actual > 100000
           and abs(b.actual - b.actual_prev) > 10000
-        order by b.page, b.line limit 1""", [DOC_002])[0]
-    rows = query(raw_db, "select page, line from raw.budget_lines where document_id = ? and table_no = ?", [doc_id, table])
-    db = copy_of(raw_db, tmp_path, "update raw.budget_lines set actual = actual_prev, actual_raw = actual_prev_raw "
-                 "where document_id = ? and table_no = ?", params=[doc_id, table])
+        order by b.page, b.line limit 1""",
+        [DOC_002],
+    )[0]
+    rows = query(
+        raw_db, "select page, line from raw.budget_lines where document_id = ? and table_no = ?", [doc_id, table]
+    )
+    db = copy_of(
+        raw_db,
+        tmp_path,
+        "update raw.budget_lines set actual = actual_prev, actual_raw = actual_prev_raw "
+        "where document_id = ? and table_no = ?",
+        params=[doc_id, table],
+    )
     failures = assert_only(run(db), "percentages_match_ratios")
-    assert failures and all((f["document"], f["page"], f["line"]) in {(DOC_002, p, l) for p, l in rows} for f in failures)
+    assert failures and all(
+        (f["document"], f["page"], f["line"]) in {(DOC_002, p, l) for p, l in rows} for f in failures
+    )
     first = failures[0]
     assert located(first, DOC_002, first["page"], first["line"]) and node in first["message"]
     assert "printed" in first["message"] and "actual/budget" in " ".join(f["message"] for f in failures)
 
 
 def test_dropped_table_row(raw_db, tmp_path):
-    doc_id, node, table, page, line = query(raw_db, """
+    doc_id, node, table, page, line = query(
+        raw_db,
+        """
         select b.document_id, b.node_id, b.table_no, b.page, b.line from raw.budget_lines b
         join raw.documents d using (document_id) where d.file_name = ? and b.row_no = 1
-        order by b.page desc, b.line limit 1""", [DOC_000])[0]
-    db = copy_of(raw_db, tmp_path, "delete from raw.budget_lines where document_id = ? and table_no = ? and row_no = 4",
-                 params=[doc_id, table])
+        order by b.page desc, b.line limit 1""",
+        [DOC_000],
+    )[0]
+    db = copy_of(
+        raw_db,
+        tmp_path,
+        "delete from raw.budget_lines where document_id = ? and table_no = ? and row_no = 4",
+        params=[doc_id, table],
+    )
     (failure,) = assert_only(run(db), "budget_tables_have_six_rows")
     assert located(failure, DOC_000, page, line)
     assert f"budget table {table} of {node} has 5 of 6 rows; missing: Investering Ontvangsten" in failure["message"]
 
 
 def test_one_changed_digit(raw_db, tmp_path):
-    doc_id, node, table, row, page, line, actual_raw = query(raw_db, """
+    doc_id, node, table, row, page, line, actual_raw = query(
+        raw_db,
+        """
         select b.document_id, b.node_id, b.table_no, b.row_no, b.page, b.line, b.actual_raw from raw.budget_lines b
         join raw.documents d using (document_id)
         where d.file_name = ? and b.actual between 1000000 and 1999999 and b.budget > 1000000 and b.actual_prev > 1000000
-        order by b.page, b.line limit 1""", [DOC_001])[0]
+        order by b.page, b.line limit 1""",
+        [DOC_001],
+    )[0]
     misread = "7" + actual_raw[1:]  # 1.xxx.xxx read as 7.xxx.xxx
-    db = copy_of(raw_db, tmp_path,
-                 "update raw.budget_lines set actual_raw = ?, actual = cast(replace(?, '.', '') as bigint) "
-                 "where document_id = ? and table_no = ? and row_no = ?",
-                 params=[misread, misread, doc_id, table, row])
+    db = copy_of(
+        raw_db,
+        tmp_path,
+        "update raw.budget_lines set actual_raw = ?, actual = cast(replace(?, '.', '') as bigint) "
+        "where document_id = ? and table_no = ? and row_no = ?",
+        params=[misread, misread, doc_id, table, row],
+    )
     failures = assert_only(run(db), "percentages_match_ratios")
     assert {(f["page"], f["line"]) for f in failures} == {(page, line)}
     assert all(located(f, DOC_001, page, line) and misread in f["message"] and node in f["message"] for f in failures)
 
 
 def test_duplicated_leaf(raw_db, tmp_path):
-    doc_id, node, page, line = query(raw_db, """
+    doc_id, node, page, line = query(
+        raw_db,
+        """
         select n.document_id, n.node_id, n.page, n.line from raw.nodes n join raw.documents d using (document_id)
-        where d.file_name = ? and n.level = 'action' order by n.position limit 1 offset 3""", [DOC_001])[0]
-    statements = [f"insert into raw.{t} select * from raw.{t} where document_id = ? and node_id = ?"
-                  for t in ("nodes", "budget_lines", "staffing_lines")]
+        where d.file_name = ? and n.level = 'action' order by n.position limit 1 offset 3""",
+        [DOC_001],
+    )[0]
+    statements = [
+        f"insert into raw.{t} select * from raw.{t} where document_id = ? and node_id = ?"
+        for t in ("nodes", "budget_lines", "staffing_lines")
+    ]
     db = copy_of(raw_db, tmp_path, *statements, params=[doc_id, node])
     failures = assert_only(run(db), "keys_unique")
     assert len(failures) == 1 + 6 + 1  # the node, its six budget rows, its VTE row
@@ -372,14 +464,22 @@ def test_duplicated_leaf(raw_db, tmp_path):
 
 def test_zero_written_where_staffing_is_not_reported(raw_db, tmp_path):
     # District09 2021 prints no staffing tables: a parser that writes a VTE row of zeros there
-    doc_id, node, table, page, line = query(raw_db, """
+    doc_id, node, table, page, line = query(
+        raw_db,
+        """
         select b.document_id, b.node_id, b.table_no, b.page, b.line from raw.budget_lines b
         join raw.documents d using (document_id) join raw.nodes n using (document_id, node_id)
-        where d.file_name = ? and n.level = 'project' and b.row_no = 1 order by b.page, b.line limit 1""", [DOC_000])[0]
-    db = copy_of(raw_db, tmp_path, """
+        where d.file_name = ? and n.level = 'project' and b.row_no = 1 order by b.page, b.line limit 1""",
+        [DOC_000],
+    )[0]
+    db = copy_of(
+        raw_db,
+        tmp_path,
+        """
         insert into raw.staffing_lines values (?, ?, ?, '0,00', '0,00', '0,0%', '0,00', '0,0%', 0, 0, 0, 0, 0,
                                                2021, 2020, ?, ?, 'VTE 0,00 0,00 0,0% 0,00 0,0%')""",
-                 params=[doc_id, node, table, page, line])
+        params=[doc_id, node, table, page, line],
+    )
     failures = assert_only(run(db), "no_staffing_value_where_not_reported")
     assert len(failures) == 3  # plan, paid, paid_prev
     assert all(located(f, DOC_000, page, line) and node in f["message"] and "= 0.00" in f["message"] for f in failures)
@@ -417,38 +517,64 @@ def test_marts_validate_and_agree_with_raw(clean_marts):
 
 def test_duplicated_leaf_in_the_conformed_facts(marts_db, tmp_path):
     # a deduplication that counts a leaf twice (under a second key) breaks conservation only
-    doc_id, node, plan = query(marts_db, """
+    doc_id, node, plan = query(
+        marts_db,
+        """
         select f.document_id, f.node_id, f.action_plan_code from marts.fct_spending f join raw.documents d using (document_id)
-        where d.file_name = ? and f.budget_eur > 0 order by f.page, f.line limit 1""", [DOC_002])[0]
-    db = copy_of(marts_db, tmp_path, """insert into marts.fct_spending select * replace (spending_key || '-2' as spending_key)
+        where d.file_name = ? and f.budget_eur > 0 order by f.page, f.line limit 1""",
+        [DOC_002],
+    )[0]
+    db = copy_of(
+        marts_db,
+        tmp_path,
+        """insert into marts.fct_spending select * replace (spending_key || '-2' as spending_key)
                                         from marts.fct_spending where document_id = ? and node_id = ?""",
-                 params=[doc_id, node])
+        params=[doc_id, node],
+    )
     failures = assert_only(run(db), "conformed_facts_conserve_raw_leaves")
-    page, line = query(marts_db, "select page, line from raw.nodes where document_id = ? and node_id = ?", [doc_id, plan])[0]
+    page, line = query(
+        marts_db, "select page, line from raw.nodes where document_id = ? and node_id = ?", [doc_id, plan]
+    )[0]
     plan_failures = [f for f in failures if f["node_id"] == plan]
     assert plan_failures and all(located(f, DOC_002, page, line) for f in plan_failures)
     assert any("document total" in f["message"] for f in failures)
 
 
 def test_zero_written_in_fct_staffing_where_not_reported(marts_db, tmp_path):
-    doc_id, node, page, line = query(marts_db, """
+    doc_id, node, page, line = query(
+        marts_db,
+        """
         select f.document_id, f.node_id, f.page, f.line from marts.fct_staffing f join raw.documents d using (document_id)
-        where d.file_name = ? and f.fte_null_reason = 'not_reported' order by f.page, f.line limit 1""", [DOC_000])[0]
-    db = copy_of(marts_db, tmp_path, "update marts.fct_staffing set paid_fte = 0 where document_id = ? and node_id = ?",
-                 params=[doc_id, node])
+        where d.file_name = ? and f.fte_null_reason = 'not_reported' order by f.page, f.line limit 1""",
+        [DOC_000],
+    )[0]
+    db = copy_of(
+        marts_db,
+        tmp_path,
+        "update marts.fct_staffing set paid_fte = 0 where document_id = ? and node_id = ?",
+        params=[doc_id, node],
+    )
     (failure,) = assert_only(run(db), "no_staffing_value_where_not_reported")
     assert located(failure, DOC_000, page, line)
     assert "marts.fct_staffing: paid_fte = 0.00" in failure["message"] and "not_reported" in failure["message"]
 
 
 def test_printed_value_changed_on_its_way_to_the_marts(marts_db, tmp_path):
-    doc_id, node, cat, direction, page, line = query(marts_db, """
+    doc_id, node, cat, direction, page, line = query(
+        marts_db,
+        """
         select r.document_id, r.node_id, r.category, r.direction, r.page, r.line from marts.fct_spending_reported r
         join raw.documents d using (document_id) join raw.nodes n using (document_id, node_id)
-        where d.file_name = ? and n.level = 'action_plan' order by r.page, r.line limit 1""", [DOC_001])[0]
-    db = copy_of(marts_db, tmp_path, "update marts.fct_spending_reported set budget_eur = budget_eur + 1 "
-                 "where document_id = ? and node_id = ? and category = ? and direction = ?",
-                 params=[doc_id, node, cat, direction])
+        where d.file_name = ? and n.level = 'action_plan' order by r.page, r.line limit 1""",
+        [DOC_001],
+    )[0]
+    db = copy_of(
+        marts_db,
+        tmp_path,
+        "update marts.fct_spending_reported set budget_eur = budget_eur + 1 "
+        "where document_id = ? and node_id = ? and category = ? and direction = ?",
+        params=[doc_id, node, cat, direction],
+    )
     (failure,) = assert_only(run(db), "printed_values_unchanged")
     assert located(failure, DOC_001, page, line) and "budget: raw" in failure["message"]
 
@@ -457,15 +583,33 @@ def test_printed_value_changed_on_its_way_to_the_marts(marts_db, tmp_path):
 # reporting: quality_runs history, Data Docs, the command line
 # ---------------------------------------------------------------------------------------------
 
+
 def test_quality_runs_keep_history_per_document(clean_marts):
     db, _, first, second = clean_marts
-    rows = query(db, """select run_id, file_name, tables_extracted, table_markers, tables_match, reconciliation_checked,
+    rows = query(
+        db,
+        """select run_id, file_name, tables_extracted, table_markers, tables_match, reconciliation_checked,
                                reconciliation_pass_rate, rounding_cells, gaps, anomalies_by_kind, gap_list,
                                failures_by_suite, run_at, suites
-                        from quality.quality_runs order by run_id, file_name""")
+                        from quality.quality_runs order by run_id, file_name""",
+    )
     assert [(r[0], r[1]) for r in rows] == [(run, doc) for run in ("run-1", "run-2") for doc in sorted(GAPS)]
-    for (run_id, doc, extracted, markers, match, checked, rate, rounding, gaps, anomalies, gap_list, by_suite,
-         run_at, suites) in rows:
+    for (
+        run_id,
+        doc,
+        extracted,
+        markers,
+        match,
+        checked,
+        rate,
+        rounding,
+        gaps,
+        anomalies,
+        gap_list,
+        by_suite,
+        run_at,
+        suites,
+    ) in rows:
         assert extracted == markers and match and extracted > 0
         assert gaps == GAPS[doc] and len(json.loads(gap_list)) == gaps
         assert checked > 0 and 0.9 < rate <= 1.0 and rounding > 0
@@ -488,7 +632,9 @@ def test_data_docs_site_is_written(clean_marts):
     assert {p.parts[len(docs.parts) + 1] for p in pages} == set(SUITES)
     reconciliation = next(p for p in pages if p.parts[len(docs.parts) + 1] == "reconciliation").read_text()
     assert "OD10075" in reconciliation  # unexpected rows with their lineage
-    assert "WARN if unmet (non-blocking: these are findings in the reports themselves" in reconciliation  # not a bare "Failed"
+    assert (
+        "WARN if unmet (non-blocking: these are findings in the reports themselves" in reconciliation
+    )  # not a bare "Failed"
 
 
 _LOADED = re.compile(r"<(?:link|script|img)\b[^>]*?\b(?:href|src)=\"([^\"]+)\"")
@@ -504,8 +650,13 @@ def test_data_docs_load_nothing_from_the_network_and_fold_the_sql(clean_marts):
         html = page.read_text(encoding="utf-8")
         loaded = _LOADED.findall(html)
         assert loaded and not [u for u in loaded if re.match(r"(https?:)?//", u)], page  # no CDN, no S3 logo
-        missing = [u for u in loaded if not u.startswith("data:") and not u.endswith("favicon.ico")  # GX's own path, off on some pages
-                   and not (page.parent / u.split("?")[0]).is_file()]
+        missing = [
+            u
+            for u in loaded
+            if not u.startswith("data:")
+            and not u.endswith("favicon.ico")  # GX's own path, off on some pages
+            and not (page.parent / u.split("?")[0]).is_file()
+        ]
         assert missing == [], (page, missing)
         assert not any(url in html for url in CDN_FILES)
     # every CDN file GX names is vendored, and a suite's long query is folded away under the results
@@ -535,14 +686,26 @@ def test_data_docs_render_styled_in_chromium_without_a_network(chromium, clean_m
 def test_command_line_summary_and_exit_code(raw_db, tmp_path):
     db = copy_of(raw_db, tmp_path, "delete from raw.budget_lines where table_no = 1 and row_no = 6")
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "expectations", "--database", str(db), "--docs", str(tmp_path / "docs")],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "expectations", "--database", str(db), "--docs", str(tmp_path / "docs")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert time.monotonic() - started < 60
     assert done.returncode == 1, done.stdout + done.stderr
     out = done.stdout
-    lines = {line.split("  ")[1].strip(): line for line in out.splitlines() if line.startswith("  ") and ". " in line[:6]}
-    assert "ERROR — " in lines["1. Extraction completeness"] and "(blocking: not published)" in lines["1. Extraction completeness"]
-    assert "WARN — " in lines["3. Reconciliation"] and "gaps in the reports' own arithmetic" in lines["3. Reconciliation"]
+    lines = {
+        line.split("  ")[1].strip(): line for line in out.splitlines() if line.startswith("  ") and ". " in line[:6]
+    }
+    assert (
+        "ERROR — " in lines["1. Extraction completeness"]
+        and "(blocking: not published)" in lines["1. Extraction completeness"]
+    )
+    assert (
+        "WARN — " in lines["3. Reconciliation"] and "gaps in the reports' own arithmetic" in lines["3. Reconciliation"]
+    )
     assert "has 5 of 6 rows; missing: Financiering Ontvangsten" in out and ", page " in out and ", line " in out
     assert (tmp_path / "docs" / "index.html").is_file()
     assert query(db, "select count(*) from quality.quality_runs")[0][0] == 3

@@ -7,6 +7,7 @@ personal-data switch. The checks: every mart as both files with the mart's rows,
 described, the source documents' sha256, determinism to the byte, `.` decimal points, lineage,
 and no personal name anywhere unless the switch is on.
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,15 +49,25 @@ class Built:
             con.close()
 
     def marts(self) -> list[str]:
-        return [t for t, in self.query(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by 1")]
+        return [
+            t
+            for (t,) in self.query(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            )
+        ]
 
     def columns(self, schema: str, table: str) -> list[str]:
-        return [c for c, in self.query("select column_name from duckdb_columns() where schema_name = ? "
-                                       "and table_name = ? order by column_index", [schema, table])]
+        return [
+            c
+            for (c,) in self.query(
+                "select column_name from duckdb_columns() where schema_name = ? "
+                "and table_name = ? order by column_index",
+                [schema, table],
+            )
+        ]
 
     def names(self) -> list[str]:
-        return [n for n, in self.query("select distinct name from raw.responsibles order by 1")]
+        return [n for (n,) in self.query("select distinct name from raw.responsibles order by 1")]
 
 
 @pytest.fixture(scope="module")
@@ -116,12 +127,14 @@ def names_in(path: Path, names: list[str]) -> set[str]:
 
 # ----------------------------------------------------------------------------- files and rows
 
+
 def test_every_mart_is_exported_as_parquet_and_csv_with_its_rows(built, export):
     out, summary = export
     marts = built.marts()
     assert len(marts) >= 12
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["datapackage.json"] + [f"{m}.{ext}" for m in marts for ext in ("csv", "excel.csv", "parquet")])
+        ["datapackage.json"] + [f"{m}.{ext}" for m in marts for ext in ("csv", "excel.csv", "parquet")]
+    )
     assert summary == {m: built.query(f'select count(*) from marts."{m}"')[0][0] for m in marts}
     con = duckdb.connect(str(built.db), read_only=True)
     try:
@@ -159,20 +172,24 @@ def test_fact_rows_keep_their_lineage(built, export):
 
 # ----------------------------------------------------------------------------- datapackage.json
 
+
 def test_datapackage_describes_every_file_and_field(built, export):
     out, _ = export
     pkg = package(out)
     resources = {r["name"]: r for r in pkg["resources"]}
-    data_files = sorted(p.name for p in out.iterdir()
-                        if p.name != "datapackage.json" and not p.name.endswith(exports.EXCEL_SUFFIX))
+    data_files = sorted(
+        p.name for p in out.iterdir() if p.name != "datapackage.json" and not p.name.endswith(exports.EXCEL_SUFFIX)
+    )
     assert sorted(r["path"] for r in pkg["resources"]) == data_files  # one resource per file
     assert len(resources) == len(data_files)
     assert pkg["licenses"] and all(lic.get("path") and lic.get("title") for lic in pkg["licenses"])
-    assert {"rounding", "derived-totals", "imputed-cells", "intra-group-flows", "csv-formulas"} <= {l["name"] for l in pkg["limitations"]}
+    assert {"rounding", "derived-totals", "imputed-cells", "intra-group-flows", "csv-formulas"} <= {
+        l["name"] for l in pkg["limitations"]
+    }
     assert pkg["containsPersonalData"] is False
     assert ISO_DATE.match(pkg["fiscalPeriod"]["start"]) and ISO_DATE.match(pkg["fiscalPeriod"]["end"])
     # the source documents with their sha256, which is the warehouse's document_id
-    raw_ids = {d for d, in built.query("select document_id from raw.documents")}
+    raw_ids = {d for (d,) in built.query("select document_id from raw.documents")}
     assert {s["sha256"] for s in pkg["sources"]} == raw_ids
     assert all(s["hash"] == f"sha256:{s['sha256']}" and s["path"] for s in pkg["sources"])
     for name, res in resources.items():
@@ -181,7 +198,9 @@ def test_datapackage_describes_every_file_and_field(built, export):
         assert res["bytes"] == path.stat().st_size and res["description"], name
         if res["type"] == "file":  # a mart's Parquet file: the same columns as its CSV resource
             assert res["format"] == "parquet" and name.endswith(exports.PARQUET_SUFFIX), name
-            assert pq.read_schema(path).names == read_csv(out / resources[name[:-len(exports.PARQUET_SUFFIX)]]["path"])[0]
+            assert (
+                pq.read_schema(path).names == read_csv(out / resources[name[: -len(exports.PARQUET_SUFFIX)]]["path"])[0]
+            )
             continue
         fields = res["schema"]["fields"]
         assert res["format"] == "csv" and [f["name"] for f in fields] == read_csv(path)[0], name
@@ -199,13 +218,18 @@ def test_datapackage_describes_every_file_and_field(built, export):
     plan_fks = resources["dim_action_plan"]["schema"]["foreignKeys"]
     assert {"fields": ["goal_code"], "reference": {"resource": "dim_policy_goal", "fields": ["goal_code"]}} in plan_fks
     action_fks = resources["dim_action"]["schema"]["foreignKeys"]
-    assert {"fields": ["action_plan_code"], "reference": {"resource": "dim_action_plan", "fields": ["action_plan_code"]}} in action_fks
+    assert {
+        "fields": ["action_plan_code"],
+        "reference": {"resource": "dim_action_plan", "fields": ["action_plan_code"]},
+    } in action_fks
 
 
 FDP_PHASES = {"proposed", "approved", "adjusted", "executed"}  # FDP 0.3 measure phases
-FDP_KEYS = {"measure": {"source", "resource", "currency", "factor", "direction", "phase", "fiscalPeriod"},
-            "dimension": {"attributes", "primaryKey", "dimensionType", "classificationType"},
-            "attribute": {"source", "resource", "parent", "labelfor", "constant"}}
+FDP_KEYS = {
+    "measure": {"source", "resource", "currency", "factor", "direction", "phase", "fiscalPeriod"},
+    "dimension": {"attributes", "primaryKey", "dimensionType", "classificationType"},
+    "attribute": {"source", "resource", "parent", "labelfor", "constant"},
+}
 
 
 def test_the_package_follows_the_fiscal_data_package_model(built, export):
@@ -225,22 +249,38 @@ def test_the_package_follows_the_fiscal_data_package_model(built, export):
         field = next(f for f in resources[measure["resource"]]["schema"]["fields"] if f["name"] == measure["source"])
         assert field["columnType"] == "value" and measure["currency"] == "EUR" and measure["factor"] == 1
         assert measure["direction"] in ("expenditure", "revenue") and measure["phase"] in FDP_PHASES
-        years = {y for y, in built.query(f'select distinct fiscal_year from marts.{measure["resource"]} '
-                                         f'where {measure["source"]} is not null')}
+        years = {
+            y
+            for (y,) in built.query(
+                f"select distinct fiscal_year from marts.{measure['resource']} where {measure['source']} is not null"
+            )
+        }
         assert measure["fiscalPeriod"] == {"start": f"{min(years)}-01-01", "end": f"{max(years)}-12-31"}
         if measure["phase"] != "executed":  # a jaarrekening's "Budget Y" is the final, adjusted budget
             assert measure["phase"] == "adjusted"
             direction = "uitgaven" if measure["direction"] == "expenditure" else "ontvangsten"
-            assert built.query(f'select sum({measure["source"]}) from marts.{measure["resource"]}')[0][0] == printed[direction]
-    assert {(m["direction"], m["phase"]) for m in model["measures"].values()} == \
-        {(d, p) for d in ("expenditure", "revenue") for p in ("adjusted", "executed")}
+            assert (
+                built.query(f"select sum({measure['source']}) from marts.{measure['resource']}")[0][0]
+                == printed[direction]
+            )
+    assert {(m["direction"], m["phase"]) for m in model["measures"].values()} == {
+        (d, p) for d in ("expenditure", "revenue") for p in ("adjusted", "executed")
+    }
     # previous-year actuals are under their own year: 2023 holds the 2024 reports' "Jaarrekening 2023"
-    executed = next(m for m in model["measures"].values() if (m["direction"], m["phase"]) == ("expenditure", "executed"))
-    prev = built.query("select previous_fiscal_year, sum(actual_prev_eur) from marts.fct_spending where direction = 'uitgaven' "
-                       "and is_prev_year_applicable group by all")
+    executed = next(
+        m for m in model["measures"].values() if (m["direction"], m["phase"]) == ("expenditure", "executed")
+    )
+    prev = built.query(
+        "select previous_fiscal_year, sum(actual_prev_eur) from marts.fct_spending where direction = 'uitgaven' "
+        "and is_prev_year_applicable group by all"
+    )
     for year, amount in prev:
-        assert built.query(f"select sum({executed['source']}) from marts.{executed['resource']} where fiscal_year = ?",
-                           [year])[0][0] == amount
+        assert (
+            built.query(
+                f"select sum({executed['source']}) from marts.{executed['resource']} where fiscal_year = ?", [year]
+            )[0][0]
+            == amount
+        )
     assert model["dimensions"]["entity"]["dimensionType"] == "entity"
     assert model["dimensions"]["fiscal-year"]["dimensionType"] == "datetime"
     policy = model["dimensions"]["policy"]["attributes"]
@@ -253,15 +293,18 @@ def test_frictionless_validates_the_package_with_no_error(export):
 
     out, _ = export
     cli = Path(sys.executable).parent / "frictionless"
-    done = subprocess.run([str(cli), "validate", "--json", str(out / "datapackage.json")],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(cli), "validate", "--json", str(out / "datapackage.json")], capture_output=True, text=True, timeout=300
+    )
     report = json.loads(done.stdout)
     errors = [e for task in report["tasks"] for e in task["errors"]] + report["errors"]
     assert done.returncode == 0 and report["valid"] and errors == [], errors[:5]
     assert report["stats"]["tasks"] == len(package(out)["resources"])
 
 
-def test_an_export_that_frictionless_finds_invalid_is_refused_and_the_previous_kept(built, export, tmp_path, monkeypatch):
+def test_an_export_that_frictionless_finds_invalid_is_refused_and_the_previous_kept(
+    built, export, tmp_path, monkeypatch
+):
     out = tmp_path / "export"
     shutil.copytree(export[0], out)  # a published export, as the module made it
     before = {p.name: p.read_bytes() for p in out.iterdir()}
@@ -281,24 +324,34 @@ def test_an_export_that_frictionless_finds_invalid_is_refused_and_the_previous_k
 
 def test_the_prose_is_exported_paragraph_by_paragraph(built, export):
     out, summary = export
-    paragraphs = sorted((d, n, p) for d, n, text in built.query("select document_id, node_id, text from raw.texts")
-                        for p in text.split("\n"))
+    paragraphs = sorted(
+        (d, n, p)
+        for d, n, text in built.query("select document_id, node_id, text from raw.texts")
+        for p in text.split("\n")
+    )
     header, rows = read_csv(out / "fct_narrative.csv")
     at = {c: header.index(c) for c in ("document_id", "node_id", "paragraph_text", "page", "line")}
     assert summary["fct_narrative"] == len(rows) == len(paragraphs)
     # Parquet keeps the text as read; the CSV too, but for a leading formula character
     table = pq.read_table(out / "fct_narrative.parquet")
-    exported = sorted(zip(table.column("document_id").to_pylist(), table.column("node_id").to_pylist(),
-                          table.column("paragraph_text").to_pylist()))
+    exported = sorted(
+        zip(
+            table.column("document_id").to_pylist(),
+            table.column("node_id").to_pylist(),
+            table.column("paragraph_text").to_pylist(),
+        )
+    )
     assert exported == paragraphs
-    assert sorted((r[at["document_id"]], r[at["node_id"]], r[at["paragraph_text"]]) for r in rows) == \
-        sorted((d, n, exports.neutralise_formula(p)) for d, n, p in paragraphs)
+    assert sorted((r[at["document_id"]], r[at["node_id"]], r[at["paragraph_text"]]) for r in rows) == sorted(
+        (d, n, exports.neutralise_formula(p)) for d, n, p in paragraphs
+    )
     assert all(r[at["line"]] for r in rows)  # each leads back to its document and line
     resource = next(r for r in package(out)["resources"] if r["name"] == "fct_narrative")
     assert "paragraph" in resource["description"]
 
 
 # ----------------------------------------------------------------------------- determinism
+
 
 def test_exports_are_byte_identical(built, export, tmp_path):
     out, _ = export
@@ -322,6 +375,7 @@ def test_exports_are_byte_identical(built, export, tmp_path):
 
 
 # ----------------------------------------------------------------------------- CSV format
+
 
 def test_csv_numbers_have_a_decimal_point_and_no_thousands_separators(export):
     out, _ = export
@@ -361,6 +415,7 @@ def test_csv_value_formats():
 
 
 # ----------------------------------------------------------------------------- Excel for Belgium
+
 
 def read_as_belgian_excel(path: Path) -> tuple[list[str], list[list[str]]]:
     """Read a file as a nl-BE Excel does on a double click: BOM -> UTF-8 (else Windows-1252), `;` list separator."""
@@ -407,6 +462,7 @@ def test_excel_flavour_opens_right_in_a_belgian_excel(export):
 
 # ----------------------------------------------------------------------------- formulas in CSV
 
+
 def test_neutralise_formula_rule():
     for cell in ("=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1", "-cmd", "=-1"):
         assert exports.neutralise_formula(cell) == "'" + cell
@@ -434,8 +490,10 @@ def test_a_formula_in_a_title_is_neutralised_in_csv_and_kept_in_parquet(built, t
     assert [r["action_plan_title"] for r in table if r["action_plan_code"] == code] == [hostile]  # printed text
     # numbers are never prefixed: negative amounts stay numbers, in both flavours
     assert negative > 0
-    for path, reader in ((out / "fct_spending.csv", read_csv),
-                         (out / f"fct_spending{exports.EXCEL_SUFFIX}", read_as_belgian_excel)):
+    for path, reader in (
+        (out / "fct_spending.csv", read_csv),
+        (out / f"fct_spending{exports.EXCEL_SUFFIX}", read_as_belgian_excel),
+    ):
         header, rows = reader(path)
         cells = [r[header.index("actual_eur")] for r in rows]
         assert sum(c.startswith("-") for c in cells) == negative and not any(c.startswith("'") for c in cells)
@@ -447,10 +505,15 @@ def test_a_formula_in_a_title_is_neutralised_in_csv_and_kept_in_parquet(built, t
 
 # ----------------------------------------------------------------------------- personal data
 
+
 def test_no_personal_name_reaches_an_export_without_the_switch(built, export):
     out, _ = export
     names = built.names()
-    assert len(names) >= 5 and name_variants("De Clercq Mathias") == ["Clercq Mathias De", "De Clercq Mathias", "Mathias De Clercq"]
+    assert len(names) >= 5 and name_variants("De Clercq Mathias") == [
+        "Clercq Mathias De",
+        "De Clercq Mathias",
+        "Mathias De Clercq",
+    ]
     files = sorted(out.iterdir())
     assert any(p.suffix == ".parquet" for p in files) and any(p.suffix == ".csv" for p in files)
     assert {p.name: names_in(p, names) for p in files} == {p.name: set() for p in files}
@@ -476,8 +539,13 @@ def test_cli_honours_the_environment_switch(built, tmp_path, monkeypatch, capsys
     out = tmp_path / "export"
     assert exports.main(["--database", str(built.db), "--out", str(out), "--manifest", str(built.manifest)]) == 0
     assert (out / "responsibles.csv").exists() and "includes personal data" in capsys.readouterr().out
-    assert [exports.personal_data_from_env({exports.PERSONAL_DATA_ENV: v}) for v in ("1", "true", "0", "", "no")] == \
-        [True, True, False, False, False]
+    assert [exports.personal_data_from_env({exports.PERSONAL_DATA_ENV: v}) for v in ("1", "true", "0", "", "no")] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
     assert exports.personal_data_from_env({}) is False
 
 
@@ -486,8 +554,11 @@ def test_a_name_in_a_mart_stops_the_export_and_keeps_the_previous_one(built, exp
     shutil.copyfile(built.db, leaky)
     name = built.names()[0]
     con = duckdb.connect(str(leaky))
-    con.execute("update marts.dim_service set printed_variants = printed_variants || ' | ' || ? "
-                "where service_key = (select min(service_key) from marts.dim_service)", [" ".join(reversed(name.split()))])
+    con.execute(
+        "update marts.dim_service set printed_variants = printed_variants || ' | ' || ? "
+        "where service_key = (select min(service_key) from marts.dim_service)",
+        [" ".join(reversed(name.split()))],
+    )
     con.close()
     out = tmp_path / "export"
     shutil.copytree(export[0], out)

@@ -1,4 +1,5 @@
 """Files that are no readable report: a clear error, a non-zero exit, the others still done, nothing half-written."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,10 +28,16 @@ def make_png(d: Path) -> Path:
 def make_not_a_report(d: Path) -> Path:
     def draw(c):
         text = c.beginText(72, 760)
-        for line in ("Jaarrekening van de tennisclub", "Lorem ipsum dolor sit amet, consectetur adipiscing elit.",
-                     "Acties", "AC12345 - De ballen zijn op.", "Budgettaire onderbouwing"):
+        for line in (
+            "Jaarrekening van de tennisclub",
+            "Lorem ipsum dolor sit amet, consectetur adipiscing elit.",
+            "Acties",
+            "AC12345 - De ballen zijn op.",
+            "Budgettaire onderbouwing",
+        ):
             text.textLine(line)
         c.drawText(text)
+
     return write_pdf(d / "tennis.pdf", draw)
 
 
@@ -66,13 +73,21 @@ def test_cli_reports_bad_files_and_still_writes_the_good_one(tmp_path):
     inputs.mkdir()
     bad = [make(inputs) for make, _ in BAD.values()]
     out = tmp_path / "out"
-    done = subprocess.run([sys.executable, "-m", "extract", *map(str, bad[:4]), str(GOOD), *map(str, bad[4:]), "--out", str(out)],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "extract", *map(str, bad[:4]), str(GOOD), *map(str, bad[4:]), "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == len(bad), done.stderr
     for path, (_, reason) in zip(bad, BAD.values()):
-        assert any(line.startswith(f"error: {path.name}: ") and reason in line for line in errors), (path.name, done.stderr)
+        assert any(line.startswith(f"error: {path.name}: ") and reason in line for line in errors), (
+            path.name,
+            done.stderr,
+        )
     assert f"{len(bad)} of {len(bad) + 1} files failed" in done.stderr
     assert GOOD.name in done.stdout and "Traceback" not in done.stderr
 

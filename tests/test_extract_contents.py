@@ -5,6 +5,7 @@ removed from the file (pypdfium2), and 1–2-page cuts of 001 made on its text l
 lines of those pages removed, the later pages renumbered), which is what a cut file reads as
 without reading 106 pages again per cut.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,8 +19,15 @@ import pytest
 from conftest import sample_path
 
 from extract.acceptance import refusal
-from extract.contents import (PAGES_MISSING, TOC_ENTRY_MISSING, PageNumber, missing_tail, missing_toc_entries,
-                              numbering_problems, printed_page_numbers)
+from extract.contents import (
+    PAGES_MISSING,
+    TOC_ENTRY_MISSING,
+    PageNumber,
+    missing_tail,
+    missing_toc_entries,
+    numbering_problems,
+    printed_page_numbers,
+)
 from extract.document import extract_bytes, extract_source
 from extract.grammar import marker_kind
 from extract.pdf_lines import PhysicalLine
@@ -30,11 +38,16 @@ def _line(page: int, text: str, top: float, height: float = 842.0) -> PhysicalLi
 
 
 def _pages(footers: list[str], body: str = "Tekst") -> list[list[PhysicalLine]]:
-    return [[_line(k, body, 60), _line(k, f"{body} {k}", 80), _line(k, footer, 800)] for k, footer in enumerate(footers, start=1)]
+    return [
+        [_line(k, body, 60), _line(k, f"{body} {k}", 80), _line(k, footer, 800)]
+        for k, footer in enumerate(footers, start=1)
+    ]
 
 
 # ------------------------------------------------------------------ printed page numbering
-@pytest.mark.parametrize("footer, total", [("Pagina {}", None), ("blz. {}/9", 9), ("Jaarrekening 2021 — blz. {}/9", 9), ("{}", None)])
+@pytest.mark.parametrize(
+    "footer, total", [("Pagina {}", None), ("blz. {}/9", 9), ("Jaarrekening 2021 — blz. {}/9", 9), ("{}", None)]
+)
 def test_the_printed_numbering_is_read_from_a_run_of_footers(footer, total):
     numbering = printed_page_numbers(_pages([footer.format(k) for k in range(1, 10)]))
     assert numbering == {k: PageNumber(k, total) for k in range(1, 10)}
@@ -54,12 +67,16 @@ def test_a_whole_numbering_has_no_problems():
 def test_a_gap_names_the_missing_printed_pages():
     # pages 11-13 removed from a 27-page file: file page 11 prints 14
     numbering = {k: PageNumber(k if k <= 10 else k + 3, None) for k in range(1, 25)}
-    assert numbering_problems(numbering, 24) == ["printed pages 11–13 missing (page 10 of the file prints 10, page 11 prints 14)"]
+    assert numbering_problems(numbering, 24) == [
+        "printed pages 11–13 missing (page 10 of the file prints 10, page 11 prints 14)"
+    ]
 
 
 def test_a_repeat_and_a_cut_start_and_end_are_named():
     repeat = {1: PageNumber(1, None), 2: PageNumber(2, None), 3: PageNumber(2, None), 4: PageNumber(3, None)}
-    assert numbering_problems(repeat, 4) == ["printed page 2 repeats or runs backwards (page 2 of the file prints 2, page 3 prints 2)"]
+    assert numbering_problems(repeat, 4) == [
+        "printed page 2 repeats or runs backwards (page 2 of the file prints 2, page 3 prints 2)"
+    ]
     start = {k: PageNumber(k + 2, None) for k in range(1, 8)}
     assert numbering_problems(start, 7) == ["printed pages 1–2 missing at the start (page 1 of the file prints 3)"]
     end = {k: PageNumber(k, 94) for k in range(1, 93)}
@@ -92,7 +109,7 @@ def test_a_dump_missing_a_listed_plan_is_refused_naming_it(extracted):
     """002 without the blocks of its last plan (cut at its 'Actieplan' marker): the TOC names it."""
     source = extracted("002", "text").source
     plan_starts = [k for k, line in enumerate(source.lines) if marker_kind(line.text) == "plan"]
-    cut = replace(source, lines=source.lines[:plan_starts[-1]])
+    cut = replace(source, lines=source.lines[: plan_starts[-1]])
     reason = refusal(extract_source(cut, Path("cut.txt"), "cut"))
     assert reason and "OD10054" in reason and "not in the report" in reason, reason
 
@@ -112,14 +129,20 @@ def test_000_with_pages_11_to_13_removed_is_refused_naming_them():
     pdf.close()
     cut = extract_bytes(Path("cut.pdf"), out.getvalue())
     assert len(cut.tables["budget_lines"]) < len(whole.tables["budget_lines"])  # rows were really lost
-    assert refusal(cut) == ("report not whole (pages missing): printed pages 11–13 missing "
-                            "(page 10 of the file prints 10, page 11 prints 14)")
+    assert refusal(cut) == (
+        "report not whole (pages missing): printed pages 11–13 missing "
+        "(page 10 of the file prints 10, page 11 prints 14)"
+    )
 
 
 def _cut_pages(source, first: int, last: int):
     """The text layer of the file with pages first..last removed: later pages move up."""
     shift = last - first + 1
-    lines = [replace(l, page=l.page - shift if l.page > last else l.page) for l in source.lines if not first <= l.page <= last]
+    lines = [
+        replace(l, page=l.page - shift if l.page > last else l.page)
+        for l in source.lines
+        if not first <= l.page <= last
+    ]
     numbers = {p - shift if p > last else p: n for p, n in source.page_numbers.items() if not first <= p <= last}
     return replace(source, lines=lines, pages=source.pages - shift, page_numbers=numbers)
 
@@ -132,7 +155,9 @@ def test_random_cuts_of_001_are_refused(extracted):
     rng = random.Random(19)
     cuts = [(1, 1), (pages - 1, pages)] + [(s, s + n - 1) for n in (1, 2) for s in rng.sample(range(2, pages - 2), 1)]
     for first, last in cuts:
-        cut = extract_source(_cut_pages(source, first, last), ex.path, hashlib.sha256(f"{first}-{last}".encode()).hexdigest())
+        cut = extract_source(
+            _cut_pages(source, first, last), ex.path, hashlib.sha256(f"{first}-{last}".encode()).hexdigest()
+        )
         reason = refusal(cut)
         assert reason, (first, last)
         if 1 < first and last < pages - 1:

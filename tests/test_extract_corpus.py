@@ -12,6 +12,7 @@ remaining difference flagged by an anomaly. The titles bar is not met on one PDF
 named below (`KNOWN_GAPS`) as an expected failure that reports its figures, every other PDF
 must meet the bar (`tools/compare_sources.py DUMP PDF...` prints the figures and differences).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -87,9 +88,15 @@ KNOWN_GAPS = {
 
 
 def cases_with_gaps(kind: str) -> list:
-    return [pytest.param(pdf, id=f"{pdf.parent.name}/{pdf.name[:3]}",
-                         marks=pytest.mark.xfail(strict=False, reason=KNOWN_GAPS[kind][key]) if key in KNOWN_GAPS[kind] else ())
-            for pdf in PDFS for key in [f"{pdf.parent.name}/{pdf.name[:3]}"]]
+    return [
+        pytest.param(
+            pdf,
+            id=f"{pdf.parent.name}/{pdf.name[:3]}",
+            marks=pytest.mark.xfail(strict=False, reason=KNOWN_GAPS[kind][key]) if key in KNOWN_GAPS[kind] else (),
+        )
+        for pdf in PDFS
+        for key in [f"{pdf.parent.name}/{pdf.name[:3]}"]
+    ]
 
 
 @pytest.mark.parametrize("pdf", cases_with_gaps("titles"))

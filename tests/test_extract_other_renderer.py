@@ -14,6 +14,7 @@ these PDFs must equal what it reads from the dump.
 Dump 000 is rendered whole; of 001 the first two goals (the table with a missing column at
 001:L762, five lost headers, project plan PO10045), to keep this fast.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -48,7 +49,7 @@ def pair(tmp_path_factory):
 
     def get(sample: str, style: str):
         if sample not in dumps:
-            raw = sample_path(sample, "text").read_text(encoding="utf-8").split("\n")[:SLICES[sample]]
+            raw = sample_path(sample, "text").read_text(encoding="utf-8").split("\n")[: SLICES[sample]]
             path = tmp_path_factory.mktemp(f"dump{sample}") / f"{sample}.txt"
             path.write_text("\n".join(raw), encoding="utf-8")
             dumps[sample] = raw, extract_file(path)
@@ -72,7 +73,9 @@ def test_every_block_is_found(pair, sample, style):
     project = lambda ex: [tuple(r[k] for k in BLOCK) for r in _rows(ex, "nodes")]  # noqa: E731
     assert project(from_pdf) == project(from_dump)
     if sample == "001":
-        assert sum(r["header_lost"] for r in _rows(from_pdf, "nodes")) == 5  # under OD10071, OD10073 (2), OD10075, OD10076
+        assert (
+            sum(r["header_lost"] for r in _rows(from_pdf, "nodes")) == 5
+        )  # under OD10071, OD10073 (2), OD10075, OD10076
 
 
 @pytest.mark.parametrize("sample,style", CASES)
@@ -82,7 +85,10 @@ def test_every_table_is_found(pair, sample, style):
     assert from_pdf.document.table_markers == from_dump.document.table_markers == len(tables)
     kinds = Counter(a.kind for a in from_pdf.tables["anomalies"])
     assert not kinds["completeness"] and not kinds["percentage_mismatch"]
-    assert (from_pdf.document.report_year, from_pdf.document.layout) == (from_dump.document.report_year, from_dump.document.layout)
+    assert (from_pdf.document.report_year, from_pdf.document.layout) == (
+        from_dump.document.report_year,
+        from_dump.document.layout,
+    )
 
 
 @pytest.mark.parametrize("sample,style", CASES)
@@ -111,8 +117,11 @@ _unhyphenated = without_space_after_hyphens
 def test_titles_services_and_texts_are_the_dumps(pair, sample, style):
     from_dump, from_pdf, _, _ = pair(sample, style)
     known = NOT_EXACT.get((sample, style), set())
-    nodes = [(a, b) for a, b in zip(_unhyphenated(_rows(from_dump, "nodes")), _unhyphenated(_rows(from_pdf, "nodes")))
-             if a["node_id"] not in known]
+    nodes = [
+        (a, b)
+        for a, b in zip(_unhyphenated(_rows(from_dump, "nodes")), _unhyphenated(_rows(from_pdf, "nodes")))
+        if a["node_id"] not in known
+    ]
     assert [b for _, b in nodes] == [a for a, _ in nodes]
     assert _unhyphenated(_rows(from_pdf, "texts")) == _unhyphenated(_rows(from_dump, "texts"))
 
@@ -133,15 +142,24 @@ def test_the_variant_really_looks_different(pair, style):
         page = doc.pages[3]
         fonts = {c["fontname"].split("+")[-1] for c in page.chars}
         size = (round(page.width), round(page.height))
-    expected = {"a": ((420, 595), {"Helvetica", "Helvetica-Bold"}),
-                "b": ((612, 792), {"Times-Roman"}),
-                "c": ((595, 842), {"DejaVuSerif"}),
-                "d": ((842, 595), {"Helvetica-Bold"})}[style]
+    expected = {
+        "a": ((420, 595), {"Helvetica", "Helvetica-Bold"}),
+        "b": ((612, 792), {"Times-Roman"}),
+        "c": ((595, 842), {"DejaVuSerif"}),
+        "d": ((842, 595), {"Helvetica-Bold"}),
+    }[style]
     assert size == expected[0] and fonts <= expected[1] | {"DejaVuSans"}, fonts
     # Running header and page number on every page, nothing else (no year, no table row).
     removed = {a.detail.split(": ", 1)[1] for a in from_pdf.tables["anomalies"] if a.kind == "page_furniture_removed"}
-    assert all(f"from {pages} pages:" in a.detail for a in from_pdf.tables["anomalies"] if a.kind == "page_furniture_removed")
-    assert removed == {"a": {"'<page number>'", "'Jaarrekening 2021 – District09'"},
-                       "b": {"'<page number>'", "'District09 – Jaarrekening 2021'"},
-                       "c": {"'District09 – Jaarrekening 2021\\t<page number>'"},
-                       "d": {"'<page number>'", "'District09 – Jaarrekening 2021'"}}[style]
+    assert all(
+        f"from {pages} pages:" in a.detail for a in from_pdf.tables["anomalies"] if a.kind == "page_furniture_removed"
+    )
+    assert (
+        removed
+        == {
+            "a": {"'<page number>'", "'Jaarrekening 2021 – District09'"},
+            "b": {"'<page number>'", "'District09 – Jaarrekening 2021'"},
+            "c": {"'District09 – Jaarrekening 2021\\t<page number>'"},
+            "d": {"'<page number>'", "'District09 – Jaarrekening 2021'"},
+        }[style]
+    )

@@ -1,4 +1,5 @@
 """A small damaged report as a dump and as a PDF rendered from it: the same rows, the same damage."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -82,19 +83,29 @@ def test_furniture_is_report_content_never():
     from extract.pdf_lines import _furniture
 
     marker = "Budgettaire onderbouwing\tBudget 2024\tJaarrekening 2024\t% Besteding budget 2024\tJaarrekening 2023"
-    pages = [[_line("Jaarrekening 2024 | Gent, stad van kansen", p, 1, 31.0),
-              _line(marker if p != 5 else "Gewone tekst.", p, 2, 60.0),  # a table at the top of 4 of 5 pages
-              _line("Tekst.", p, 3, 400.0),
-              _line("VTE\t1,00\t1,00\t100,0%\t1,00\t100,0%", p, 4, 760.0),  # a VTE row at the foot of each page
-              _line(f"Pagina {p}", p, 5, 800.0)] for p in range(1, 6)]
+    pages = [
+        [
+            _line("Jaarrekening 2024 | Gent, stad van kansen", p, 1, 31.0),
+            _line(marker if p != 5 else "Gewone tekst.", p, 2, 60.0),  # a table at the top of 4 of 5 pages
+            _line("Tekst.", p, 3, 400.0),
+            _line("VTE\t1,00\t1,00\t100,0%\t1,00\t100,0%", p, 4, 760.0),  # a VTE row at the foot of each page
+            _line(f"Pagina {p}", p, 5, 800.0),
+        ]
+        for p in range(1, 6)
+    ]
     assert _furniture(pages) == {(p, n) for p in range(1, 6) for n in (1, 5)}
 
 
 def test_furniture_is_printed_in_one_place():
     from extract.pdf_lines import _furniture
 
-    pages = [[_line("District09 / Jaarrekening 2021", p, 1, 31.0),
-              _line(f"Tekst over {'abc'[p - 1]}.", p, 2, 300.0),
-              _line("Zie omschrijving ACC2212.", p, 3, 500.0 + 41 * p),  # the same prose ends each page
-              _line(f"{p}", p, 4, 800.0)] for p in range(1, 4)]
+    pages = [
+        [
+            _line("District09 / Jaarrekening 2021", p, 1, 31.0),
+            _line(f"Tekst over {'abc'[p - 1]}.", p, 2, 300.0),
+            _line("Zie omschrijving ACC2212.", p, 3, 500.0 + 41 * p),  # the same prose ends each page
+            _line(f"{p}", p, 4, 800.0),
+        ]
+        for p in range(1, 4)
+    ]
     assert _furniture(pages) == {(p, n) for p in range(1, 4) for n in (1, 4)}

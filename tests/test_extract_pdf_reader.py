@@ -6,6 +6,7 @@ It reads pdfminer's layout objects directly instead of building pdfplumber's ful
 cases its coordinate rules must get right: a form XObject, rotated text, a MediaBox not at the
 origin, a second page (doctop).
 """
+
 from __future__ import annotations
 
 import io
@@ -64,7 +65,9 @@ def test_layout_chars_and_words_equal_pdfplumbers(name, data, max_pages):
             ours = layout_chars(page)
             theirs = [{key: char[key] for key in KEYS} for char in page.chars]
             assert ours == theirs, f"{name} page {page.page_number}: characters differ"
-            assert page_words(ours) == page.extract_words(**WORD_SETTINGS), f"{name} page {page.page_number}: words differ"
+            assert page_words(ours) == page.extract_words(**WORD_SETTINGS), (
+                f"{name} page {page.page_number}: words differ"
+            )
             checked_upright |= {c["upright"] for c in ours}
             page.close()
     if name == "crafted":

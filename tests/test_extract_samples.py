@@ -6,6 +6,7 @@ The arithmetic of REPORT_FORMAT §3 is then checked on the extracted rows, and t
 finds are compared with the same arithmetic done on the scanner's reading of the dump, so a
 gap the tests accept is a gap printed in the report, not one made by the extractor.
 """
+
 from __future__ import annotations
 
 import re
@@ -103,9 +104,17 @@ def belgian(token: str) -> Fraction:
 LEVEL_KIND = {"goal": "goal", "action_plan": "plan", "action": "leaf", "project": "leaf"}
 BUDGET_RAW = ("budget_raw", "actual_raw", "execution_pct_raw", "actual_prev_raw", "change_pct_raw")
 STAFF_RAW = ("plan_raw", "paid_raw", "paid_pct_raw", "paid_prev_raw", "change_pct_raw")
-PARSED = {"budget_raw": "budget", "actual_raw": "actual", "execution_pct_raw": "execution_pct",
-          "actual_prev_raw": "actual_prev", "plan_raw": "plan_fte", "paid_raw": "paid_fte", "paid_pct_raw": "paid_pct",
-          "paid_prev_raw": "paid_prev_fte", "change_pct_raw": "change_pct"}
+PARSED = {
+    "budget_raw": "budget",
+    "actual_raw": "actual",
+    "execution_pct_raw": "execution_pct",
+    "actual_prev_raw": "actual_prev",
+    "plan_raw": "plan_fte",
+    "paid_raw": "paid_fte",
+    "paid_pct_raw": "paid_pct",
+    "paid_prev_raw": "paid_prev_fte",
+    "change_pct_raw": "change_pct",
+}
 BUDGET_ROWS = [(c, d) for c in ("exploitatie", "investering", "financiering") for d in ("uitgaven", "ontvangsten")]
 
 
@@ -214,7 +223,9 @@ def test_blocks_tables_and_cells_are_those_printed_in_the_dump(extracted, sample
     assert len(nodes) == len(scanned)
     for node, expected in zip(nodes, scanned):
         parent = by_id[node.parent_node_id].code if node.parent_node_id else None
-        assert (LEVEL_KIND[node.level], node.code, parent) == (expected.kind, expected.code, expected.parent), node.node_id
+        assert (LEVEL_KIND[node.level], node.code, parent) == (expected.kind, expected.code, expected.parent), (
+            node.node_id
+        )
         got = [(kind, [printed_cells(r, kind) for r in rows]) for kind, rows in per_node[node.node_id]]
         want = [(kind, [tokens for _, tokens in rows]) for kind, rows in expected.tables]
         assert got == want, node.node_id
@@ -260,7 +271,7 @@ def test_years_come_from_the_table_headers(extracted, sample, fmt):
             years = {int(y) for y in re.findall(r"\b(?:19|20)\d{2}\b", " ".join(texts[i:j]))}
             headers.add((max(years), min(years)))
     assert len(headers) == 1
-    (year, previous), = headers
+    ((year, previous),) = headers
     assert previous == year - 1
     ex = extracted(sample, fmt)
     rows = ex.tables["budget_lines"] + ex.tables["staffing_lines"]
@@ -276,8 +287,13 @@ def test_a_missing_cell_is_null_with_an_anomaly(extracted, sample, fmt):
     _, scanned = dump_scan(sample)
     short_rows = sum(5 - len(tokens) for n in scanned for _, rows in n.tables for _, tokens in rows)
     ex = extracted(sample, fmt)
-    nulls = [(r, a) for name, attrs in (("budget_lines", BUDGET_RAW), ("staffing_lines", STAFF_RAW))
-             for r in ex.tables[name] for a in attrs if getattr(r, a) is None]
+    nulls = [
+        (r, a)
+        for name, attrs in (("budget_lines", BUDGET_RAW), ("staffing_lines", STAFF_RAW))
+        for r in ex.tables[name]
+        for a in attrs
+        if getattr(r, a) is None
+    ]
     assert len(nulls) == short_rows
     flagged = {(a.node_id, a.page, a.line) for a in ex.tables["anomalies"] if a.kind == "missing_cell"}
     assert {(r.node_id, r.page, r.line) for r, _ in nulls} == flagged
@@ -302,8 +318,13 @@ def test_the_dropped_column_of_001_is_the_actual_column(extracted):
         for (_, tokens), row_no in zip(short[0][1], range(1, 7)):
             row = lines[leaf.node_id, row_no]
             budget, pct, prev, change = tokens
-            assert (row.budget_raw, row.actual_raw, row.execution_pct_raw, row.actual_prev_raw, row.change_pct_raw) == \
-                (budget, None, pct, prev, change)
+            assert (row.budget_raw, row.actual_raw, row.execution_pct_raw, row.actual_prev_raw, row.change_pct_raw) == (
+                budget,
+                None,
+                pct,
+                prev,
+                change,
+            )
             assert row.actual is None and row.budget == belgian(budget)
             plan = lines[leaf.parent_node_id, row_no]
             n = len(siblings)
@@ -338,8 +359,16 @@ def test_every_printed_percentage_fits_its_amounts(extracted, sample, fmt):
     ex = extracted(sample, fmt)
     assert not [a for a in ex.tables["anomalies"] if a.kind == "percentage_mismatch"]
     checks = (
-        ("budget_lines", Fraction(1, 2), (("execution_pct", "actual", "budget"), ("change_pct", "actual", "actual_prev"))),
-        ("staffing_lines", Fraction(1, 200), (("paid_pct", "paid_fte", "plan_fte"), ("change_pct", "paid_fte", "paid_prev_fte"))),
+        (
+            "budget_lines",
+            Fraction(1, 2),
+            (("execution_pct", "actual", "budget"), ("change_pct", "actual", "actual_prev")),
+        ),
+        (
+            "staffing_lines",
+            Fraction(1, 200),
+            (("paid_pct", "paid_fte", "plan_fte"), ("change_pct", "paid_fte", "paid_prev_fte")),
+        ),
     )
     both_nonzero = same = 0
     for name, half, ratios in checks:
@@ -352,14 +381,18 @@ def test_every_printed_percentage_fits_its_amounts(extracted, sample, fmt):
                 if n and d:  # plain recomputation from the two printed amounts
                     n, d = Fraction(n), Fraction(d)
                     ratio = 100 * n / d
-                    recomputed = (abs(ratio) * 10 + Fraction(1, 2)).__floor__() / Fraction(10) * (1 if ratio > 0 else -1)
+                    recomputed = (
+                        (abs(ratio) * 10 + Fraction(1, 2)).__floor__() / Fraction(10) * (1 if ratio > 0 else -1)
+                    )
                     # The report divides unrounded amounts: each may be half a unit off the printed one.
                     drift = 100 * (half * abs(d) + half * abs(n)) / (abs(d) * (abs(d) - half))
                     assert abs(Fraction(p) - ratio) <= Fraction(1, 20) + drift, (row.node_id, row.raw_text)
                     both_nonzero += 1
                     same += recomputed == Fraction(p)
-    print(f"{sample}-{fmt}: {same} of {both_nonzero} percentages equal the ratio of the printed amounts, "
-          "the others are off by the rounding of small amounts only")
+    print(
+        f"{sample}-{fmt}: {same} of {both_nonzero} percentages equal the ratio of the printed amounts, "
+        "the others are off by the rounding of small amounts only"
+    )
     assert both_nonzero > 50 and same >= 0.75 * both_nonzero
 
 
@@ -481,24 +514,35 @@ KNOWN_CURRENT_YEAR_GAPS = {
     "001": {
         # Paid VTE 2024 of the plan differs from its leaves while planned VTE adds up, e.g.
         # OD10072 prints 5,45 paid over leaves AC35440 4,28 + AC35444 1,56 (= 5,84): report inconsistency.
-        ("OD10072", "vte/paid_fte"), ("OD10074", "vte/paid_fte"), ("OD10081", "vte/paid_fte"),
+        ("OD10072", "vte/paid_fte"),
+        ("OD10074", "vte/paid_fte"),
+        ("OD10081", "vte/paid_fte"),
         # Plans whose blocks were damaged in the source (4, 3 and 2 'Acties' blocks with lost
         # headers): the plan prints more than all its printed leaves, i.e. blocks are missing
         # from the source altogether. OD10089: 819.076 EUR budget and 5,35 VTE not printed in any leaf.
-        ("OD10082", "exploitatie/uitgaven/budget"), ("OD10082", "exploitatie/uitgaven/actual"),
-        ("OD10082", "exploitatie/ontvangsten/actual"), ("OD10082", "vte/paid_fte"),
+        ("OD10082", "exploitatie/uitgaven/budget"),
+        ("OD10082", "exploitatie/uitgaven/actual"),
+        ("OD10082", "exploitatie/ontvangsten/actual"),
+        ("OD10082", "vte/paid_fte"),
         ("OD10087", "exploitatie/uitgaven/actual"),
-        ("OD10089", "exploitatie/uitgaven/budget"), ("OD10089", "exploitatie/uitgaven/actual"),
-        ("OD10089", "exploitatie/ontvangsten/budget"), ("OD10089", "exploitatie/ontvangsten/actual"),
-        ("OD10089", "vte/plan_fte"), ("OD10089", "vte/paid_fte"),
+        ("OD10089", "exploitatie/uitgaven/budget"),
+        ("OD10089", "exploitatie/uitgaven/actual"),
+        ("OD10089", "exploitatie/ontvangsten/budget"),
+        ("OD10089", "exploitatie/ontvangsten/actual"),
+        ("OD10089", "vte/plan_fte"),
+        ("OD10089", "vte/paid_fte"),
     },
     "002": {
         # OD10041 (3 lost-header blocks): some 531.258 EUR budget and 4,94 VTE are in no printed leaf.
-        ("OD10041", "exploitatie/uitgaven/budget"), ("OD10041", "exploitatie/uitgaven/actual"),
-        ("OD10041", "exploitatie/ontvangsten/budget"), ("OD10041", "exploitatie/ontvangsten/actual"),
-        ("OD10041", "vte/plan_fte"), ("OD10041", "vte/paid_fte"),
+        ("OD10041", "exploitatie/uitgaven/budget"),
+        ("OD10041", "exploitatie/uitgaven/actual"),
+        ("OD10041", "exploitatie/ontvangsten/budget"),
+        ("OD10041", "exploitatie/ontvangsten/actual"),
+        ("OD10041", "vte/plan_fte"),
+        ("OD10041", "vte/paid_fte"),
         # Paid VTE 2024: leaves 0,66 above the plan; goal SD10023 prints 481,94 over plans summing to 482,20.
-        ("OD10040", "vte/paid_fte"), ("SD10023", "vte/paid_fte"),
+        ("OD10040", "vte/paid_fte"),
+        ("SD10023", "vte/paid_fte"),
     },
 }
 
@@ -516,9 +560,13 @@ def test_parents_reconcile_with_their_children(extracted, sample, fmt):
     """Plan = Σ leaves (lost-header blocks included), SD = Σ plans (2024); gaps are the report's own."""
     values, children = extracted_values(extracted(sample, fmt).tables)
     exact, rounding, gaps, skipped = classify(values, children)
-    report = "\n".join(f"  {g.parent} {g.metric}: printed {_dec(g.printed)}, children {_dec(g.children)}, "
-                       f"gap {_dec(g.diff)} (n={g.n})" for g in gaps)
-    print(f"{sample}-{fmt}: {exact} exact, {rounding} within rounding, {len(gaps)} gaps, {skipped} with a null cell\n{report}")
+    report = "\n".join(
+        f"  {g.parent} {g.metric}: printed {_dec(g.printed)}, children {_dec(g.children)}, gap {_dec(g.diff)} (n={g.n})"
+        for g in gaps
+    )
+    print(
+        f"{sample}-{fmt}: {exact} exact, {rounding} within rounding, {len(gaps)} gaps, {skipped} with a null cell\n{report}"
+    )
 
     previous = {(g.parent, _group(g.metric)) for g in gaps if g.metric.rsplit("/", 1)[1] in PREVIOUS}
     current = {(g.parent, g.metric) for g in gaps if g.metric.rsplit("/", 1)[1] not in PREVIOUS}
@@ -542,7 +590,9 @@ def test_the_gaps_are_printed_in_the_dump(extracted, sample):
     *_, from_dump, _ = classify(values, children)
     ex_values, ex_children = extracted_values(extracted(sample, "text").tables)
     *_, from_extraction, _ = classify(ex_values, ex_children)
-    assert sorted(from_dump, key=lambda g: (g.parent, g.metric)) == sorted(from_extraction, key=lambda g: (g.parent, g.metric))
+    assert sorted(from_dump, key=lambda g: (g.parent, g.metric)) == sorted(
+        from_extraction, key=lambda g: (g.parent, g.metric)
+    )
 
 
 def test_2021_goals_have_no_budget_and_previous_year_is_zero(extracted):
@@ -558,7 +608,9 @@ def test_2021_goals_have_no_budget_and_previous_year_is_zero(extracted):
 @pytest.mark.parametrize("sample", SAMPLE_IDS)
 def test_pdf_and_dump_give_identical_rows(extracted, sample):
     # A space after a hyphen where the PDF breaks the line cannot be seen (AC35124, AC35207).
-    dump_rows = {t: without_space_after_hyphens(r) for t, r in content_rows(extracted(sample, "text").extraction).items()}
+    dump_rows = {
+        t: without_space_after_hyphens(r) for t, r in content_rows(extracted(sample, "text").extraction).items()
+    }
     pdf_rows = {t: without_space_after_hyphens(r) for t, r in content_rows(extracted(sample, "pdf").extraction).items()}
     for table in dump_rows:
         assert len(pdf_rows[table]) == len(dump_rows[table]), table

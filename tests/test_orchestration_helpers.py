@@ -1,4 +1,5 @@
 """Pure helpers of the orchestration layer: inbox diffing, raw loads, atomic publication."""
+
 from __future__ import annotations
 
 import os
@@ -24,28 +25,62 @@ def _state(loaded=(), quarantined=(), departures=()):
 
     from orchestration.state import WarehouseState
 
-    return WarehouseState(loaded={n: (sha, v) for n, sha, v in loaded},
-                          quarantined={n: (sha, reason) for n, sha, reason in quarantined}, departures=Counter(dict(departures)))
+    return WarehouseState(
+        loaded={n: (sha, v) for n, sha, v in loaded},
+        quarantined={n: (sha, reason) for n, sha, reason in quarantined},
+        departures=Counter(dict(departures)),
+    )
 
 
-@pytest.mark.parametrize("case, inbox, state, extract, drop", [
-    ("nothing loaded yet", {"a.pdf": "1"}, _state(), ["a.pdf"], []),
-    ("loaded as it is", {"a.pdf": "1"}, _state([("a.pdf", "1", V)]), [], []),
-    ("changed bytes", {"a.pdf": "2"}, _state([("a.pdf", "1", V)]), ["a.pdf"], []),
-    ("other extractor version", {"a.pdf": "1"}, _state([("a.pdf", "1", "v0")]), ["a.pdf"], []),
-    ("removed", {}, _state([("a.pdf", "1", V)]), [], ["a.pdf"]),
-    ("renamed", {"b.pdf": "1"}, _state([("a.pdf", "1", V)]), ["b.pdf"], ["a.pdf"]),
-    ("restored after its removal", {"a.pdf": "1"}, _state(departures=[("a.pdf", 1)]), ["a.pdf"], []),
-    ("bad file, first seen", {"bad.pdf": "9"}, _state(), ["bad.pdf"], []),
-    ("bad file, refused with these bytes", {"bad.pdf": "9"}, _state(quarantined=[("bad.pdf", "9", "not a PDF")]), [], []),
-    ("bad file, replaced by new bytes", {"bad.pdf": "8"}, _state(quarantined=[("bad.pdf", "9", "not a PDF")]), ["bad.pdf"], []),
-    ("bad file removed", {}, _state(quarantined=[("bad.pdf", "9", "not a PDF")]), [], ["bad.pdf"]),
-    ("two copies, neither loaded: both run (one loads, one is refused)", {"a.pdf": "1", "b.pdf": "1"}, _state(), ["a.pdf", "b.pdf"], []),
-    ("two copies, settled", {"a.pdf": "1", "b.pdf": "1"},
-     _state([("b.pdf", "1", V)], [("a.pdf", "1", "same content as b.pdf, which is loaded")]), [], []),
-    ("the loaded copy removed: the other one is loaded now", {"a.pdf": "1"},
-     _state([("b.pdf", "1", V)], [("a.pdf", "1", "same content as b.pdf, which is loaded")]), ["a.pdf"], ["b.pdf"]),
-])
+@pytest.mark.parametrize(
+    "case, inbox, state, extract, drop",
+    [
+        ("nothing loaded yet", {"a.pdf": "1"}, _state(), ["a.pdf"], []),
+        ("loaded as it is", {"a.pdf": "1"}, _state([("a.pdf", "1", V)]), [], []),
+        ("changed bytes", {"a.pdf": "2"}, _state([("a.pdf", "1", V)]), ["a.pdf"], []),
+        ("other extractor version", {"a.pdf": "1"}, _state([("a.pdf", "1", "v0")]), ["a.pdf"], []),
+        ("removed", {}, _state([("a.pdf", "1", V)]), [], ["a.pdf"]),
+        ("renamed", {"b.pdf": "1"}, _state([("a.pdf", "1", V)]), ["b.pdf"], ["a.pdf"]),
+        ("restored after its removal", {"a.pdf": "1"}, _state(departures=[("a.pdf", 1)]), ["a.pdf"], []),
+        ("bad file, first seen", {"bad.pdf": "9"}, _state(), ["bad.pdf"], []),
+        (
+            "bad file, refused with these bytes",
+            {"bad.pdf": "9"},
+            _state(quarantined=[("bad.pdf", "9", "not a PDF")]),
+            [],
+            [],
+        ),
+        (
+            "bad file, replaced by new bytes",
+            {"bad.pdf": "8"},
+            _state(quarantined=[("bad.pdf", "9", "not a PDF")]),
+            ["bad.pdf"],
+            [],
+        ),
+        ("bad file removed", {}, _state(quarantined=[("bad.pdf", "9", "not a PDF")]), [], ["bad.pdf"]),
+        (
+            "two copies, neither loaded: both run (one loads, one is refused)",
+            {"a.pdf": "1", "b.pdf": "1"},
+            _state(),
+            ["a.pdf", "b.pdf"],
+            [],
+        ),
+        (
+            "two copies, settled",
+            {"a.pdf": "1", "b.pdf": "1"},
+            _state([("b.pdf", "1", V)], [("a.pdf", "1", "same content as b.pdf, which is loaded")]),
+            [],
+            [],
+        ),
+        (
+            "the loaded copy removed: the other one is loaded now",
+            {"a.pdf": "1"},
+            _state([("b.pdf", "1", V)], [("a.pdf", "1", "same content as b.pdf, which is loaded")]),
+            ["a.pdf"],
+            ["b.pdf"],
+        ),
+    ],
+)
 def test_plan_inbox_compares_the_inbox_with_the_warehouse(case, inbox, state, extract, drop):
     from orchestration.state import plan_inbox
 
@@ -62,8 +97,12 @@ def test_run_keys_change_with_the_bytes_and_with_each_departure():
     assert extract_run_key("a.pdf", "1", V, before) != extract_run_key("a.pdf", "2", V, before)
     assert extract_run_key("a.pdf", "1", V, after) == extract_run_key("a.pdf", "1", V, after)
     refused = _state(quarantined=[("a.pdf", "1", "same content as b.pdf, which is loaded")])
-    assert extract_run_key("a.pdf", "1", V, refused) != extract_run_key("a.pdf", "1", V, before)  # b has changed since: again
-    assert drop_run_key(["a.pdf"], _state([("a.pdf", "1", V)])) != drop_run_key(["a.pdf"], _state([("a.pdf", "1", V)], departures=[("a.pdf", 1)]))
+    assert extract_run_key("a.pdf", "1", V, refused) != extract_run_key(
+        "a.pdf", "1", V, before
+    )  # b has changed since: again
+    assert drop_run_key(["a.pdf"], _state([("a.pdf", "1", V)])) != drop_run_key(
+        ["a.pdf"], _state([("a.pdf", "1", V)], departures=[("a.pdf", 1)])
+    )
 
 
 def test_warehouse_state_is_read_from_the_raw_tables(tmp_path, report_000):
@@ -144,8 +183,11 @@ def test_every_odd_entry_is_judged_alone(tmp_path):
     assert sorted(listing.files) == ["link_in.pdf", "report.pdf"]
     assert listing.files["link_in.pdf"] == listing.files["report.pdf"]
     assert listing.unreadable == {"na\\xefve.pdf": "its name is not valid UTF-8: rename the file"}
-    assert listing.ignored == {"dangling.pdf": "a link to nothing", "fifo.pdf": "a FIFO, not a regular file",
-                               "folder.pdf": "a folder (reports are read from the inbox itself only)"}
+    assert listing.ignored == {
+        "dangling.pdf": "a link to nothing",
+        "fifo.pdf": "a FIFO, not a regular file",
+        "folder.pdf": "a folder (reports are read from the inbox itself only)",
+    }
 
 
 def test_a_warehouse_folder_that_cannot_be_written_is_named(tmp_path, monkeypatch):
@@ -165,8 +207,9 @@ def test_a_warehouse_folder_that_cannot_be_written_is_named(tmp_path, monkeypatc
 
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
-    assert configuration_problem(Settings.build(warehouse_dir=tmp_path / "warehouse")) == (f"cannot write in {tmp_path / 'warehouse'} (Read-only file system): "
-                                       "the warehouse folder must be writable")
+    assert configuration_problem(Settings.build(warehouse_dir=tmp_path / "warehouse")) == (
+        f"cannot write in {tmp_path / 'warehouse'} (Read-only file system): the warehouse folder must be writable"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -203,8 +246,14 @@ def test_a_failing_load_keeps_the_previous_rows(tmp_path, report_000):
     replace_document(conn, report_000)
     before = _counts(conn)
     broken = dict(report_000)
-    broken["texts"] = report_000["texts"].drop_columns(["text"]).append_column("text", pa.array([None] * report_000["texts"].num_rows, pa.int64()))
-    broken["texts"] = broken["texts"].rename_columns([c if c != "text" else "no_such_column" for c in broken["texts"].column_names])
+    broken["texts"] = (
+        report_000["texts"]
+        .drop_columns(["text"])
+        .append_column("text", pa.array([None] * report_000["texts"].num_rows, pa.int64()))
+    )
+    broken["texts"] = broken["texts"].rename_columns(
+        [c if c != "text" else "no_such_column" for c in broken["texts"].column_names]
+    )
     with pytest.raises(duckdb.Error):
         replace_document(conn, broken)
     assert _counts(conn) == before
@@ -240,17 +289,25 @@ def test_inbox_sensor_asks_for_what_the_warehouse_lacks(tmp_path, monkeypatch, r
     with duckdb.connect(str(db)) as conn:  # the report loaded from a file that is gone now
         replace_document(conn, report_000)
     (inbox / "new.pdf").write_bytes(b"%PDF-1.4 new")
-    defs = build_definitions(Settings.build(inbox=inbox, build_db=db, warehouse_dir=tmp_path))  # the settings as the sensor's resource
+    defs = build_definitions(
+        Settings.build(inbox=inbox, build_db=db, warehouse_dir=tmp_path)
+    )  # the settings as the sensor's resource
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("reports", [name])
-        with dg.build_sensor_context(instance=instance, definitions=defs, resources={"settings": defs.resources["settings"]}) as context:
+        with dg.build_sensor_context(
+            instance=instance, definitions=defs, resources={"settings": defs.resources["settings"]}
+        ) as context:
             result = inbox_sensor(context)
     runs = sorted((r.job_name, r.partition_key) for r in result.run_requests)
     assert runs == [("extract_reports", "new.pdf"), ("prune_removed_reports", None)]
     prune = next(r for r in result.run_requests if r.job_name == "prune_removed_reports")
     assert prune.run_config["ops"]["drop_removed_reports"]["config"]["file_names"] == [name]
-    added = [p for r in result.dynamic_partitions_requests for p in r.partition_keys if type(r).__name__.startswith("Add")]
-    dropped = [p for r in result.dynamic_partitions_requests for p in r.partition_keys if type(r).__name__.startswith("Delete")]
+    added = [
+        p for r in result.dynamic_partitions_requests for p in r.partition_keys if type(r).__name__.startswith("Add")
+    ]
+    dropped = [
+        p for r in result.dynamic_partitions_requests for p in r.partition_keys if type(r).__name__.startswith("Delete")
+    ]
     assert added == ["new.pdf"] and dropped == [name]
 
 
@@ -278,11 +335,18 @@ def test_the_sensors_never_empty_the_warehouse_and_republish_a_damaged_file(tmp_
 
     with dg.instance_for_test() as instance:
         skipped = tick(inbox_sensor)
-        assert isinstance(skipped, dg.SkipReason) and "holds no readable report, the warehouse 1: not emptied" in skipped.skip_message
+        assert (
+            isinstance(skipped, dg.SkipReason)
+            and "holds no readable report, the warehouse 1: not emptied" in skipped.skip_message
+        )
         assert isinstance(tick(rebuild_sensor), dg.SkipReason)
         (warehouse / "gent.duckdb").write_bytes(b"garbage" * 1000)
         request = tick(rebuild_sensor)
-    assert isinstance(request, dg.RunRequest) and request.job_name == "build_warehouse" and ":republish:7000-" in request.run_key
+    assert (
+        isinstance(request, dg.RunRequest)
+        and request.job_name == "build_warehouse"
+        and ":republish:7000-" in request.run_key
+    )
 
 
 def test_make_ui_passes_the_inbox_and_the_port_to_dagster(tmp_path):
@@ -291,7 +355,9 @@ def test_make_ui_passes_the_inbox_and_the_port_to_dagster(tmp_path):
 
     from conftest import REPO
 
-    done = subprocess.run(["make", "-n", "ui", f"INBOX={tmp_path}", "PORT=3123"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["make", "-n", "ui", f"INBOX={tmp_path}", "PORT=3123"], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     command = done.stdout.replace("\\\n", " ")
     dagster = next(line for line in command.splitlines() if "dagster dev" in line)

@@ -19,6 +19,7 @@ Kills are real: each build runs in its own session (start_new_session) and the t
 the stage: the guarded extraction child at work, a marker written by a fault hook just before
 the load's COMMIT, dbt's target folder filling up with executed models.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,7 +35,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import REPO
-from test_reliability_files import (BAD, NEW_TITLE, SAMPLE, make_huge_page, make_new_edition, png_bytes)
+from test_reliability_files import BAD, NEW_TITLE, SAMPLE, make_huge_page, make_new_edition, png_bytes
 
 from extract.records import SCHEMAS
 
@@ -61,8 +62,22 @@ class Build:
         self.out_path, self.err_path = logs / f"{label}.out", logs / f"{label}.err"
         with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse), *options],
-                cwd=REPO, env=env or clean_env(), stdout=out, stderr=err, start_new_session=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "orchestration.build",
+                    "--inbox",
+                    str(inbox),
+                    "--warehouse",
+                    str(warehouse),
+                    *options,
+                ],
+                cwd=REPO,
+                env=env or clean_env(),
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
         self.started = time.monotonic()
 
     @property
@@ -153,7 +168,7 @@ def cpu_seconds(pid: int) -> float:
 # A fault hook for the load: every Python process of the build imports sitecustomize; when the
 # variable is set, orchestration.raw_load.replace_document runs as usual up to its COMMIT (old
 # rows deleted, new rows inserted, all in one open transaction), writes the marker and waits.
-PAUSE_HOOK = '''
+PAUSE_HOOK = """
 import os, sys
 if os.environ.get("GENT_TEST_PAUSE_BEFORE_COMMIT"):
     import importlib.abc, importlib.machinery
@@ -186,7 +201,7 @@ if os.environ.get("GENT_TEST_PAUSE_BEFORE_COMMIT"):
             return spec
 
     sys.meta_path.insert(0, _Hook())
-'''
+"""
 
 
 # ------------------------------------------------------------------ looking at warehouses
@@ -196,14 +211,20 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-MARTS_QUERY = ("select count(*), md5(coalesce(string_agg(x, chr(10) order by x), '')) "
-               "from (select cast(t as varchar) as x from {schema}.{table} as t)")
+MARTS_QUERY = (
+    "select count(*), md5(coalesce(string_agg(x, chr(10) order by x), '')) "
+    "from (select cast(t as varchar) as x from {schema}.{table} as t)"
+)
 
 
 def table_hashes(conn, schema: str, tables=None) -> dict[str, tuple[int, str]]:
     if tables is None:
-        tables = [r[0] for r in conn.execute(
-            "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]).fetchall()]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]
+            ).fetchall()
+        ]
     return {t: tuple(conn.execute(MARTS_QUERY.format(schema=schema, table=t)).fetchone()) for t in tables}
 
 
@@ -215,7 +236,9 @@ def state(db: Path) -> dict:
             "marts": table_hashes(conn, "marts") if "marts" in schemas else {},
             "raw": table_hashes(conn, "raw", list(SCHEMAS)),
             "documents": conn.execute("select file_name, document_id from raw.documents order by 1").fetchall(),
-            "history": conn.execute("select file_name, document_id, action, recorded_at from raw.load_history order by recorded_at").fetchall(),
+            "history": conn.execute(
+                "select file_name, document_id, action, recorded_at from raw.load_history order by recorded_at"
+            ).fetchall(),
             "quarantine": dict(conn.execute("select file_name, reason from raw.quarantine").fetchall()),
             "titles": [r[0] for r in conn.execute("select title from raw.nodes where code = 'PR62068'").fetchall()],
         }
@@ -226,7 +249,7 @@ def exports(warehouse: Path) -> dict[str, str]:
 
 
 # The BI reader: one read-only connection opened before the rebuild and held through it.
-HOLDER = '''
+HOLDER = """
 import json, sys, time, duckdb
 from pathlib import Path
 db, ready, stop, query = sys.argv[1:5]
@@ -243,7 +266,7 @@ while not Path(stop).exists():
         errors.append(repr(exc))
     time.sleep(0.5)
 print(json.dumps({"readings": readings, "errors": errors}))
-'''
+"""
 
 
 # ------------------------------------------------------------------ the scenario
@@ -313,8 +336,10 @@ def run_scenario(root: Path) -> dict:
     # B2: kill during extraction: the guarded extraction child is at work (past its imports,
     # ~0,4 CPU s; the whole extraction of this 27-page report takes ~1,4 CPU s).
     k1 = Build(inbox2, w2, "kill_extraction")
-    child = k1.poll_for("extraction child", lambda: next(
-        (p for p in k1.processes() if "orchestration.guard" in cmdline(p) and cpu_seconds(p) > 0.6), None))
+    child = k1.poll_for(
+        "extraction child",
+        lambda: next((p for p in k1.processes() if "orchestration.guard" in cmdline(p) and cpu_seconds(p) > 0.6), None),
+    )
     seen["k1_stage"] = " ".join(cmdline(child))
     seen["k1_left"] = k1.kill()
     seen["k1"] = state(w2 / "build" / "gent.duckdb")
@@ -325,9 +350,15 @@ def run_scenario(root: Path) -> dict:
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(PAUSE_HOOK)
     marker = root / "paused_before_commit"
-    k2 = Build(inbox2, w2, "kill_load", env=clean_env(
-        PYTHONPATH=os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])),
-        GENT_TEST_PAUSE_BEFORE_COMMIT=str(marker)))
+    k2 = Build(
+        inbox2,
+        w2,
+        "kill_load",
+        env=clean_env(
+            PYTHONPATH=os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])),
+            GENT_TEST_PAUSE_BEFORE_COMMIT=str(marker),
+        ),
+    )
     k2.poll_for("the load's COMMIT", marker.exists)
     seen["k2_stage"] = marker.read_text()
     seen["k2_left"] = k2.kill()
@@ -357,8 +388,13 @@ def run_scenario(root: Path) -> dict:
 
     # B5: the next run, with a BI reader holding the published database open all along.
     ready, stop = root / "reader_ready", root / "reader_stop"
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(published), str(ready), str(stop), MARTS_QUERY],
-                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(published), str(ready), str(stop), MARTS_QUERY],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while not ready.exists() and time.monotonic() < deadline and holder.poll() is None:
         time.sleep(0.05)
@@ -385,8 +421,15 @@ def run_scenario(root: Path) -> dict:
     seen["rerun_exports"] = exports(w2)
 
     seen["heal_rc"], seen["heal_out"], seen["heal_tail"] = heal.wait(), heal.stdout, heal.tail()
-    seen["heal"], seen["heal_exports"], seen["heal_left"] = state(w4 / "gent.duckdb"), exports(w4), sorted(
-        p.name for p in w4.iterdir() if p.name.startswith(".") and p.name not in (".release.json", ".gent.duckdb.damaged", ".build.lock"))
+    seen["heal"], seen["heal_exports"], seen["heal_left"] = (
+        state(w4 / "gent.duckdb"),
+        exports(w4),
+        sorted(
+            p.name
+            for p in w4.iterdir()
+            if p.name.startswith(".") and p.name not in (".release.json", ".gent.duckdb.damaged", ".build.lock")
+        ),
+    )
     assert fresh.wait() == 0, fresh.tail()
     seen["fresh"] = state(w3 / "gent.duckdb")
     seen["fresh_build"] = state(w3 / "build" / "gent.duckdb")
@@ -426,8 +469,11 @@ def test_every_bad_file_is_named_with_its_reason_in_the_cli_output(scenario):
         assert line and reason in line, (name, reason, line, scenario["bad_tail"])
     assert f"  NOT LOADED {DUPLICATE}: same content as {NAME}" in out
     ignored = [l for l in out.splitlines() if l.startswith("  ignored")]  # one line per entry, with its reason
-    assert sorted(ignored) == ["  ignored link_out.pdf: a link that leads out of the inbox", "  ignored scan.png: not a .pdf file",
-                               "  ignored sub: a folder (reports are read from the inbox itself only)"]
+    assert sorted(ignored) == [
+        "  ignored link_out.pdf: a link that leads out of the inbox",
+        "  ignored scan.png: not a .pdf file",
+        "  ignored sub: a folder (reports are read from the inbox itself only)",
+    ]
     assert "Traceback" not in out
 
 
@@ -463,7 +509,9 @@ def test_the_failures_are_visible_in_the_dagster_ui(scenario):
             partition = run.tags.get("dagster/partition")
             for event in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
                 data = event.dagster_event.step_failure_data
-                reasons[partition] = data.user_failure_data.description if data.user_failure_data else data.error.message
+                reasons[partition] = (
+                    data.user_failure_data.description if data.user_failure_data else data.error.message
+                )
     finally:
         instance.dispose()
     for name, reason in scenario["bad_expected"].items():
@@ -513,7 +561,9 @@ def test_the_next_run_completes_with_no_duplicated_or_missing_rows(scenario):
 def test_a_newer_edition_replaces_the_old_rows_and_keeps_the_history(scenario):
     history = scenario["rerun"]["history"]
     assert [(h[0], h[1], h[2]) for h in history] == [
-        (NAME, sha256(SAMPLE), "loaded"), (NAME, sha256(scenario["inbox2"] / NAME), "replaced")]
+        (NAME, sha256(SAMPLE), "loaded"),
+        (NAME, sha256(scenario["inbox2"] / NAME), "replaced"),
+    ]
     assert history[0][3] < history[1][3]  # which file was loaded when
     assert sha256(SAMPLE) not in {d for _, d in scenario["rerun"]["documents"]}
 
@@ -570,13 +620,21 @@ def published_copy(scenario, tmp_path):
 
 
 def run_build(inbox: Path, warehouse: Path, *options: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse), *options],
-                          cwd=REPO, env=env or clean_env(), capture_output=True, timeout=BUILD_TIMEOUT)
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse), *options],
+        cwd=REPO,
+        env=env or clean_env(),
+        capture_output=True,
+        timeout=BUILD_TIMEOUT,
+    )
 
 
 def release_files(warehouse: Path) -> dict[str, str]:
-    return {"gent.duckdb": sha256(warehouse / "gent.duckdb"), **exports(warehouse),
-            "index.html": sha256(warehouse / "report" / "index.html")}
+    return {
+        "gent.duckdb": sha256(warehouse / "gent.duckdb"),
+        **exports(warehouse),
+        "index.html": sha256(warehouse / "report" / "index.html"),
+    }
 
 
 def test_odd_inbox_entries_each_get_a_line_and_the_rest_is_built(published_copy):
@@ -590,9 +648,12 @@ def test_odd_inbox_entries_each_get_a_line_and_the_rest_is_built(published_copy)
     out = done.stdout.decode()
     assert done.returncode == 1, out  # partial success: a report file could not be read
     lines = [l for l in out.splitlines() if l.startswith(("  FAILED", "  ignored"))]
-    assert sorted(lines) == ["  FAILED caf\\xe9.pdf: its name is not valid UTF-8: rename the file",
-                             "  ignored broken.pdf: a link to nothing", "  ignored notes.txt: not a .pdf file",
-                             "  ignored pipe.pdf: a FIFO, not a regular file"]
+    assert sorted(lines) == [
+        "  FAILED caf\\xe9.pdf: its name is not valid UTF-8: rename the file",
+        "  ignored broken.pdf: a link to nothing",
+        "  ignored notes.txt: not a .pdf file",
+        "  ignored pipe.pdf: a FIFO, not a regular file",
+    ]
     assert "nothing to do" in out and "Traceback" not in out + done.stderr.decode()
     assert release_files(warehouse) == before
 
@@ -607,7 +668,9 @@ def test_an_empty_or_missing_inbox_never_empties_the_warehouse(published_copy, c
     done = run_build(inbox, warehouse)
     out = done.stdout.decode()
     assert done.returncode == 2, out  # nothing published
-    expected = "holds no readable report, the warehouse 1: not emptied" if case == "empty" else "is missing (or not a folder)"
+    expected = (
+        "holds no readable report, the warehouse 1: not emptied" if case == "empty" else "is missing (or not a folder)"
+    )
     assert f"Build error: the inbox {inbox} {expected}" in out and "--allow-empty" in out
     assert release_files(warehouse) == before and state(warehouse / "build" / "gent.duckdb") == loaded
 

@@ -5,6 +5,7 @@ Also the makers of those files, used by the build tests in test_reliability_buil
 bounded in time (GENT_DOC_TIMEOUT_S) and address space (GENT_DOC_MEMORY_MB); every failure is
 an ExtractionError(file, reason).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -69,9 +70,19 @@ def make_image_as_pdf(d: Path) -> Path:
 
 
 def make_not_a_report(d: Path) -> Path:
-    return write_pdf(d / "tennis.pdf", lambda c: _text(c, [
-        "Jaarrekening van de tennisclub", "Lorem ipsum dolor sit amet.", "Acties", "AC12345 - De ballen zijn op.",
-        "Budgettaire onderbouwing"]))
+    return write_pdf(
+        d / "tennis.pdf",
+        lambda c: _text(
+            c,
+            [
+                "Jaarrekening van de tennisclub",
+                "Lorem ipsum dolor sit amet.",
+                "Acties",
+                "AC12345 - De ballen zijn op.",
+                "Budgettaire onderbouwing",
+            ],
+        ),
+    )
 
 
 DRIFT_CODE = ("PR63012 - Blockchain", "PR6301X - Blockchain")
@@ -133,16 +144,24 @@ def flate(data: bytes) -> bytes:
 
 def pages_pdf(pages: int, content: bytes, page_extra: bytes = b"") -> bytes:
     kids = b" ".join(b"%d 0 R" % (5 + i) for i in range(pages))
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", flate(content)]
-    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
-            b"/Contents 4 0 R" + page_extra + b" >>")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        flate(content),
+    ]
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+        b"/Contents 4 0 R" + page_extra + b" >>"
+    )
     return pdf_file(objects + [page] * pages)
 
 
 def make_huge_page(d: Path, glyphs: int = 2_000_000) -> Path:
     """One page, two million glyphs: 100 KB compressed, gigabytes once laid out (a decompression bomb)."""
-    (d / "huge_page.pdf").write_bytes(pages_pdf(1, b"BT /F1 1 Tf 0 0 Td " + b"(xy) Tj 0.001 0.0001 Td " * (glyphs // 2) + b"ET"))
+    (d / "huge_page.pdf").write_bytes(
+        pages_pdf(1, b"BT /F1 1 Tf 0 0 Td " + b"(xy) Tj 0.001 0.0001 Td " * (glyphs // 2) + b"ET")
+    )
     return d / "huge_page.pdf"
 
 
@@ -164,7 +183,7 @@ def with_javascript_and_attachment(data: bytes) -> bytes:
     The embedded file and the script both carry a report marker (SD99999) that must never
     show up in the rows.
     """
-    trailer = data[data.rindex(b"trailer"):]
+    trailer = data[data.rindex(b"trailer") :]
     root = int(re.search(rb"/Root (\d+) 0 R", trailer)[1])
     size = int(re.search(rb"/Size (\d+)", trailer)[1])
     previous = int(re.search(rb"startxref\s+(\d+)", trailer)[1])
@@ -173,10 +192,12 @@ def with_javascript_and_attachment(data: bytes) -> bytes:
     js, attached, spec = size, size + 1, size + 2
     bodies = {
         root: b"<<" + catalog + b" /OpenAction %d 0 R /Names << /JavaScript << /Names [(open) %d 0 R] >> "
-              b"/EmbeddedFiles << /Names [(extra.txt) %d 0 R] >> >> >>" % (js, js, spec),
+        b"/EmbeddedFiles << /Names [(extra.txt) %d 0 R] >> >> >>" % (js, js, spec),
         js: b"<< /Type /Action /S /JavaScript /JS (app.alert\\('Beleidsdoelstelling SD99999'\\); "
-            b"this.exportDataObject\\({cName: 'extra.txt', nLaunch: 2}\\);) >>",
-        attached: b"<< /Type /EmbeddedFile /Subtype /text#2Fplain /Length %d >>\nstream\n" % len(payload) + payload + b"\nendstream",
+        b"this.exportDataObject\\({cName: 'extra.txt', nLaunch: 2}\\);) >>",
+        attached: b"<< /Type /EmbeddedFile /Subtype /text#2Fplain /Length %d >>\nstream\n" % len(payload)
+        + payload
+        + b"\nendstream",
         spec: b"<< /Type /Filespec /F (extra.txt) /UF (extra.txt) /EF << /F %d 0 R >> >>" % attached,
     }
     out = bytearray(data if data.endswith(b"\n") else data + b"\n")
@@ -235,7 +256,9 @@ def test_layout_drift_in_the_text_form_is_stopped_too():
     refuse_layout_drift(dump, good)
     first_row = next(l for l in text.split("\n") if l.startswith("Exploitatie\tUitgaven\t"))
     for label in ("Werking", "Exploitatie\tKosten"):
-        drifted = text.replace(first_row, first_row.replace("Exploitatie\tUitgaven" if "\t" in label else "Exploitatie", label, 1), 1)
+        drifted = text.replace(
+            first_row, first_row.replace("Exploitatie\tUitgaven" if "\t" in label else "Exploitatie", label, 1), 1
+        )
         with pytest.raises(ExtractionError, match="layout not recognised"):
             refuse_layout_drift(dump, extract_bytes(dump, drifted.encode()))
 
@@ -306,9 +329,17 @@ def _cpu_seconds(pid: int) -> float:
 
 def test_the_child_does_not_outlive_a_killed_parent(tmp_path):
     path = make_many_pages(tmp_path, pages=20_000)
-    parent = subprocess.Popen([sys.executable, "-c", "import sys; from pathlib import Path; "
-                               "from orchestration.guard import extract_guarded; p = Path(sys.argv[1]); "
-                               "extract_guarded(p, p.read_bytes(), timeout_s=300)", str(path)], cwd=REPO)
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; "
+            "from orchestration.guard import extract_guarded; p = Path(sys.argv[1]); "
+            "extract_guarded(p, p.read_bytes(), timeout_s=300)",
+            str(path),
+        ],
+        cwd=REPO,
+    )
     deadline = time.monotonic() + 30
     while not _children(parent.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -323,7 +354,9 @@ def test_the_child_does_not_outlive_a_killed_parent(tmp_path):
         if Path(f"/proc/{child}/stat").read_text().split(") ")[1].startswith("Z"):
             break  # exited, not yet reaped (by init)
         time.sleep(0.1)
-    alive = Path(f"/proc/{child}").exists() and not Path(f"/proc/{child}/stat").read_text().split(") ")[1].startswith("Z")
+    alive = Path(f"/proc/{child}").exists() and not Path(f"/proc/{child}/stat").read_text().split(") ")[1].startswith(
+        "Z"
+    )
     if alive:
         os.kill(child, signal.SIGKILL)
     assert not alive, "the extraction child went on after its parent was killed"
@@ -387,9 +420,16 @@ def test_the_raw_asset_refuses_such_a_partition_and_reads_nothing(tmp_path, monk
     with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("reports", keys)
         for key in keys:
-            result = dg.materialize([raw_report], partition_key=key, instance=instance, raise_on_error=False,
-                                    resources={"warehouse": WarehouseDuckDB(database=str(database)),
-                                               "settings": WarehouseSettings(inbox=str(inbox), build_db=str(database))})
+            result = dg.materialize(
+                [raw_report],
+                partition_key=key,
+                instance=instance,
+                raise_on_error=False,
+                resources={
+                    "warehouse": WarehouseDuckDB(database=str(database)),
+                    "settings": WarehouseSettings(inbox=str(inbox), build_db=str(database)),
+                },
+            )
             assert not result.success
             failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data
             assert "refused" in failure.user_failure_data.description, failure

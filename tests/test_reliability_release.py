@@ -7,6 +7,7 @@ R1 and R2 would show) with a full disk simulated at one step (the writer raises
 OSError(ENOSPC)), or damages the published files, and compares every file with R1 or with a
 clean release of R2.
 """
+
 from __future__ import annotations
 
 import errno
@@ -43,8 +44,11 @@ def published(warehouse: Path) -> dict:
 
 def files(warehouse: Path) -> dict[str, str]:
     """sha256 of every file of the warehouse folder (published parts, manifest, anything staged)."""
-    return {p.relative_to(warehouse).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(warehouse.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(warehouse).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(warehouse.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +100,9 @@ def _stage_all(releases, warehouse):
 
 
 @pytest.mark.parametrize("step", ["database", "export", "report", "manifest"])
-def test_a_full_disk_at_any_step_leaves_the_previous_release_whole_and_names_the_cause(releases, warehouse, monkeypatch, step):
+def test_a_full_disk_at_any_step_leaves_the_previous_release_whole_and_names_the_cause(
+    releases, warehouse, monkeypatch, step
+):
     from orchestration import exports, publish as publish_module, report
 
     before = files(warehouse)
@@ -196,5 +202,10 @@ def test_leftovers_of_a_killed_run_are_removed_and_nothing_else(warehouse):
     (warehouse / ".report.release").mkdir()
     (warehouse / "report" / ".index.abc.html.tmp").write_text("<html")
     removed = remove_leftovers(warehouse)
-    assert sorted(removed) == [".export.k3j4.staging", ".gent.duckdb.publishing", ".report.release", "report/.index.abc.html.tmp"]
+    assert sorted(removed) == [
+        ".export.k3j4.staging",
+        ".gent.duckdb.publishing",
+        ".report.release",
+        "report/.index.abc.html.tmp",
+    ]
     assert files(warehouse) == before

@@ -1,4 +1,5 @@
 """The sample PDFs print every word of their dump, in order, and render byte-identically."""
+
 from __future__ import annotations
 
 import hashlib
@@ -74,8 +75,13 @@ def compare(expected: list[str], actual: list[str], window: int = 80) -> tuple[l
 def repeatable_words(raw_lines: list[str]) -> set[str]:
     """Words the PDF may print more often than the dump: table headers repeated on a new page."""
     blocks = render_samples.parse_blocks([clean_line(raw) for raw in raw_lines])
-    return {word for block in blocks if isinstance(block, render_samples.TableBlock)
-            for cell in block.rows[0] for word in cell.split()}
+    return {
+        word
+        for block in blocks
+        if isinstance(block, render_samples.TableBlock)
+        for cell in block.rows[0]
+        for word in cell.split()
+    }
 
 
 def sha256(path: Path) -> str:
@@ -94,23 +100,49 @@ def assert_faithful(raw_lines: list[str], pdf: Path) -> None:
 
 
 def test_2021_header_fragments_split_into_five_columns():
-    lines = ["Budgettaire onderbouwing", "Budget", "", "2021", "Jaarrekening", "2021",
-             "% Besteding budget", "2021", "Jaarrekening", "2020", "Jaarrekening 2021\tt.o.v.", "2020",
-             "", "Exploitatie", "Uitgaven 5 0 0,0% 0 0,0%", "", "Ontvangsten 0 0 0,0% 0 0,0%", "Acties"]
+    lines = [
+        "Budgettaire onderbouwing",
+        "Budget",
+        "",
+        "2021",
+        "Jaarrekening",
+        "2021",
+        "% Besteding budget",
+        "2021",
+        "Jaarrekening",
+        "2020",
+        "Jaarrekening 2021\tt.o.v.",
+        "2020",
+        "",
+        "Exploitatie",
+        "Uitgaven 5 0 0,0% 0 0,0%",
+        "",
+        "Ontvangsten 0 0 0,0% 0 0,0%",
+        "Acties",
+    ]
     table, end = render_samples.read_table(lines, 0)
-    assert table.rows[0] == ["Budgettaire onderbouwing", "", "Budget 2021", "Jaarrekening 2021",
-                             "% Besteding budget 2021", "Jaarrekening 2020", "Jaarrekening 2021 t.o.v. 2020"]
+    assert table.rows[0] == [
+        "Budgettaire onderbouwing",
+        "",
+        "Budget 2021",
+        "Jaarrekening 2021",
+        "% Besteding budget 2021",
+        "Jaarrekening 2020",
+        "Jaarrekening 2021 t.o.v. 2020",
+    ]
     assert table.rows[1] == ["Exploitatie", "Uitgaven", "5", "0", "0,0%", "0", "0,0%"]
     assert table.rows[2] == ["", "Ontvangsten", "0", "0", "0,0%", "0", "0,0%"]
     assert lines[end] == "Acties"
 
 
 def test_dropped_column_keeps_cells_from_the_left_and_invents_nothing():
-    lines = ["Budgettaire onderbouwning\tBudget 2024\tJaarrekening 2024\t% Besteding budget 2024"
-             "\tJaarrekening 2023\tJaarrekening 2024 t.o.v. 2023",
-             "Investing\tUitgaven\t66.573\t139,7%\t10.836\t858,3%",
-             "Ontvangsten\t0\t0,0%\t0\t0,0%",
-             "Uitgaven worden later besproken."]
+    lines = [
+        "Budgettaire onderbouwning\tBudget 2024\tJaarrekening 2024\t% Besteding budget 2024"
+        "\tJaarrekening 2023\tJaarrekening 2024 t.o.v. 2023",
+        "Investing\tUitgaven\t66.573\t139,7%\t10.836\t858,3%",
+        "Ontvangsten\t0\t0,0%\t0\t0,0%",
+        "Uitgaven worden later besproken.",
+    ]
     table, end = render_samples.read_table(lines, 0)
     assert table.rows[0][0] == "Budgettaire onderbouwning"
     assert table.rows[1] == ["Investing", "Uitgaven", "66.573", "139,7%", "10.836", "858,3%"]
@@ -124,10 +156,14 @@ def test_marker_without_table_stays_a_paragraph():
 
 
 def test_report_titles():
-    assert render_samples.report_title(["", "JAARREKENING 2024 2 | Gent, stad van kansen"]) \
+    assert (
+        render_samples.report_title(["", "JAARREKENING 2024 2 | Gent, stad van kansen"])
         == "Jaarrekening 2024 | Gent, stad van kansen"
-    assert render_samples.report_title(["Jaarrekening 2021", "District09 / Jaarrekening 2021 / Overzicht"]) \
+    )
+    assert (
+        render_samples.report_title(["Jaarrekening 2021", "District09 / Jaarrekening 2021 / Overzicht"])
         == "District09 / Jaarrekening 2021"
+    )
 
 
 # ---------------------------------------------------------------- rendered PDFs
@@ -179,10 +215,17 @@ def test_dropped_column_row_prints_only_its_own_cells(rendered):
 
 
 def test_render_lines_renders_a_small_report(tmp_path):
-    lines = ["### Beleidsdoelstelling SD10041", "Een doel", "", "Budgettaire onderbouwing\tBudget 2024"
-             "\tJaarrekening 2024\t% Besteding budget 2024\tJaarrekening 2023\tJaarrekening 2024 t.o.v. 2023",
-             "Exploitatie\tUitgaven\t10\t5\t50,0%\t4\t125,0%", "\tOntvangsten\t0\t0\t0,0%\t0\t0,0%",
-             "--\t----", "Tekst met  cel\tgaten & <tekens>."]
+    lines = [
+        "### Beleidsdoelstelling SD10041",
+        "Een doel",
+        "",
+        "Budgettaire onderbouwing\tBudget 2024"
+        "\tJaarrekening 2024\t% Besteding budget 2024\tJaarrekening 2023\tJaarrekening 2024 t.o.v. 2023",
+        "Exploitatie\tUitgaven\t10\t5\t50,0%\t4\t125,0%",
+        "\tOntvangsten\t0\t0\t0,0%\t0\t0,0%",
+        "--\t----",
+        "Tekst met  cel\tgaten & <tekens>.",
+    ]
     pdf = tmp_path / "small.pdf"
     assert render_samples.render_lines(lines, pdf, "Klein") == 1
     assert_faithful(lines, pdf)

@@ -6,6 +6,7 @@ The figures on the page are checked against values computed here, independently,
 raw tables. Then headless Chromium (Debian's `chromium`, installed by a session fixture when
 missing) renders the page: no console messages, the figures in the DOM, a real screenshot.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,6 +63,7 @@ class Node:
                 elif have != value:
                     return False
             return True
+
         return [n for n in self.iter() if match(n)]
 
     def find(self, tag: str | None = None, **attrs) -> Node:
@@ -170,7 +172,12 @@ def test_page_is_self_contained_accessible_and_offline(built):
     assert built.path.name == "index.html" and [p.name for p in built.path.parent.iterdir()] == ["index.html"]
     assert html.startswith("<!DOCTYPE html>")
     # nothing external: no scripts, stylesheets, images, fonts or URLs (the SVG namespace is a name, not a fetch)
-    assert not dom.find_all("script") and not dom.find_all("link") and not dom.find_all("img") and not dom.find_all("iframe")
+    assert (
+        not dom.find_all("script")
+        and not dom.find_all("link")
+        and not dom.find_all("img")
+        and not dom.find_all("iframe")
+    )
     assert re.findall(r"https?://[^\"'\s<>]+", html) == ["http://www.w3.org/2000/svg"] * len(re.findall("<svg", html))
     assert "@import" not in html and "url(http" not in html and " src=" not in html
     csp = dom.find("meta", http_equiv="Content-Security-Policy").attrs["content"]
@@ -195,12 +202,17 @@ def test_page_is_self_contained_accessible_and_offline(built):
 
 
 def test_execution_rate_per_goal_and_plan_matches_raw(built):
-    printed = {(f, c): (lv, b, a, p, pg, ln) for f, c, lv, b, a, p, pg, ln in built.query("""
+    printed = {
+        (f, c): (lv, b, a, p, pg, ln)
+        for f, c, lv, b, a, p, pg, ln in built.query("""
         select d.file_name, n.code, n.level, b.budget, b.actual, b.execution_pct, b.page, b.line
         from raw.budget_lines b join raw.nodes n using (document_id, node_id) join raw.documents d using (document_id)
-        where n.level in ('goal', 'action_plan') and b.category = 'exploitatie' and b.direction = 'uitgaven'""")}
+        where n.level in ('goal', 'action_plan') and b.category = 'exploitatie' and b.direction = 'uitgaven'""")
+    }
     # goals whose report prints no total (2021): Σ of their plans, computed here
-    derived = {(f, c): (b, a, pg, ln) for f, c, b, a, pg, ln in built.query("""
+    derived = {
+        (f, c): (b, a, pg, ln)
+        for f, c, b, a, pg, ln in built.query("""
         select d.file_name, g.code, sum(b.budget), sum(b.actual), any_value(g.page), any_value(g.line)
         from raw.nodes g
         join raw.documents d using (document_id)
@@ -209,7 +221,8 @@ def test_execution_rate_per_goal_and_plan_matches_raw(built):
              and b.category = 'exploitatie' and b.direction = 'uitgaven'
         where g.level = 'goal' and not exists (
             select 1 from raw.budget_lines x where x.document_id = g.document_id and x.node_id = g.node_id)
-        group by all""")}
+        group by all""")
+    }
     assert derived and all(f.startswith("000_") for f, _ in derived)
     rows = built.dom.find_all("tr", data_figure="execution")
     assert {(r.attrs["data-document"], r.attrs["data-code"]) for r in rows} == set(printed) | set(derived)
@@ -238,7 +251,9 @@ def test_execution_rate_per_goal_and_plan_matches_raw(built):
     assert sd.find("td", class_="rate").text() == "91,7%"
     # the charts: one bar per row with the same value, and the 100% line
     bars = [a for a in built.dom.find_all("a", data_figure="execution")]
-    assert sorted(a.attrs["data-value"] for a in bars) == sorted(r.find("td", class_="rate").attrs["data-value"] for r in rows)
+    assert sorted(a.attrs["data-value"] for a in bars) == sorted(
+        r.find("td", class_="rate").attrs["data-value"] for r in rows
+    )
     for svg in built.dom.find_all("svg"):
         if svg.attrs["id"].startswith("execution-"):
             assert svg.find_all("line", class_="ref")
@@ -283,17 +298,25 @@ def test_top10_actions_match_raw_leaves(built):
         bars = figure.find_all("a", data_figure="top-actions")
         assert [Decimal(b.attrs["data-value"]) for b in bars] == values
     # a pair counts once with both shares: some 2024 top action has two member leaves
-    assert any(len(r.find_all("span", data_leaf=True)) == 2 for r in figures[0].find_all("tr", data_figure="top-actions"))
+    assert any(
+        len(r.find_all("span", data_leaf=True)) == 2 for r in figures[0].find_all("tr", data_figure="top-actions")
+    )
 
 
 def test_planned_vs_paid_fte_per_goal_matches_raw(built):
-    printed = {(f, c): (plan, paid, pg, ln) for f, c, plan, paid, pg, ln in built.query("""
+    printed = {
+        (f, c): (plan, paid, pg, ln)
+        for f, c, plan, paid, pg, ln in built.query("""
         select d.file_name, n.code, s.plan_fte, s.paid_fte, s.page, s.line
         from raw.staffing_lines s join raw.nodes n using (document_id, node_id) join raw.documents d using (document_id)
-        where n.level = 'goal'""")}
-    goals = {(f, c): staffed for f, c, staffed in built.query("""
+        where n.level = 'goal'""")
+    }
+    goals = {
+        (f, c): staffed
+        for f, c, staffed in built.query("""
         select d.file_name, n.code, exists (select 1 from raw.staffing_lines s where s.document_id = d.document_id)
-        from raw.nodes n join raw.documents d using (document_id) where n.level = 'goal'""")}
+        from raw.nodes n join raw.documents d using (document_id) where n.level = 'goal'""")
+    }
     rows = built.dom.find_all("tr", data_figure="staffing")
     assert {(r.attrs["data-document"], r.attrs["data-code"]) for r in rows} == set(goals)
     for r in rows:
@@ -324,7 +347,8 @@ def independent_gaps(built: Built) -> set[tuple]:
         union all select document_id, node_id, 'plan_fte', 'personeel', 'vte', plan_fte, 0.01 from raw.staffing_lines
         union all select document_id, node_id, 'paid_fte', 'personeel', 'vte', paid_fte, 0.01 from raw.staffing_lines
         union all select document_id, node_id, 'paid_prev_fte', 'personeel', 'vte', paid_prev_fte, 0.01 from raw.staffing_lines"""
-    return set(built.query(f"""
+    return set(
+        built.query(f"""
         with cells as ({cells}),
         kids as (select document_id, parent_node_id, count(*) as n from raw.nodes
                  where parent_node_id is not null group by all),
@@ -344,25 +368,41 @@ def independent_gaps(built: Built) -> set[tuple]:
         select d.file_name, p.code, p.metric, p.category, p.direction, p.v - s.total
         from parent p join sums s using (document_id, node_id, metric, category, direction)
         join raw.documents d using (document_id)
-        where s.printed_kids = p.n and abs(p.v - s.total) > p.unit * (p.n + 1) / 2"""))
+        where s.printed_kids = p.n and abs(p.v - s.total) > p.unit * (p.n + 1) / 2""")
+    )
 
 
 def test_reconciliation_status_and_gaps_match_raw(built):
     gaps = independent_gaps(built)
     assert gaps
     rows = built.dom.find_all("tr", data_figure="gap")
-    shown = {(r.attrs["data-document"], r.attrs["data-code"], r.attrs["data-metric"], r.attrs["data-category"],
-              r.attrs["data-direction"], Decimal(r.find("td", class_="difference").attrs["data-value"])) for r in rows}
+    shown = {
+        (
+            r.attrs["data-document"],
+            r.attrs["data-code"],
+            r.attrs["data-metric"],
+            r.attrs["data-category"],
+            r.attrs["data-direction"],
+            Decimal(r.find("td", class_="difference").attrs["data-value"]),
+        )
+        for r in rows
+    }
     assert len(rows) == len(shown) == len(gaps) and shown == gaps
     assert built.dom.find("h3", id="gaps").text() == f"Gaps ({len(gaps)})"
     verdict = built.dom.find("p", class_="verdict")
-    assert verdict.text().startswith(f"Quality suite “3. Reconciliation”: WARN — {len(gaps)} gaps in the reports' own arithmetic")
+    assert verdict.text().startswith(
+        f"Quality suite “3. Reconciliation”: WARN — {len(gaps)} gaps in the reports' own arithmetic"
+    )
     for r in rows:
         link = r.find("a", class_="src")
-        assert link.attrs["data-document"] == r.attrs["data-document"] and link.text().startswith(r.attrs["data-document"] + ", ")
+        assert link.attrs["data-document"] == r.attrs["data-document"] and link.text().startswith(
+            r.attrs["data-document"] + ", "
+        )
     # every goal and plan is checked on 3 euro metrics × 6 cells and 3 VTE metrics
-    parents = dict(built.query("""select d.file_name, count(*) from raw.nodes n join raw.documents d using (document_id)
-                                  where n.level in ('goal', 'action_plan') group by all"""))
+    parents = dict(
+        built.query("""select d.file_name, count(*) from raw.nodes n join raw.documents d using (document_id)
+                                  where n.level in ('goal', 'action_plan') group by all""")
+    )
     gap_per_doc = defaultdict(int)
     for f, *_ in gaps:
         gap_per_doc[f] += 1
@@ -385,7 +425,9 @@ def test_reconciliation_status_and_gaps_match_raw(built):
 
 
 def test_data_quality_kpis_match_raw(built):
-    reports, blocks, markers = built.query("select count(*), (select count(*) from raw.nodes), sum(table_markers) from raw.documents")[0]
+    reports, blocks, markers = built.query(
+        "select count(*), (select count(*) from raw.nodes), sum(table_markers) from raw.documents"
+    )[0]
     tables = built.query("""select count(*) from (select distinct document_id, table_no from raw.budget_lines
                             union select distinct document_id, table_no from raw.staffing_lines)""")[0][0]
     anomalies = dict(built.query("select kind, count(*) from raw.anomalies group by all"))
@@ -396,25 +438,40 @@ def test_data_quality_kpis_match_raw(built):
     assert kpi["tables"].find("span", class_="v").text() == f"{be(tables)} / {be(markers)}"
     assert int(kpi["anomalies"].attrs["data-value"]) == sum(anomalies.values())
     assert int(kpi["gaps"].attrs["data-value"]) == len(independent_gaps(built))
-    per_kind = {r.attrs["data-kind"]: int(r.find("td", class_="total").attrs["data-value"])
-                for r in built.dom.find_all("tr", data_figure="anomalies")}
+    per_kind = {
+        r.attrs["data-kind"]: int(r.find("td", class_="total").attrs["data-value"])
+        for r in built.dom.find_all("tr", data_figure="anomalies")
+    }
     assert per_kind == anomalies and "header_lost" in per_kind
-    per_doc = dict(built.query("""select d.file_name, count(distinct b.table_no) from raw.budget_lines b
-                                  join raw.documents d using (document_id) group by all"""))
+    per_doc = dict(
+        built.query("""select d.file_name, count(distinct b.table_no) from raw.budget_lines b
+                                  join raw.documents d using (document_id) group by all""")
+    )
     for r in built.dom.find_all("tr", data_figure="quality"):
         f = r.attrs["data-document"]
-        staffing = built.query("""select count(distinct s.table_no) from raw.staffing_lines s join raw.documents d
-                                  using (document_id) where d.file_name = ?""", [f])[0][0]
+        staffing = built.query(
+            """select count(distinct s.table_no) from raw.staffing_lines s join raw.documents d
+                                  using (document_id) where d.file_name = ?""",
+            [f],
+        )[0][0]
         assert int(r.find("td", class_="tables").attrs["data-value"]) == per_doc[f] + staffing
-        assert int(r.find("td", class_="blocks").attrs["data-value"]) == built.query(
-            "select count(*) from raw.nodes join raw.documents d using (document_id) where d.file_name = ?", [f])[0][0]
+        assert (
+            int(r.find("td", class_="blocks").attrs["data-value"])
+            == built.query(
+                "select count(*) from raw.nodes join raw.documents d using (document_id) where d.file_name = ?", [f]
+            )[0][0]
+        )
 
 
 def test_every_source_link_names_document_and_page_or_line(built):
-    files = {f for f, in built.query("select file_name from raw.documents")}
+    files = {f for (f,) in built.query("select file_name from raw.documents")}
     anchors = {n.attrs["id"] for n in built.dom.iter() if "id" in n.attrs}
     links = built.dom.find_all("a", class_="src")
-    assert len(links) >= len(built.dom.find_all("tr", data_figure="execution")) + len(built.dom.find_all("tr", data_figure="gap")) > 100
+    assert (
+        len(links)
+        >= len(built.dom.find_all("tr", data_figure="execution")) + len(built.dom.find_all("tr", data_figure="gap"))
+        > 100
+    )
     for a in links:
         f = a.attrs["data-document"]
         assert f in files
@@ -440,8 +497,13 @@ def test_output_is_deterministic_atomic_and_the_database_untouched(built, tmp_pa
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["index.html"]  # no temporary file left behind
     # the CLI writes the same bytes
     out = tmp_path / "cli"
-    proc = subprocess.run([sys.executable, "-m", "orchestration.report", "--database", str(built.db), "--out", str(out)],
-                          cwd=REPO, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "orchestration.report", "--database", str(built.db), "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert (out / "index.html").read_bytes() == built.path.read_bytes()
     # with the folder of the sources, links point at the files themselves (a PDF would get #page=N)
@@ -487,9 +549,22 @@ def chromium() -> Path:
 
 def run_chromium(chromium: Path, page: Path, tmp: Path, *extra: str) -> subprocess.CompletedProcess:
     profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
-    cmd = [str(chromium), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", *extra, page.resolve().as_uri()]
+    cmd = [
+        str(chromium),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+        *extra,
+        page.resolve().as_uri(),
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
 
 
@@ -497,16 +572,21 @@ def console_problems(stderr: str) -> list[str]:
     """Messages the page sent to the console. Chromium logs every console message as INFO:CONSOLE (the
     level is not in the log line), and this page has no scripts, so any console message is a problem:
     errors, uncaught exceptions, resources blocked by the Content-Security-Policy or not found."""
-    return [line for line in stderr.splitlines()
-            if ":CONSOLE" in line or "Uncaught" in line or re.search(r"ERROR:CONSOLE", line)]
+    return [
+        line
+        for line in stderr.splitlines()
+        if ":CONSOLE" in line or "Uncaught" in line or re.search(r"ERROR:CONSOLE", line)
+    ]
 
 
 def test_console_check_catches_page_errors(chromium, tmp_path):
     """The grep is not vacuous: a page with an error, an uncaught exception and a blocked fetch is caught."""
     bad = tmp_path / "bad.html"
-    bad.write_text("<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-                   "script-src 'unsafe-inline'\"></head><body><p>x</p><script>console.error('boom');</script>"
-                   "<script>notDefined();</script><img src=\"https://example.invalid/x.png\"></body></html>")
+    bad.write_text(
+        '<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "script-src 'unsafe-inline'\"></head><body><p>x</p><script>console.error('boom');</script>"
+        '<script>notDefined();</script><img src="https://example.invalid/x.png"></body></html>'
+    )
     proc = run_chromium(chromium, bad, tmp_path, "--dump-dom")
     problems = "\n".join(console_problems(proc.stderr))
     assert "boom" in problems and "Uncaught ReferenceError" in problems and "example.invalid" in problems
@@ -521,12 +601,22 @@ def test_chromium_renders_the_page_without_console_errors(chromium, built, tmp_p
     assert len(dom.find_all("svg")) == len(built.dom.find_all("svg")) >= 10
     assert len(dom.find_all("rect")) == len(built.dom.find_all("rect"))
     text = dom.find("body").text()
-    for needle in ("Execution rate per goal and action plan", "Top 10 actions by actual operating expenditure",
-                   "Planned vs paid staffing (VTE) per goal", "Reconciliation status", "Data quality", "91,7%",
-                   "1.097,07", "Not reported"):
+    for needle in (
+        "Execution rate per goal and action plan",
+        "Top 10 actions by actual operating expenditure",
+        "Planned vs paid staffing (VTE) per goal",
+        "Reconciliation status",
+        "Data quality",
+        "91,7%",
+        "1.097,07",
+        "Not reported",
+    ):
         assert needle in text, needle
-    sd = next(r for r in dom.find_all("tr", data_figure="execution")
-              if r.attrs["data-code"] == "SD10041" and r.attrs["data-document"].startswith("001_"))
+    sd = next(
+        r
+        for r in dom.find_all("tr", data_figure="execution")
+        if r.attrs["data-code"] == "SD10041" and r.attrs["data-document"].startswith("001_")
+    )
     assert sd.find("td", class_="rate").attrs["data-value"] == "91.7"
     kpi = {n.attrs["data-kpi"]: n.attrs["data-value"] for n in dom.find_all("div", class_="kpi")}
     assert kpi == {n.attrs["data-kpi"]: n.attrs["data-value"] for n in built.dom.find_all("div", class_="kpi")}
@@ -534,8 +624,9 @@ def test_chromium_renders_the_page_without_console_errors(chromium, built, tmp_p
 
 def test_chromium_screenshot_shows_the_charts(chromium, built, tmp_path):
     shot = tmp_path / "report.png"
-    proc = run_chromium(chromium, built.path, tmp_path, "--hide-scrollbars", "--window-size=1100,2600",
-                        f"--screenshot={shot}")
+    proc = run_chromium(
+        chromium, built.path, tmp_path, "--hide-scrollbars", "--window-size=1100,2600", f"--screenshot={shot}"
+    )
     assert proc.returncode == 0 and shot.exists(), proc.stderr[-2000:]
     assert console_problems(proc.stderr) == []
     data = shot.read_bytes()
@@ -550,7 +641,7 @@ def test_chromium_screenshot_shows_the_charts(chromium, built, tmp_path):
     with Image.open(shot) as im:
         pixels = im.convert("RGB").getcolors(maxcolors=1 << 20)
     counts = {rgb: n for n, rgb in pixels}
-    blue, orange = counts.get((0x31, 0x82, 0xce), 0), counts.get((0xdd, 0x6b, 0x20), 0)
+    blue, orange = counts.get((0x31, 0x82, 0xCE), 0), counts.get((0xDD, 0x6B, 0x20), 0)
     assert blue > 5_000 and orange > 1_000  # the execution bars below and above 100% are drawn
     if os.environ.get("GENT_REPORT_SCREENSHOT"):
         shutil.copy(shot, os.environ["GENT_REPORT_SCREENSHOT"])

@@ -4,6 +4,7 @@ The rule (`orchestration.identity.judge`) is tested on the dumps' real extractio
 from a warehouse (`loaded_identities`), once per case; the raw asset applies it to a
 re-saved PDF of 000 (other bytes, same pages) in one pipeline-level test.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,8 +17,14 @@ from conftest import sample_path
 
 from extract.document import extract_source
 from extract.writer import to_arrow
-from orchestration.identity import (OVERLAP_REASON, RESAVE_REASON, extraction_identity, judge, loaded_identities,
-                                    names_in)
+from orchestration.identity import (
+    OVERLAP_REASON,
+    RESAVE_REASON,
+    extraction_identity,
+    judge,
+    loaded_identities,
+    names_in,
+)
 from orchestration.raw_load import RAW_TABLES, replace_document
 from orchestration.state import WarehouseState, extract_run_key, plan_inbox
 
@@ -110,7 +117,9 @@ def test_a_newer_edition_leaves_in_the_same_transaction_as_superseded(tmp_path, 
     assert removed == [ex.document.document_id]
     for table in RAW_TABLES:
         assert conn.execute(f"select distinct document_id from raw.{table}").fetchall() in ([], [("d" * 64,)]), table
-    assert conn.execute("select file_name, action from raw.load_history").fetchall() == [(ex.document.file_name, "superseded")]
+    assert conn.execute("select file_name, action from raw.load_history").fetchall() == [
+        (ex.document.file_name, "superseded")
+    ]
 
 
 def test_an_identity_refusal_holds_only_while_the_files_it_names_stay_loaded():
@@ -142,9 +151,15 @@ def test_the_raw_asset_skips_a_resaved_pdf_and_keeps_the_loaded_rows(tmp_path):
     with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("reports", ["000.pdf", "000_resaved.pdf"])
         for key in ("000.pdf", "000_resaved.pdf"):
-            result = dg.materialize([raw_report], partition_key=key, instance=instance,
-                                    resources={"warehouse": WarehouseDuckDB(database=str(database)),
-                                               "settings": WarehouseSettings(inbox=str(inbox), build_db=str(database))})
+            result = dg.materialize(
+                [raw_report],
+                partition_key=key,
+                instance=instance,
+                resources={
+                    "warehouse": WarehouseDuckDB(database=str(database)),
+                    "settings": WarehouseSettings(inbox=str(inbox), build_db=str(database)),
+                },
+            )
             assert result.success
     with duckdb.connect(str(database), read_only=True) as conn:
         assert conn.execute("select file_name from raw.documents").fetchall() == [("000.pdf",)]
@@ -165,11 +180,18 @@ def test_the_conformed_leaf_check_passes_on_the_dumps_and_fails_on_a_second_docu
     copy = tmp_path / "gent.duckdb"  # the compiled SQL names the catalog after the file: gent
     shutil.copy(dumps_warehouse.published, copy)
     with duckdb.connect(str(copy)) as conn:
-        (document,), leaves = conn.execute("select document_id from raw.documents where layout = 'district09'").fetchone(), \
-            conn.execute("select count(distinct leaf_code) from marts.fct_spending f join raw.documents d using (document_id) "
-                         "where d.layout = 'district09'").fetchone()[0]
+        (document,), leaves = (
+            conn.execute("select document_id from raw.documents where layout = 'district09'").fetchone(),
+            conn.execute(
+                "select count(distinct leaf_code) from marts.fct_spending f join raw.documents d using (document_id) "
+                "where d.layout = 'district09'"
+            ).fetchone()[0],
+        )
         assert conn.execute(sql).fetchall() == []
-        conn.execute("insert into marts.fct_spending select * replace ('copy-' || spending_key as spending_key, "
-                     "'copy' as document_id) from marts.fct_spending where document_id = ?", [document])
+        conn.execute(
+            "insert into marts.fct_spending select * replace ('copy-' || spending_key as spending_key, "
+            "'copy' as document_id) from marts.fct_spending where document_id = ?",
+            [document],
+        )
         found = conn.execute(sql).fetchall()
     assert len(found) == leaves and all(row[3] == 2 for row in found)

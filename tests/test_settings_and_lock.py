@@ -7,6 +7,7 @@
   once (code 3) naming the holder, without a traceback; the `build_warehouse` job's lock
   resource refuses the same way.
 """
+
 import os
 import subprocess
 import sys
@@ -26,20 +27,29 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def run_build(warehouse: Path, inbox: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse)],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-@pytest.mark.parametrize("variable, value", [
-    ("GENT_PDF_ENGINE", "foo"),
-    ("GENT_DOC_TIMEOUT_S", "-1"),
-    ("GENT_DOC_TIMEOUT_S", "0.001"),  # shorter than the extraction child's own start
-    ("GENT_DOC_TIMEOUT_S", "nan"),
-    ("GENT_DOC_MEMORY_MB", "99999999999999999999"),  # was an OverflowError blamed on the file
-    ("GENT_DOC_MEMORY_MB", "64"),  # below the extractor's own footprint
-    ("GENT_DOC_MEMORY_MB", "lots"),
-    ("GENT_EXPORT_PERSONAL_DATA", "maybe"),
-])
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("GENT_PDF_ENGINE", "foo"),
+        ("GENT_DOC_TIMEOUT_S", "-1"),
+        ("GENT_DOC_TIMEOUT_S", "0.001"),  # shorter than the extraction child's own start
+        ("GENT_DOC_TIMEOUT_S", "nan"),
+        ("GENT_DOC_MEMORY_MB", "99999999999999999999"),  # was an OverflowError blamed on the file
+        ("GENT_DOC_MEMORY_MB", "64"),  # below the extractor's own footprint
+        ("GENT_DOC_MEMORY_MB", "lots"),
+        ("GENT_EXPORT_PERSONAL_DATA", "maybe"),
+    ],
+)
 def test_an_impossible_setting_is_a_configuration_error_naming_its_variable(variable, value):
     with pytest.raises(ConfigurationError, match=f"^{variable}=") as error:
         Settings.from_env({variable: value})
@@ -47,11 +57,24 @@ def test_an_impossible_setting_is_a_configuration_error_naming_its_variable(vari
 
 
 def test_good_settings_are_read_and_the_paths_follow_the_warehouse(tmp_path):
-    settings = Settings.from_env({"GENT_PDF_ENGINE": " PDFium ", "GENT_DOC_TIMEOUT_S": "30", "GENT_DOC_MEMORY_MB": "900",
-                                  "GENT_WAREHOUSE_DIR": str(tmp_path), "GENT_EXPORT_PERSONAL_DATA": "yes"})
-    assert (settings.pdf_engine, settings.doc_timeout_s, settings.doc_memory_mb, settings.export_personal_data) == \
-        ("pdfium", 30.0, 900, True)
-    assert settings.build_db == tmp_path / "build" / "gent.duckdb" and settings.dagster_home == tmp_path / "dagster_home"
+    settings = Settings.from_env(
+        {
+            "GENT_PDF_ENGINE": " PDFium ",
+            "GENT_DOC_TIMEOUT_S": "30",
+            "GENT_DOC_MEMORY_MB": "900",
+            "GENT_WAREHOUSE_DIR": str(tmp_path),
+            "GENT_EXPORT_PERSONAL_DATA": "yes",
+        }
+    )
+    assert (settings.pdf_engine, settings.doc_timeout_s, settings.doc_memory_mb, settings.export_personal_data) == (
+        "pdfium",
+        30.0,
+        900,
+        True,
+    )
+    assert (
+        settings.build_db == tmp_path / "build" / "gent.duckdb" and settings.dagster_home == tmp_path / "dagster_home"
+    )
     assert Settings.from_env({"GENT_INBOX": "in"}, inbox=tmp_path).inbox == tmp_path  # an option beats the environment
     assert Settings.build(**settings.as_config()) == settings  # what make run hands on as run config is what it built
 
@@ -63,8 +86,10 @@ def test_make_run_refuses_bad_configuration_at_start(tmp_path):
     done = run_build(warehouse, inbox, clean_env(GENT_PDF_ENGINE="foo"))
     assert done.returncode == 2, done.stdout + done.stderr
     lines = (done.stdout + done.stderr).strip().splitlines()
-    assert lines == ["Configuration error: GENT_PDF_ENGINE='foo': unknown PDF engine; use one of pdfplumber, pdfium. "
-                     "Nothing was read or changed."]
+    assert lines == [
+        "Configuration error: GENT_PDF_ENGINE='foo': unknown PDF engine; use one of pdfplumber, pdfium. "
+        "Nothing was read or changed."
+    ]
     assert not warehouse.exists()
 
 
@@ -87,13 +112,18 @@ def test_the_settings_reach_a_run_as_its_resource_not_through_the_environment(tm
     job = extract_reports_job()
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("reports", ["note.pdf"])
-        result = job.execute_in_process(instance=instance, partition_key="note.pdf", raise_on_error=False,
-                                        run_config=resources_config(settings, ("settings", "warehouse")))
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key="note.pdf",
+            raise_on_error=False,
+            run_config=resources_config(settings, ("settings", "warehouse")),
+        )
     assert not result.success
     assert dict(os.environ) == environment
     with duckdb.connect(str(settings.build_db), read_only=True) as conn:
-        assert conn.execute("select file_name, reason from raw.quarantine").fetchall() == \
-            [("note.pdf", "not a PDF (no %PDF- signature) and not a .txt text dump")]
+        assert conn.execute("select file_name, reason from raw.quarantine").fetchall() == [
+            ("note.pdf", "not a PDF (no %PDF- signature) and not a .txt text dump")
+        ]
     assert not (elsewhere / "build.duckdb").exists()
 
 
@@ -107,8 +137,10 @@ def test_the_code_location_takes_the_environment_as_env_vars():
     assert resource.inbox == ""  # unset (or empty): the default, not an EnvVar that would fail unset
 
 
-HOLD = ("import sys, time; from pathlib import Path; from orchestration.build_lock import build_lock\n"
-        "with build_lock(Path(sys.argv[1]), 'a test build'):\n    print('held', flush=True); time.sleep(60)")
+HOLD = (
+    "import sys, time; from pathlib import Path; from orchestration.build_lock import build_lock\n"
+    "with build_lock(Path(sys.argv[1]), 'a test build'):\n    print('held', flush=True); time.sleep(60)"
+)
 
 
 @pytest.fixture
@@ -116,7 +148,9 @@ def lock_held_elsewhere(tmp_path):
     """The build lock of tmp_path/warehouse held by another process (as by a running build)."""
     warehouse = tmp_path / "warehouse"
     settings = Settings.build(warehouse_dir=warehouse)
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(settings.build_lock)], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(settings.build_lock)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         yield settings
@@ -152,8 +186,12 @@ def test_the_build_jobs_lock_resource_refuses_while_another_build_runs(lock_held
         raise AssertionError("ran beside another build")
 
     with dg.instance_for_test() as instance:
-        result = dg.materialize([needs_the_warehouse], instance=instance, raise_on_error=False,
-                                resources={"build_lock": BuildLock(lock_file=str(lock_held_elsewhere.build_lock))})
+        result = dg.materialize(
+            [needs_the_warehouse],
+            instance=instance,
+            raise_on_error=False,
+            resources={"build_lock": BuildLock(lock_file=str(lock_held_elsewhere.build_lock))},
+        )
     assert not result.success
     failure = next(e for e in result.all_events if e.is_failure)
     assert "another build is running" in str(failure.event_specific_data), failure
@@ -204,7 +242,11 @@ def test_the_sensors_launch_nothing_while_a_build_holds_the_warehouse(tmp_path, 
     defs = build_definitions(Settings.build(inbox=inbox, warehouse_dir=lock_held_elsewhere.warehouse_dir))
     with dg.instance_for_test() as instance:
         for name in ("inbox_sensor", "rebuild_sensor"):
-            with dg.build_sensor_context(instance=instance, definitions=defs,
-                                         resources={"settings": defs.resources["settings"]}) as context:
+            with dg.build_sensor_context(
+                instance=instance, definitions=defs, resources={"settings": defs.resources["settings"]}
+            ) as context:
                 result = defs.resolve_sensor_def(name)(context)
-            assert isinstance(result, dg.SkipReason) and "a build holds the warehouse" in result.skip_message, (name, result)
+            assert isinstance(result, dg.SkipReason) and "a build holds the warehouse" in result.skip_message, (
+                name,
+                result,
+            )

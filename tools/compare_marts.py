@@ -9,6 +9,7 @@ actual per report and leaf code in `fct_spending`, planned and paid FTE in `fct_
 and the conformed actions (`dim_action`: which Stad and OCMW codes were paired, and how).
 Prints one line per inbox and the first differences; exits 1 when any inbox differs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,14 @@ QUERIES = {
 
 def build(inbox: Path, warehouse: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENT_") and k != "DAGSTER_HOME"}
-    done = subprocess.run([sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse)],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     if done.returncode != 0:
         raise SystemExit(f"{inbox}: the main job failed\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
 
@@ -64,10 +71,14 @@ def main(argv: list[str] | None = None) -> int:
             for name, rows in reference.items():
                 missing, extra = sorted(set(rows) - set(found[name])), sorted(set(found[name]) - set(rows))
                 parts.append(f"{name}: {len(rows) - len(missing)}/{len(rows)} equal")
-                for row in (missing[:3] + extra[:3]):
+                for row in missing[:3] + extra[:3]:
                     parts.append(f"\n    {'-' if row in missing else '+'} {row}")
                 worst = max(worst, 1 if missing or extra else 0)
-            print(f"{inbox}: " + ", ".join(p for p in parts if not p.startswith("\n")) + "".join(p for p in parts if p.startswith("\n")))
+            print(
+                f"{inbox}: "
+                + ", ".join(p for p in parts if not p.startswith("\n"))
+                + "".join(p for p in parts if p.startswith("\n"))
+            )
     return worst
 
 

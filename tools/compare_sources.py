@@ -5,6 +5,7 @@
 Prints per PDF the shares of the dump's rows, cells, titles and services read alike, the
 text word ratio, and the differences (those no anomaly flags are marked SILENT).
 """
+
 from __future__ import annotations
 
 import argparse

@@ -66,6 +66,7 @@ Re-render everything (all engines need to be installed):
     .venv/bin/python tools/render_html.py --engines weasyprint --designs grid --check
     .venv/bin/python tools/render_html.py --check-only          # check existing PDFs
 """
+
 from __future__ import annotations
 
 import argparse
@@ -89,7 +90,14 @@ for _p in (REPO, REPO / "tools"):
 
 from extract.markup import clean_line, is_rule  # noqa: E402
 from render_samples import (  # noqa: E402
-    ACHIEVED, BLOCK_MARKER, CODE_LINE, GOAL_MARKER, TABLE_MARKER, read_dump, read_table, report_title,
+    ACHIEVED,
+    BLOCK_MARKER,
+    CODE_LINE,
+    GOAL_MARKER,
+    TABLE_MARKER,
+    read_dump,
+    read_table,
+    report_title,
 )
 
 DESIGN_DIR = Path(__file__).resolve().parent / "html_designs"
@@ -193,9 +201,15 @@ def classify(raw_lines: list[str]) -> list[Block]:
         # a paragraph: this line and the following non-blank, non-special lines
         group = [i]
         j = i + 1
-        while j < n and cleaned[j] and not is_rule(cleaned[j]) and not TABLE_MARKER.match(cleaned[j]) \
-                and not BLOCK_MARKER.match(cleaned[j]) and not CODE_LINE.match(cleaned[j]) \
-                and not ACHIEVED.match(cleaned[j]):
+        while (
+            j < n
+            and cleaned[j]
+            and not is_rule(cleaned[j])
+            and not TABLE_MARKER.match(cleaned[j])
+            and not BLOCK_MARKER.match(cleaned[j])
+            and not CODE_LINE.match(cleaned[j])
+            and not ACHIEVED.match(cleaned[j])
+        ):
             group.append(j)
             j += 1
         # rule lines directly under a header line belong to it (never printed)
@@ -218,10 +232,17 @@ def classify(raw_lines: list[str]) -> list[Block]:
     # a short one-line paragraph right after a one-cell leaf header is its service line
     for k in range(1, len(blocks)):
         prev, cur = blocks[k - 1], blocks[k]
-        if (prev.kind == "header" and len(prev.lines) == 1 and "\t" not in prev.lines[0]
-                and plain_of(prev.lines[0])[:2] in ("AC", "PR")
-                and cur.kind == "body" and len(cur.lines) == 1 and "\t" not in cur.lines[0]
-                and SERVICE_LIKE.match(plain_of(cur.lines[0])) and len(plain_of(cur.lines[0]).split()) <= 8):
+        if (
+            prev.kind == "header"
+            and len(prev.lines) == 1
+            and "\t" not in prev.lines[0]
+            and plain_of(prev.lines[0])[:2] in ("AC", "PR")
+            and cur.kind == "body"
+            and len(cur.lines) == 1
+            and "\t" not in cur.lines[0]
+            and SERVICE_LIKE.match(plain_of(cur.lines[0]))
+            and len(plain_of(cur.lines[0]).split()) <= 8
+        ):
             cur.kind = "service"
     # the description right after a header (used by the stacked design's indent)
     return blocks
@@ -349,8 +370,10 @@ def header_html(block: Block, design: str, engine: str) -> str:
         cols = "".join(f'<col style="width:{w:.1f}%" width="{w:.0f}%">' for w in widths)
         tds = [f'<td class="hd-title">{inline_html(c, True)}</td>' for c in title]
         tds += [f'<td class="hd-meta">{inline_html(c)}</td>' for c in meta]
-        return (f'<table class="hdr" width="100%" cellpadding="2" cellspacing="0">{cols}<tr>{"".join(tds)}</tr>'
-                f'</table>{cont}')
+        return (
+            f'<table class="hdr" width="100%" cellpadding="2" cellspacing="0">{cols}<tr>{"".join(tds)}</tr>'
+            f"</table>{cont}"
+        )
     title_html = " ".join(inline_html(c, True) for c in title)
     if design == "stacked":
         out = f'<p class="hd-title">{title_html}</p>'
@@ -369,23 +392,26 @@ def furniture_css(title: str, design: str) -> str:
     page = '"blz. " counter(page) "/" counter(pages)'
     box = "font-family: inherit; font-size: 7pt; color: #666;"
     if design == "grid":
-        return (f'@page {{ @top-left {{ content: "{t}"; {box} }} '
-                f'@bottom-right {{ content: {page}; {box} }} }}')
+        return f'@page {{ @top-left {{ content: "{t}"; {box} }} @bottom-right {{ content: {page}; {box} }} }}'
     if design == "stacked":
-        return (f'@page {{ @bottom-left {{ content: "{t}"; {box} font-style: italic; }} '
-                f'@bottom-right {{ content: {page}; {box} }} }}')
+        return (
+            f'@page {{ @bottom-left {{ content: "{t}"; {box} font-style: italic; }} '
+            f"@bottom-right {{ content: {page}; {box} }} }}"
+        )
     return f'@page {{ @top-right {{ content: "{t} — " {page}; {box} }} }}'
 
 
 def lo_furniture(title: str, design: str) -> str:
     """Header/footer for LibreOffice's HTML import (it reads Writer's own export format)."""
-    field_page = '<sdfield type=PAGE subtype=RANDOM format=PAGE>1</sdfield>'
-    field_count = '<sdfield type=DOCSTAT subtype=PAGE format=PAGE>1</sdfield>'
+    field_page = "<sdfield type=PAGE subtype=RANDOM format=PAGE>1</sdfield>"
+    field_count = "<sdfield type=DOCSTAT subtype=PAGE format=PAGE>1</sdfield>"
     t = html.escape(title, quote=False)
     if design == "magazine":
         return f'<div title="header"><p align="right">{t} — blz. {field_page}/{field_count}</p></div>'
-    return (f'<div title="header"><p>{t}</p></div>'
-            f'<div title="footer"><p align="right">blz. {field_page}/{field_count}</p></div>')
+    return (
+        f'<div title="header"><p>{t}</p></div>'
+        f'<div title="footer"><p align="right">blz. {field_page}/{field_count}</p></div>'
+    )
 
 
 def merge_wrapped(lines: list[str]) -> list[str]:
@@ -397,8 +423,13 @@ def merge_wrapped(lines: list[str]) -> list[str]:
     """
     out: list[str] = []
     for line in lines:
-        if out and len(plain_of(out[-1])) >= 110 and not plain_of(out[-1]).rstrip().endswith(":") \
-                and "\t" not in line and "\t" not in out[-1]:
+        if (
+            out
+            and len(plain_of(out[-1])) >= 110
+            and not plain_of(out[-1]).rstrip().endswith(":")
+            and "\t" not in line
+            and "\t" not in out[-1]
+        ):
             out[-1] = out[-1].rstrip() + " " + line.lstrip()
         else:
             out.append(line)
@@ -419,8 +450,10 @@ def build_html(raw_lines: list[str], design: str, engine: str) -> str:
         elif k == "toc":
             line = block.lines[0]
             head, _, page = line.rpartition("\t")
-            parts.append(f'<div class="toc-line"><span class="toc-title">{inline_html(head)}</span> '
-                         f'<span class="toc-page">{inline_html(page)}</span></div>')
+            parts.append(
+                f'<div class="toc-line"><span class="toc-title">{inline_html(head)}</span> '
+                f'<span class="toc-page">{inline_html(page)}</span></div>'
+            )
         elif k == "front":
             parts.append(f'<p class="front">{inline_html(block.lines[0])}</p>')
         elif k == "goal-title":
@@ -458,9 +491,11 @@ def build_html(raw_lines: list[str], design: str, engine: str) -> str:
         # Chromium writes every soft hyphen (broken or not) as a space into the text layer,
         # which would split the words; it has no hyphenation dictionary offline either.
         body = body.replace("&shy;", "")
-    return (f'<!DOCTYPE html>\n<html lang="nl"><head><meta charset="utf-8">'
-            f"<title>{html.escape(title)}</title>\n<style>\n{css}\n</style></head>\n"
-            f'<body class="{design}">\n{head_extra}\n{body}\n</body></html>\n')
+    return (
+        f'<!DOCTYPE html>\n<html lang="nl"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title>\n<style>\n{css}\n</style></head>\n"
+        f'<body class="{design}">\n{head_extra}\n{body}\n</body></html>\n'
+    )
 
 
 # ---------------------------------------------------------------- engines
@@ -475,10 +510,24 @@ def _run(cmd: list[str], timeout: int = 1800, **kw) -> None:
 def print_chromium(html_path: Path, pdf_path: Path, work: Path) -> None:
     exe = shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
     profile = Path(tempfile.mkdtemp(prefix="chromium-profile-", dir=work))
-    _run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-          f"--user-data-dir={profile}", "--no-pdf-header-footer", "--disable-pdf-tagging",
-          f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()])
+    _run(
+        [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            "--disable-pdf-tagging",
+            f"--print-to-pdf={pdf_path}",
+            html_path.resolve().as_uri(),
+        ]
+    )
     shutil.rmtree(profile, ignore_errors=True)
 
 
@@ -491,8 +540,19 @@ def print_libreoffice(html_path: Path, pdf_path: Path, work: Path) -> None:
     profile = Path(tempfile.mkdtemp(prefix="lo-profile-", dir=work))
     env_arg = f"-env:UserInstallation={profile.resolve().as_uri()}"
     odt_dir = Path(tempfile.mkdtemp(prefix="lo-odt-", dir=work))
-    _run([exe, env_arg, "--headless", "--infilter=HTML (StarWriter)", "--convert-to", "odt:writer8",
-          "--outdir", str(odt_dir), str(html_path)])
+    _run(
+        [
+            exe,
+            env_arg,
+            "--headless",
+            "--infilter=HTML (StarWriter)",
+            "--convert-to",
+            "odt:writer8",
+            "--outdir",
+            str(odt_dir),
+            str(html_path),
+        ]
+    )
     odt = odt_dir / (html_path.stem + ".odt")
     pdf_dir = Path(tempfile.mkdtemp(prefix="lo-pdf-", dir=work))
     _run([exe, env_arg, "--headless", "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(pdf_dir), str(odt)])
@@ -590,7 +650,7 @@ def _match(tokens: list[str], used: bytearray, j: int, word: str, local: bool, d
     variants = [t[:-1], t] if hyphenated else [t]
     for v in variants:
         if v and len(v) < len(word) and word.startswith(v):
-            rest = word[len(v):]
+            rest = word[len(v) :]
             reach = 16 if local else 1
             for nxt in range(j + 1, min(len(tokens), j + 1 + reach)):
                 if used[nxt] or not rest.startswith(tokens[nxt][:1] or "\0"):
@@ -717,10 +777,11 @@ def check_pdf(pdf: Path, dump: Path) -> CheckResult:
     strict = longest_increasing([j for j in where if j is not None])
     miss = []
     for i in missing[:12]:
-        miss.append(" ".join(words[max(0, i - 3):i]) + " [[" + words[i] + "]] " + " ".join(words[i + 1:i + 4]))
+        miss.append(" ".join(words[max(0, i - 3) : i]) + " [[" + words[i] + "]] " + " ".join(words[i + 1 : i + 4]))
     unused = [tokens[j] for j in range(len(tokens)) if not used[j]]
-    return CheckResult(pdf, pages, len(words), strict / max(1, len(words)), local / max(1, len(words)),
-                       miss, len(unused), unused[:40])
+    return CheckResult(
+        pdf, pages, len(words), strict / max(1, len(words)), local / max(1, len(words)), miss, len(unused), unused[:40]
+    )
 
 
 # ---------------------------------------------------------------- command line
@@ -753,14 +814,17 @@ def main(argv: list[str] | None = None) -> int:
     failures = 0
     if not args.check_only:
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-            futures = {pool.submit(render_one, dump, d, e, args.out, args.keep_html): (dump, d, e)
-                       for dump, d, e in jobs}
+            futures = {
+                pool.submit(render_one, dump, d, e, args.out, args.keep_html): (dump, d, e) for dump, d, e in jobs
+            }
             for fut in concurrent.futures.as_completed(futures):
                 dump, d, e = futures[fut]
                 try:
                     target, seconds = fut.result()
-                    print(f"{target.relative_to(args.out)}: {target.stat().st_size / 1024:.0f} KiB, {seconds:.0f} s",
-                          flush=True)
+                    print(
+                        f"{target.relative_to(args.out)}: {target.stat().st_size / 1024:.0f} KiB, {seconds:.0f} s",
+                        flush=True,
+                    )
                 except Exception as exc:  # report and go on with the other renders
                     failures += 1
                     print(f"FAILED {e}-{d}/{dump.stem}: {exc}", flush=True)
@@ -772,8 +836,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{str(pdf.relative_to(args.out)):48} missing")
                 continue
             r = check_pdf(pdf, dump)
-            print(f"{str(pdf.relative_to(args.out)):48} {r.pages:5d} {pdf.stat().st_size / 1024:6.0f} {r.words:7d} "
-                  f"{100 * r.strict:7.3f}% {100 * r.local:7.3f}% {r.extra:6d}", flush=True)
+            print(
+                f"{str(pdf.relative_to(args.out)):48} {r.pages:5d} {pdf.stat().st_size / 1024:6.0f} {r.words:7d} "
+                f"{100 * r.strict:7.3f}% {100 * r.local:7.3f}% {r.extra:6d}",
+                flush=True,
+            )
             if args.verbose:
                 for m in r.missing:
                     print(f"      missing: {m}")

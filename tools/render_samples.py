@@ -6,6 +6,7 @@ with its damage (lost headers, misspelt labels, a dropped column, typos). Nothin
 
     python tools/render_samples.py [--dumps data/dumps] [--out data/samples]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -211,8 +212,9 @@ STYLES = {
     "body": _BASE,
     "strong": ParagraphStyle("strong", parent=_BASE, fontName=BOLD, spaceBefore=3),
     "code": ParagraphStyle("code", parent=_BASE, fontName=BOLD, fontSize=10, leading=13, spaceBefore=4, spaceAfter=3),
-    "marker": ParagraphStyle("marker", parent=_BASE, fontName=BOLD, fontSize=12, leading=15, spaceBefore=12,
-                             spaceAfter=4),
+    "marker": ParagraphStyle(
+        "marker", parent=_BASE, fontName=BOLD, fontSize=12, leading=15, spaceBefore=12, spaceAfter=4
+    ),
 }
 
 
@@ -264,19 +266,21 @@ def table(block: TableBlock, avail: float) -> Table:
         widths = column_widths(rows, size)
     spare = max(0.0, avail - sum(widths)) / (ncols - 2)
     widths = widths[:2] + [w + spare for w in widths[2:]]
-    style = TableStyle([
-        ("FONT", (0, 0), (-1, -1), REGULAR, size),
-        ("FONT", (0, 0), (-1, 0), BOLD, size),
-        ("SPAN", (0, 0), (1, 0)),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-        ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), TABLE_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), TABLE_PADDING),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-    ])
+    style = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), REGULAR, size),
+            ("FONT", (0, 0), (-1, 0), BOLD, size),
+            ("SPAN", (0, 0), (1, 0)),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), TABLE_PADDING),
+            ("RIGHTPADDING", (0, 0), (-1, -1), TABLE_PADDING),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ]
+    )
     return Table(rows, colWidths=widths, style=style, repeatRows=1, hAlign="LEFT")
 
 
@@ -292,6 +296,7 @@ def flowables(blocks: list[Para | TableBlock], avail: float) -> list:
 
 def page_decoration(title: str):
     """onPage callback: running header with the report title, footer with the page number."""
+
     def draw(canvas, doc) -> None:
         width, height = doc.pagesize
         canvas.saveState()
@@ -300,6 +305,7 @@ def page_decoration(title: str):
         canvas.drawString(MARGIN, height - 11 * mm, title)
         canvas.drawRightString(width - MARGIN, 10 * mm, f"Pagina {doc.page}")
         canvas.restoreState()
+
     return draw
 
 
@@ -310,9 +316,17 @@ def render_lines(lines: list[str], out_path: Path, running_title: str) -> int:
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     doc = SimpleDocTemplate(
-        str(out_path), pagesize=A4, invariant=1,  # invariant: byte-identical reruns
-        leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN,
-        title=running_title, author="", subject="", creator="tools/render_samples.py",
+        str(out_path),
+        pagesize=A4,
+        invariant=1,  # invariant: byte-identical reruns
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=running_title,
+        author="",
+        subject="",
+        creator="tools/render_samples.py",
     )
     decorate = page_decoration(running_title)
     avail = doc.width - 2 * FRAME_PADDING

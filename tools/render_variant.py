@@ -26,6 +26,7 @@ Body lines keep the dump's line breaks, so every printed line of the dump starts
 
 Output goes to /tmp/render_variant_<style>/ unless --out is given (never into data/).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -95,38 +96,95 @@ class Look:
 
 LOOKS = {
     "a": Look(
-        pagesize=A5, margins=(13 * mm, 11 * mm, 16 * mm, 16 * mm),
-        body_font="Helvetica", heading_font="Helvetica-Bold", body_size=10.5, leading=12.6, para_space=0,
-        marker_size=13, code_size=11.5, alignment=TA_LEFT,
-        table_font="Helvetica", table_header_font="Helvetica-Bold", table_size=6.4,
-        wrap_table_header=True, span_category=False, repeat_header=True, header_valign="BOTTOM",
-        code_rows_as_tables=False, running_header="Jaarrekening {year} – {short}",
+        pagesize=A5,
+        margins=(13 * mm, 11 * mm, 16 * mm, 16 * mm),
+        body_font="Helvetica",
+        heading_font="Helvetica-Bold",
+        body_size=10.5,
+        leading=12.6,
+        para_space=0,
+        marker_size=13,
+        code_size=11.5,
+        alignment=TA_LEFT,
+        table_font="Helvetica",
+        table_header_font="Helvetica-Bold",
+        table_size=6.4,
+        wrap_table_header=True,
+        span_category=False,
+        repeat_header=True,
+        header_valign="BOTTOM",
+        code_rows_as_tables=False,
+        running_header="Jaarrekening {year} – {short}",
         footer="Pagina {page} van {pages}",
     ),
     "b": Look(
-        pagesize=letter, margins=(30 * mm, 28 * mm, 22 * mm, 20 * mm),
-        body_font="Times-Roman", heading_font="Times-Roman", body_size=11, leading=13.5, para_space=4,
-        marker_size=15, code_size=12.5, alignment=TA_LEFT,
-        table_font="Times-Roman", table_header_font="Times-Roman", table_size=7.5,
-        wrap_table_header=True, span_category=True, repeat_header=False, header_valign="MIDDLE",
-        code_rows_as_tables=True, running_header="{title}", footer="- {page} -", header_in_body=True,
+        pagesize=letter,
+        margins=(30 * mm, 28 * mm, 22 * mm, 20 * mm),
+        body_font="Times-Roman",
+        heading_font="Times-Roman",
+        body_size=11,
+        leading=13.5,
+        para_space=4,
+        marker_size=15,
+        code_size=12.5,
+        alignment=TA_LEFT,
+        table_font="Times-Roman",
+        table_header_font="Times-Roman",
+        table_size=7.5,
+        wrap_table_header=True,
+        span_category=True,
+        repeat_header=False,
+        header_valign="MIDDLE",
+        code_rows_as_tables=True,
+        running_header="{title}",
+        footer="- {page} -",
+        header_in_body=True,
     ),
     "d": Look(
-        pagesize=landscape(A4), margins=(15 * mm, 15 * mm, 18 * mm, 14 * mm),
-        body_font="Helvetica-Bold", heading_font="Helvetica-Bold", body_size=9, leading=10.8, para_space=0,
-        marker_size=11, code_size=10, alignment=TA_LEFT,
-        table_font="Helvetica-Bold", table_header_font="Helvetica-Bold", table_size=7,
-        wrap_table_header=True, span_category=False, repeat_header=True, header_valign="MIDDLE",
-        code_rows_as_tables=False, running_header="- {page} -", footer="{title}", header_in_body=True,
+        pagesize=landscape(A4),
+        margins=(15 * mm, 15 * mm, 18 * mm, 14 * mm),
+        body_font="Helvetica-Bold",
+        heading_font="Helvetica-Bold",
+        body_size=9,
+        leading=10.8,
+        para_space=0,
+        marker_size=11,
+        code_size=10,
+        alignment=TA_LEFT,
+        table_font="Helvetica-Bold",
+        table_header_font="Helvetica-Bold",
+        table_size=7,
+        wrap_table_header=True,
+        span_category=False,
+        repeat_header=True,
+        header_valign="MIDDLE",
+        code_rows_as_tables=False,
+        running_header="- {page} -",
+        footer="{title}",
+        header_in_body=True,
         span_marker=False,
     ),
     "c": Look(
-        pagesize=A4, margins=(25 * mm, 25 * mm, 25 * mm, 22 * mm),
-        body_font="DejaVuSerif", heading_font="DejaVuSerif", body_size=9.5, leading=12, para_space=3,
-        marker_size=12, code_size=10.5, alignment=TA_JUSTIFY,
-        table_font="DejaVuSerif", table_header_font="DejaVuSerif", table_size=6.5,
-        wrap_table_header=True, span_category=False, repeat_header=True, header_valign="TOP",
-        code_rows_as_tables=True, running_header="{title}\tp. {page}", footer=None,
+        pagesize=A4,
+        margins=(25 * mm, 25 * mm, 25 * mm, 22 * mm),
+        body_font="DejaVuSerif",
+        heading_font="DejaVuSerif",
+        body_size=9.5,
+        leading=12,
+        para_space=3,
+        marker_size=12,
+        code_size=10.5,
+        alignment=TA_JUSTIFY,
+        table_font="DejaVuSerif",
+        table_header_font="DejaVuSerif",
+        table_size=6.5,
+        wrap_table_header=True,
+        span_category=False,
+        repeat_header=True,
+        header_valign="TOP",
+        code_rows_as_tables=True,
+        running_header="{title}\tp. {page}",
+        footer=None,
     ),
 }
 
@@ -174,21 +232,43 @@ def text_xml(text: str, font: str, size: float, avail: float) -> str:
 class Renderer:
     def __init__(self, look: Look):
         self.look = look
-        base = ParagraphStyle("vbody", fontName=look.body_font, fontSize=look.body_size, leading=look.leading,
-                              spaceAfter=look.para_space, alignment=look.alignment, splitLongWords=0)
+        base = ParagraphStyle(
+            "vbody",
+            fontName=look.body_font,
+            fontSize=look.body_size,
+            leading=look.leading,
+            spaceAfter=look.para_space,
+            alignment=look.alignment,
+            splitLongWords=0,
+        )
         self.styles = {
             "body": base,
             "strong": ParagraphStyle("vstrong", parent=base, fontName=look.heading_font, alignment=TA_LEFT),
-            "code": ParagraphStyle("vcode", parent=base, fontName=look.heading_font, fontSize=look.code_size,
-                                   leading=look.code_size * 1.2, alignment=TA_LEFT,
-                                   spaceBefore=look.para_space, spaceAfter=look.para_space),
-            "marker": ParagraphStyle("vmarker", parent=base, fontName=look.heading_font, fontSize=look.marker_size,
-                                     leading=look.marker_size * 1.2, alignment=TA_LEFT,
-                                     spaceBefore=look.para_space + 6, spaceAfter=look.para_space + 2),
+            "code": ParagraphStyle(
+                "vcode",
+                parent=base,
+                fontName=look.heading_font,
+                fontSize=look.code_size,
+                leading=look.code_size * 1.2,
+                alignment=TA_LEFT,
+                spaceBefore=look.para_space,
+                spaceAfter=look.para_space,
+            ),
+            "marker": ParagraphStyle(
+                "vmarker",
+                parent=base,
+                fontName=look.heading_font,
+                fontSize=look.marker_size,
+                leading=look.marker_size * 1.2,
+                alignment=TA_LEFT,
+                spaceBefore=look.para_space + 6,
+                spaceAfter=look.para_space + 2,
+            ),
         }
         size = look.table_size
-        self.cell = ParagraphStyle("vcell", fontName=look.table_font, fontSize=size, leading=size * 1.2,
-                                   splitLongWords=0)
+        self.cell = ParagraphStyle(
+            "vcell", fontName=look.table_font, fontSize=size, leading=size * 1.2, splitLongWords=0
+        )
         self.head = ParagraphStyle("vhead", parent=self.cell, fontName=look.table_header_font)
 
     # ---------------------------------------------------------------- paragraphs
@@ -214,17 +294,31 @@ class Renderer:
         title, _, page = line.rpartition("\t")
         style = ParagraphStyle("vtoc", parent=self.styles["body"], alignment=TA_LEFT, spaceAfter=0)
         number = ParagraphStyle("vtocpage", parent=style, alignment=2)
-        cells = [[Paragraph(text_xml(title, style.fontName, style.fontSize, avail * 0.85), style),
-                  Paragraph(escape(page), number)]]
-        return Table(cells, colWidths=[avail * 0.88, avail * 0.12], hAlign="LEFT", style=TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
-        ]))
+        cells = [
+            [
+                Paragraph(text_xml(title, style.fontName, style.fontSize, avail * 0.85), style),
+                Paragraph(escape(page), number),
+            ]
+        ]
+        return Table(
+            cells,
+            colWidths=[avail * 0.88, avail * 0.12],
+            hAlign="LEFT",
+            style=TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 0.5),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
+                ]
+            ),
+        )
 
     def code_row(self, cells: list[str], style: ParagraphStyle, avail: float) -> Table:
         """A header line printed as a table row: the title cell takes the room and wraps."""
         cell_style = ParagraphStyle("vcoderow", parent=style, spaceBefore=0, spaceAfter=0)
+
         def width(text: str) -> float:
             return pdfmetrics.stringWidth(text, style.fontName, style.fontSize)
 
@@ -242,12 +336,21 @@ class Renderer:
             widths[k], excess = widths[k] - cut, excess - cut
         # A word wider than its cell would overflow it (as in a word processor), never shrink.
         rows = [[Paragraph(text_xml(c, style.fontName, style.fontSize, 1e9), cell_style) for c in cells]]
-        table = Table(rows, colWidths=widths, hAlign="LEFT", style=TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), self.look.header_valign),
-            ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-            ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.5, colors.black),
-        ]))
+        table = Table(
+            rows,
+            colWidths=widths,
+            hAlign="LEFT",
+            style=TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), self.look.header_valign),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                    ("TOPPADDING", (0, 0), (-1, -1), 2),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.5, colors.black),
+                ]
+            ),
+        )
         table.spaceBefore, table.spaceAfter = style.spaceBefore, style.spaceAfter
         return table
 
@@ -282,8 +385,10 @@ class Renderer:
             ("VALIGN", (0, 1), (-1, -1), "MIDDLE"),
             ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
             ("LINEBELOW", (0, -1), (-1, -1), 0.4, colors.black),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ("TOPPADDING", (0, 0), (-1, -1), 1),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
         ]
         if look.span_category:
             r = 1
@@ -293,8 +398,9 @@ class Renderer:
                     r += 2
                 else:
                     r += 1
-        table = Table(data, colWidths=widths, style=TableStyle(commands),
-                      repeatRows=1 if look.repeat_header else 0, hAlign="LEFT")
+        table = Table(
+            data, colWidths=widths, style=TableStyle(commands), repeatRows=1 if look.repeat_header else 0, hAlign="LEFT"
+        )
         return table
 
     def _widths(self, rows: list[list[str]], size: float) -> list[float]:
@@ -331,7 +437,11 @@ class Renderer:
                     continue
                 block = Para("\n".join(kept), block.style)
             if isinstance(block, TableBlock):
-                story += [Spacer(1, self.look.para_space + 2), self.table(block, avail), Spacer(1, self.look.para_space + 3)]
+                story += [
+                    Spacer(1, self.look.para_space + 2),
+                    self.table(block, avail),
+                    Spacer(1, self.look.para_space + 3),
+                ]
                 continue
             in_front = in_front and not block.text.startswith("Beleidsdoelstelling")
             if in_front and any(TOC_LINE.match(line) for line in block.text.split("\n")):
@@ -412,9 +522,17 @@ def render_lines(lines: list[str], out_path: Path, style: str) -> int:
     out_path.parent.mkdir(parents=True, exist_ok=True)
     left, right, top, bottom = look.margins
     doc = SimpleDocTemplate(
-        str(out_path), pagesize=look.pagesize, invariant=1,
-        leftMargin=left, rightMargin=right, topMargin=top, bottomMargin=bottom,
-        title=title, author="", subject="", creator=f"tools/render_variant.py --style {style}",
+        str(out_path),
+        pagesize=look.pagesize,
+        invariant=1,
+        leftMargin=left,
+        rightMargin=right,
+        topMargin=top,
+        bottomMargin=bottom,
+        title=title,
+        author="",
+        subject="",
+        creator=f"tools/render_variant.py --style {style}",
     )
     avail = doc.width - 12
     renderer = Renderer(look)
@@ -437,7 +555,11 @@ def main(argv: list[str] | None = None) -> int:
     if not dumps:
         parser.error(f"no *.txt dumps in {args.dumps}")
     for style in sorted(LOOKS) if args.style == "all" else [args.style]:
-        out_dir = (args.out / style if args.style == "all" else args.out) if args.out else Path(f"/tmp/render_variant_{style}")
+        out_dir = (
+            (args.out / style if args.style == "all" else args.out)
+            if args.out
+            else Path(f"/tmp/render_variant_{style}")
+        )
         for dump in dumps:
             started = time.perf_counter()
             out, pages = render_dump(dump, out_dir, style)

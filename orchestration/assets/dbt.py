@@ -31,8 +31,9 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
     project=dbt_project(),
     dagster_dbt_translator=WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
 )
-def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: WarehouseSettings,
-                         build_lock: BuildLock):
+def warehouse_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: WarehouseSettings, build_lock: BuildLock
+):
     """`dbt build`: staging views, intermediate and mart tables, and their dbt tests.
 
     `build_lock`: held for the run from its start (one build at a time, orchestration.build_lock).

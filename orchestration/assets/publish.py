@@ -46,29 +46,41 @@ def failed_blocking_checks(instance: dg.DagsterInstance, run_id: str, keys: list
     return failed
 
 
-@dg.asset(deps=[warehouse_dbt_models], group_name="publish", description="The read-only snapshot for BI tools, staged as "
-          "`warehouse/.gent.duckdb.publishing`; `published_release` puts it in place as `warehouse/gent.duckdb`.")
-def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, settings: WarehouseSettings,
-                        build_lock: BuildLock) -> dg.MaterializeResult:
+@dg.asset(
+    deps=[warehouse_dbt_models],
+    group_name="publish",
+    description="The read-only snapshot for BI tools, staged as "
+    "`warehouse/.gent.duckdb.publishing`; `published_release` puts it in place as `warehouse/gent.duckdb`.",
+)
+def published_warehouse(
+    context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, settings: WarehouseSettings, build_lock: BuildLock
+) -> dg.MaterializeResult:
     keys = blocking_check_keys()
     failed = failed_blocking_checks(context.instance, context.run_id, keys)
     if failed:
-        raise dg.Failure(description=f"not published: blocking checks failed or did not run in this run: {', '.join(failed)}")
+        raise dg.Failure(
+            description=f"not published: blocking checks failed or did not run in this run: {', '.join(failed)}"
+        )
     checked = checked_rows(context.instance, context.run_id)
     config = settings.get()
     with warehouse.get_connection() as conn:  # which code built this snapshot: `make run` compares it
         now = read_state(conn).digest()  # the files the raw schema holds, with their bytes
         if checked is not None and checked != now:
-            raise dg.Failure(description="not published: reports were loaded or removed after this run's checks "
-                                         "(the next build checks and publishes them)")
+            raise dg.Failure(
+                description="not published: reports were loaded or removed after this run's checks "
+                "(the next build checks and publishes them)"
+            )
         record_publication(conn, code_hash())
     with as_dagster_failure():
         path = stage_database(config.build_db, config.warehouse_dir, include_personal_data=config.export_personal_data)
-    return dg.MaterializeResult(metadata={
-        "path": str(path), "size_mb": round(path.stat().st_size / 1e6, 2), "blocking_checks_verified": len(keys),
-        CHECKED_ROWS: now,
-    })
-
+    return dg.MaterializeResult(
+        metadata={
+            "path": str(path),
+            "size_mb": round(path.stat().st_size / 1e6, 2),
+            "blocking_checks_verified": len(keys),
+            CHECKED_ROWS: now,
+        }
+    )
 
 
 def checked_rows(instance: dg.DagsterInstance, run_id: str) -> str | None:

@@ -43,17 +43,24 @@ def extraction_metadata(extraction, seconds: float) -> dict:
         "anomalies_by_kind": dg.MetadataValue.json(dict(sorted(kinds.items()))),
         "completeness_failures": kinds.get("completeness", 0),
         "reconciliation": dg.MetadataValue.json(summary(checks)),
-        "reconciliation_gaps": dg.MetadataValue.json([
-            f"{r.parent} {r.metric}: printed {r.printed}, children {r.children_sum}, difference {r.difference}"
-            for r in checks if r.status == "gap"
-        ][:50]),
+        "reconciliation_gaps": dg.MetadataValue.json(
+            [
+                f"{r.parent} {r.metric}: printed {r.printed}, children {r.children_sum}, difference {r.difference}"
+                for r in checks
+                if r.status == "gap"
+            ][:50]
+        ),
         "duration_s": round(seconds, 2),
     }
 
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(key, group_name=RAW_GROUP, description=f"Raw extracted `{name}` rows of every report, with lineage (document, page, line).")
+        dg.AssetSpec(
+            key,
+            group_name=RAW_GROUP,
+            description=f"Raw extracted `{name}` rows of every report, with lineage (document, page, line).",
+        )
         for name, key in RAW_KEYS.items()
     ],
     partitions_def=reports_partitions,
@@ -76,7 +83,9 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, se
     if refused:
         with warehouse.get_connection() as conn:
             record(conn, "quarantine", name, None, refused)
-        raise dg.Failure(description=f"{name!r}: {refused}", metadata={"file": name, "reason": refused, "quarantined": True})
+        raise dg.Failure(
+            description=f"{name!r}: {refused}", metadata={"file": name, "reason": refused, "quarantined": True}
+        )
     started = time.monotonic()
     try:
         data = path.read_bytes()
@@ -90,14 +99,26 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, se
         if keeper:
             decision, other = "duplicate", keeper
         if decision == "duplicate":
-            record(conn, "quarantine", name, document_id, f"{DUPLICATE_REASON} {other}, which is loaded: one report is loaded once")
+            record(
+                conn,
+                "quarantine",
+                name,
+                document_id,
+                f"{DUPLICATE_REASON} {other}, which is loaded: one report is loaded once",
+            )
     if decision != "load":
-        detail = "unchanged since its last load (same sha256 and extractor version)" if decision == "unchanged" else f"duplicate of {other}"
+        detail = (
+            "unchanged since its last load (same sha256 and extractor version)"
+            if decision == "unchanged"
+            else f"duplicate of {other}"
+        )
         context.log.info(f"{name}: {detail}; not extracted again")
         yield from _results({"document_id": document_id, "skipped": detail}, None, document_id)
         return
     try:
-        extraction = extract_guarded(path, data, config.doc_timeout_s, config.doc_memory_mb, config.pdf_engine)  # in a child process, bounded
+        extraction = extract_guarded(
+            path, data, config.doc_timeout_s, config.doc_memory_mb, config.pdf_engine
+        )  # in a child process, bounded
     except ExtractionError as exc:
         _refuse(warehouse, name, document_id, path, exc.reason)
     with warehouse.get_connection() as conn:  # judged and loaded under one lock: no other load slips in between
@@ -107,13 +128,17 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, se
         try:
             refuse_layout_drift(path, extraction)  # a label or code the grammar does not know, pages missing: stop
         except ExtractionError as exc:  # a concatenation is named as such whatever else is wrong with it
-            _refuse(warehouse, name, document_id, path, f"{exc.reason}; it also {overlap}" if overlap else exc.reason, conn)
+            _refuse(
+                warehouse, name, document_id, path, f"{exc.reason}; it also {overlap}" if overlap else exc.reason, conn
+            )
         if overlap:
             _refuse(warehouse, name, document_id, path, overlap, conn)
         if verdict.action == "load":
             superseded = tuple(d.document_id for d in verdict.supersedes)
             replaced = replace_document(conn, to_arrow(extraction), superseded)
-            record(conn, "load_history", name, document_id, f"{EXTRACTOR_VERSION}:{'replaced' if replaced else 'loaded'}")
+            record(
+                conn, "load_history", name, document_id, f"{EXTRACTOR_VERSION}:{'replaced' if replaced else 'loaded'}"
+            )
             release_from_quarantine(conn, name)
             for older in verdict.supersedes:  # settled while this file stays loaded (see state.plan_inbox)
                 record(conn, "quarantine", older.file_name, older.document_id, superseded_reason(name))
@@ -135,7 +160,9 @@ def _refuse(warehouse, name: str, document_id: str, path, reason: str, conn=None
             record(conn, "quarantine", name, document_id, reason)
     else:
         record(conn, "quarantine", name, document_id, reason)
-    raise dg.Failure(description=f"{path.name}: {reason}", metadata={"file": str(path), "reason": reason, "quarantined": True})
+    raise dg.Failure(
+        description=f"{path.name}: {reason}", metadata={"file": str(path), "reason": reason, "quarantined": True}
+    )
 
 
 def refuse_partition_key(name: str, inbox) -> str | None:
@@ -160,7 +187,10 @@ def loaded_twin(conn, name: str, document_id: str, present: dict[str, str]) -> s
     twins = sorted(n for n, sha in present.items() if sha == document_id)
     if len(twins) < 2:
         return None
-    loaded = {r[0] for r in conn.execute("SELECT file_name FROM raw.documents WHERE document_id = ?", [document_id]).fetchall()}
+    loaded = {
+        r[0]
+        for r in conn.execute("SELECT file_name FROM raw.documents WHERE document_id = ?", [document_id]).fetchall()
+    }
     keeper = next((n for n in twins if n in loaded), twins[0])
     return None if keeper == name else keeper
 
