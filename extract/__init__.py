@@ -1,3 +1,3 @@
 """Extraction of Ghent's annual-account reports (PDF or text dump) into raw rows with lineage."""
 
-EXTRACTOR_VERSION = "0.4.0"  # 0.4: whole reports only (contents, page numbers), bidi controls flagged, tight grid headers, PDFium = pdfminer
+EXTRACTOR_VERSION = "0.5.0"  # 0.5: where each paragraph starts (page, line), hyphen heads; 0.4: whole reports only (contents, page numbers), bidi controls flagged, tight grid headers, PDFium = pdfminer

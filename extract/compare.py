@@ -15,7 +15,7 @@ from difflib import SequenceMatcher
 from .document import Extraction
 from .grammar import collapse
 
-LINEAGE = {"document_id", "page", "line", "raw_text", "table_no"}
+LINEAGE = {"document_id", "page", "line", "raw_text", "table_no", "paragraph_pages", "paragraph_lines"}
 COMPARED = ("nodes", "budget_lines", "staffing_lines", "texts")
 NODE_FIELDS = (
     "code",

@@ -229,9 +229,20 @@ def build_rows(document_id: str, result: ParseResult, layout: str, issues: list[
                         )
                     )
         for seq, section in enumerate(block.sections, start=1):
-            text = "\n".join(grammar.collapse(" ".join(p)) for p in section.paragraphs if p)
+            kept = [(p, start) for p, start in zip(section.paragraphs, section.starts, strict=True) if p]
+            text = "\n".join(grammar.collapse(" ".join(p)) for p, _ in kept)
             rows["texts"].append(
-                Text(document_id, block.node_id, section.name, seq, text, section.line.page, section.line.line)
+                Text(
+                    document_id,
+                    block.node_id,
+                    section.name,
+                    seq,
+                    text,
+                    section.line.page,
+                    section.line.line,
+                    [start.page for _, start in kept],
+                    [start.line for _, start in kept],
+                )
             )
     for issue in issues:
         line = issue.line

@@ -346,7 +346,12 @@ def guessed_break(last: str, first: str, vocabulary: frozenset[str], before: str
 RENDERER_HYPHENATES = "\x00hyphenates"
 HYPHEN_TAIL = "\x00-"  # + the part after a compound's hyphen, for every compound the document prints
 _VOWELS = frozenset("aeiouyàáâäèéêëìíîïòóôöùúûü")
-LONG_COMPOUND = 24  # letters: a compound this long is written with its hyphen, for readability
+
+
+@functools.lru_cache(maxsize=8)
+def longest_word(vocabulary: frozenset[str]) -> int:
+    """Letters in the longest word a document prints whole (compounds with a hyphen left out)."""
+    return max((len(w) for w in vocabulary if w.isalpha()), default=0)
 
 
 def hyphen_evidence(last: str, before: str, piece: str, first: str, vocabulary: frozenset[str]) -> tuple[bool, bool]:
@@ -358,7 +363,9 @@ def hyphen_evidence(last: str, before: str, piece: str, first: str, vocabulary: 
     capital or digit at the joint ("UCO-site", "Noord-Zuid") and a prefix of one or two
     letters ("e-loket") keep it. Otherwise a guess: where the renderer hyphenates, two
     syllables lose it unless their vowels would run together ("ruimte-efficiëntie", as
-    Dutch spelling writes them) or the whole would be very long; where it does not, a
+    Dutch spelling writes them) or the whole would be longer than any word
+    the document prints whole ("beleidsgebouwen-investeringsenveloppe", where
+    "Vastgoedinformatieplatform" is as long as words it prints); where it does not, a
     line-end hyphen is a printed one.
     """
     if last.endswith("\u00ad") or (last.endswith("\u2010") and "\u2010" not in vocabulary):
@@ -372,5 +379,6 @@ def hyphen_evidence(last: str, before: str, piece: str, first: str, vocabulary: 
         return False, True
     if RENDERER_HYPHENATES in vocabulary:
         clash = before[-1] in _VOWELS and piece[:1] in _VOWELS
-        return not (clash or len(before) + len(piece) >= LONG_COMPOUND), False
+        too_long = len((before + piece).strip("-")) > longest_word(vocabulary)
+        return not (clash or too_long), False
     return False, False

@@ -27,6 +27,7 @@ class Section:
     name: str  # description, achievements, indicator
     paragraphs: list[list[str]]
     line: Line
+    starts: list[Line] = field(default_factory=list)  # the printed line each paragraph starts on
 
 
 @dataclass
@@ -516,9 +517,10 @@ class ReportParser:
         self.rejoin = False
         self.section = section if section != "indicator" else "indicator"
         if not block.sections or block.sections[-1].name != section:
-            block.sections.append(Section(section, [[]], line))
+            block.sections.append(Section(section, [[]], line, [line]))
         elif new_paragraph and block.sections[-1].paragraphs[-1]:
             block.sections[-1].paragraphs.append([])
+            block.sections[-1].starts.append(line)
         paragraph = block.sections[-1].paragraphs[-1]
         if not paragraph:
             paragraph.append(line.words)

@@ -118,6 +118,8 @@ class Text:
     text: str  # paragraphs separated by a newline
     page: int | None
     line: int
+    paragraph_pages: list[int | None]  # where each paragraph of `text` starts, in order
+    paragraph_lines: list[int]
 
 
 @dataclass
@@ -158,6 +160,8 @@ _BY_ANNOTATION = {
     "int": pa.int64(),
     "int | None": pa.int64(),
     "bool": pa.bool_(),
+    "list[int]": pa.list_(pa.int64()),
+    "list[int | None]": pa.list_(pa.int64()),
 }
 for _name, _cls in ROW_TYPES.items():
     SCHEMAS[_name] = pa.schema(

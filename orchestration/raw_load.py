@@ -20,6 +20,8 @@ def _duck_type(field: pa.Field) -> str:
     t = field.type
     if pa.types.is_decimal(t):
         return f"DECIMAL({t.precision}, {t.scale})"
+    if pa.types.is_list(t):
+        return _duck_type(t.value_field) + "[]"
     return {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.bool_(): "BOOLEAN"}[t]
 
 
@@ -34,9 +36,19 @@ DUPLICATE_REASON = "same content as"  # how raw.quarantine names a second copy o
 
 def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+    present = set(
+        conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ?", [RAW_SCHEMA]
+        ).fetchall()
+    )
     for name, schema in SCHEMAS.items():
         columns = ", ".join(f'"{f.name}" {_duck_type(f)}' for f in schema)
         conn.execute(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{name} ({columns})")
+        # A build database made by an older extractor gains the columns added since (its
+        # documents are extracted again: the extractor version changed).
+        for f in schema:
+            if (name, f.name) not in present and any(table == name for table, _ in present):
+                conn.execute(f'ALTER TABLE {RAW_SCHEMA}.{name} ADD COLUMN "{f.name}" {_duck_type(f)}')
     for name, columns in BOOKKEEPING.items():
         conn.execute(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{name} ({columns})")
 

@@ -234,12 +234,16 @@ def check_page_and_line_of_ac34776(con, rows):
 
 
 def check_prose_about_cycling(con, rows):
-    # the 2024 paragraphs of actions and projects that say "fiets", counted from raw.texts (one row per section)
-    sections = con.execute("""select t.node_id, t.text, t.page from raw.texts t join raw.nodes n using (document_id, node_id)
-                              join raw.documents d using (document_id)
+    # the 2024 paragraphs of actions and projects that say "fiets", counted from raw.texts (one row per section,
+    # with the page each paragraph starts on)
+    sections = con.execute("""select t.node_id, t.text, t.paragraph_pages from raw.texts t
+                              join raw.nodes n using (document_id, node_id) join raw.documents d using (document_id)
                               where n.level in ('action', 'project') and d.report_year = 2024""").fetchall()
     expected = sorted(
-        (node, p, page) for node, text, page in sections for p in text.split("\n") if "fiets" in p.lower()
+        (node, p, page)
+        for node, text, pages in sections
+        for p, page in zip(text.split("\n"), pages, strict=True)
+        if "fiets" in p.lower()
     )
     assert sorted((r["leaf_code"], r["paragraph_text"], r["page"]) for r in rows) == expected and expected
     for r in rows:  # next to the amounts of the (conformed) action the text belongs to, in 2024

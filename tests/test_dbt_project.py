@@ -393,16 +393,16 @@ def test_example_questions_answer_from_the_marts(warehouse):
 
 def test_fct_narrative_holds_every_paragraph_of_the_raw_texts(warehouse):
     expected = set()
-    for doc, node, seq, text, page, line in warehouse.query(
-        "select document_id, node_id, seq, text, page, line from raw.texts"
+    for doc, node, seq, text, pages, lines in warehouse.query(
+        "select document_id, node_id, seq, text, paragraph_pages, paragraph_lines from raw.texts"
     ):
-        for no, paragraph in enumerate(text.split("\n"), start=1):
+        for no, (paragraph, page, line) in enumerate(zip(text.split("\n"), pages, lines, strict=True), start=1):
             expected.add((doc, node, seq, no, paragraph, page, line))
     rows = warehouse.query(
         "select document_id, node_id, section_seq, paragraph_no, paragraph_text, page, line from marts.fct_narrative"
     )
     assert len(rows) == len(set(rows)) == len(expected) > len(warehouse.query("select 1 from raw.texts"))
-    assert set(rows) == expected  # every paragraph once, exactly as read, at its section's page and line
+    assert set(rows) == expected  # every paragraph once, exactly as read, at the page and line it starts on
     levels = dict(warehouse.query("select node_level, count(*) from marts.fct_narrative group by all"))
     assert set(levels) == {"goal", "action_plan", "action", "project"}
 

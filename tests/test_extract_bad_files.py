@@ -13,7 +13,7 @@ from bad_files import make_empty, make_encrypted, make_scanned, make_text_as_pdf
 from conftest import FIXTURES, REPO, sample_path
 
 from extract import writer
-from extract.document import extract_file
+from extract.document import PDF_ENGINES, extract_file
 from extract.errors import ExtractionError
 from extract.records import SCHEMAS
 
@@ -52,12 +52,14 @@ BAD = {
 }
 
 
+@pytest.mark.parametrize("engine", PDF_ENGINES)
 @pytest.mark.parametrize("kind", BAD)
-def test_a_bad_file_raises_an_error_naming_file_and_reason(tmp_path, kind):
+def test_a_bad_file_raises_an_error_naming_file_and_reason(tmp_path, kind, engine):
+    # PDFium parses in C: a damaged file must still be a reason, never a crash of the process
     make, reason = BAD[kind]
     path = make(tmp_path)
     with pytest.raises(ExtractionError) as err:
-        extract_file(path)
+        extract_file(path, engine=engine)
     message = str(err.value)
     assert message.startswith(path.name + ": ") and reason in message, message
     assert err.value.path == str(path) and err.value.reason

@@ -618,3 +618,31 @@ def test_pdf_and_dump_give_identical_rows(extracted, sample):
             assert a == b, f"{table}[{k}]"
     pdf = extracted(sample, "pdf")
     assert pdf.extraction.document.page_count and all(r.page for r in pdf.tables["budget_lines"])
+
+
+# ------------------------------------------------------------------ lineage of the prose
+
+
+def _first_word(text: str) -> str:
+    return re.sub(r"^\W+|\W+$", "", text.split()[0]).lower()
+
+
+@pytest.mark.parametrize("sample,fmt", BOTH)
+def test_every_paragraph_starts_on_the_line_its_lineage_names(extracted, sample, fmt):
+    got = extracted(sample, fmt)
+    printed = {(line.page, line.line): line.text for line in got.source.lines}
+    raw = sample_path(sample, "text").read_text(encoding="utf-8").splitlines() if fmt == "text" else None
+    paragraphs = 0
+    for text in got.tables["texts"]:
+        starts = list(zip(text.paragraph_pages, text.paragraph_lines))
+        assert len(starts) == len(text.text.split("\n")), text.node_id
+        assert starts[0] == (text.page, text.line) and starts == sorted(starts, key=lambda s: (s[0] or 0, s[1]))
+        for paragraph, (page, line) in zip(text.text.split("\n"), starts):
+            word = _first_word(paragraph)
+            assert word in printed[page, line].lower(), (text.node_id, paragraph[:60], page, line)
+            if raw is not None:  # the dump's own line, as the file holds it, independent of our reader
+                as_held = re.sub(r"<[^>]+>|[\\*_`]", "", raw[line - 1]).lower()  # markup out
+                assert word in as_held, (text.node_id, paragraph[:60], line)
+            paragraphs += 1
+    # a paragraph per blank-line-separated run of prose at least: more than one per section
+    assert paragraphs > len(got.tables["texts"])

@@ -36,10 +36,24 @@ def vocabulary(*texts: str, hyphenates: bool = False) -> frozenset[str]:
         ),  # printed with it elsewhere
         (["UCO-", "site"], (), True, "UCO-site"),  # a capital at the joint
         (["e-", "loket"], (), True, "e-loket"),  # a short prefix
-        # Nothing in the document tells: a renderer that hyphenates made the hyphen, unless the
-        # vowels would run together (Dutch spelling writes those with a hyphen) ...
-        (["door-", "loopt"], ("door", "loopt"), True, "doorloopt"),
+        # Nothing in the document tells: a renderer that hyphenates made the hyphen, even in a
+        # long compound as long as words the document prints whole ...
+        (["door-", "loopt"], ("door", "loopt", "verkeerslichten"), True, "doorloopt"),
+        (
+            ["Vastgoedinformatie-", "platform"],
+            ("de verkeerslichtenbeïnvloeding",),
+            True,
+            "Vastgoedinformatieplatform",
+        ),
+        # ... unless the vowels would run together (Dutch spelling writes those with a hyphen)
         (["ruimte-", "efficiëntie"], ("ruimte", "efficiëntie"), True, "ruimte-efficiëntie"),
+        # or the whole is longer than any word the document prints whole;
+        (
+            ["beleidsgebouwen-", "investeringsenveloppe"],
+            ("de verkeerslichtenbeïnvloeding",),
+            True,
+            "beleidsgebouwen-investeringsenveloppe",
+        ),
         # ... and one that does not printed it.
         (["sector-", "georganiseerde"], (), False, "sector-georganiseerde"),
     ],

@@ -16,7 +16,8 @@ paired as (
     select document_id, node_id, action_nk from {{ ref('int_actions_paired') }}
 ),
 
--- raw.texts holds one row per section, its paragraphs separated by a newline
+-- raw.texts holds one row per section, its paragraphs separated by a newline and where each
+-- starts in two lists of the same length: unnested side by side, they stay aligned
 paragraphs as (
     select
         document_id,
@@ -25,8 +26,8 @@ paragraphs as (
         text_seq,
         unnest(string_split(text_body, chr(10))) as paragraph_text,
         generate_subscripts(string_split(text_body, chr(10)), 1) as paragraph_no,
-        page,
-        line
+        unnest(paragraph_pages) as page,
+        unnest(paragraph_lines) as line
     from texts
 )
 

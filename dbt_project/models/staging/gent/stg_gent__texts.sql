@@ -6,5 +6,7 @@ select
     cast(seq as integer)          as text_seq,
     cast(text as varchar)         as text_body,
     cast(page as integer)         as page,
-    cast(line as integer)         as line
+    cast(line as integer)         as line,
+    cast(paragraph_pages as integer[]) as paragraph_pages,
+    cast(paragraph_lines as integer[]) as paragraph_lines
 from {{ source('gent', 'texts') }}
