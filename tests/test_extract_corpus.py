@@ -78,11 +78,7 @@ def test_the_text_is_the_dumps_word_for_word(corpus, pdf):
 
 # PDFs that do not meet the whole bar yet, and why (see the notes on issue 14).
 KNOWN_GAPS = {
-    "titles": {
-        # One title of 84: LibreOffice hyphenated "Vastgoedinformatie-" / "platform" inside a
-        # narrow cell, and the document prints the word nowhere else (flagged hyphen_guessed).
-        "libreoffice-grid/000": "a title hyphenated inside a narrow cell (flagged hyphen_guessed)",
-    },
+    "titles": {},
     "silent": {},
 }
 
