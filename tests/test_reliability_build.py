@@ -501,15 +501,18 @@ def test_the_failures_are_visible_in_the_dagster_ui(scenario):
 
     from dagster._core.instance.ref import InstanceRef
 
+    from orchestration.jobs import report_steps
+
     instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(scenario["w1"] / "dagster_home")))
     try:
         failed = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))
         reasons = {}
-        for run in failed:
-            partition = run.tags.get("dagster/partition")
+        for run in failed:  # make run's extract_inbox run: a step per report, named after its file
+            names = run.run_config["ops"]["inbox_reports"]["config"]["file_names"]
+            steps = report_steps(names)
             for event in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
                 data = event.dagster_event.step_failure_data
-                reasons[partition] = (
+                reasons[steps[event.step_key]] = (
                     data.user_failure_data.description if data.user_failure_data else data.error.message
                 )
     finally:

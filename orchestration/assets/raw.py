@@ -75,8 +75,13 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, se
     older, overlaps refused); a file that cannot be read goes to raw.quarantine with its
     reason and leaves every loaded row as it was.
     """
-    name = context.partition_key
-    config = settings.get()
+    for key, metadata, version in load_report(context.partition_key, warehouse, settings.get(), context.log):
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata, data_version=dg.DataVersion(version))
+
+
+def load_report(name: str, warehouse: WarehouseDuckDB, config, log):
+    """The work of one report partition, for the raw asset and for `extract_inbox`'s steps alike:
+    yields (asset key, metadata, data version) of each raw table, or raises dg.Failure."""
     inbox = config.inbox
     path = inbox / name
     refused = refuse_partition_key(name, inbox)
@@ -112,7 +117,7 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, se
             if decision == "unchanged"
             else f"duplicate of {other}"
         )
-        context.log.info(f"{name}: {detail}; not extracted again")
+        log.info(f"{name}: {detail}; not extracted again")
         yield from _results({"document_id": document_id, "skipped": detail}, None, document_id)
         return
     try:
@@ -145,7 +150,7 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, se
         else:  # a re-save or an older edition of a loaded report: skipped, not a failure
             record(conn, "quarantine", name, document_id, verdict.reason)
     if verdict.action != "load":
-        context.log.info(f"{name}: {verdict.reason}; not loaded")
+        log.info(f"{name}: {verdict.reason}; not loaded")
         yield from _results({"document_id": document_id, "skipped": verdict.reason}, None, document_id)
         return
     metadata = extraction_metadata(extraction, time.monotonic() - started)
@@ -198,8 +203,4 @@ def loaded_twin(conn, name: str, document_id: str, present: dict[str, str]) -> s
 def _results(metadata: dict, extraction, document_id: str):
     for table, key in RAW_KEYS.items():
         rows = {"rows": 1 if table == "documents" else len(extraction.tables[table])} if extraction else {}
-        yield dg.MaterializeResult(
-            asset_key=key,
-            metadata={**(metadata if table == "documents" else {}), **rows},
-            data_version=dg.DataVersion(f"{document_id[:16]}-{EXTRACTOR_VERSION}"),
-        )
+        yield key, {**(metadata if table == "documents" else {}), **rows}, f"{document_id[:16]}-{EXTRACTOR_VERSION}"
