@@ -108,9 +108,14 @@ def build_everything(
     instance.add_dynamic_partitions("reports", [n for n in outcome.reports if n not in known])
     for name in sorted(known - set(files)):
         instance.delete_dynamic_partition("reports", name)
-    for name, reason in extract_in_parallel(settings, instance, plan.extract, workers, progress):
-        if reason is not None:
-            outcome.failed_reports[name] = reason
+    extract = plan.extract
+    for _ in range(EXTRACTION_ROUNDS):  # a refusal that went stale in a round is judged again in the next
+        failed = {n: r for n, r in extract_in_parallel(settings, instance, extract, workers, progress) if r}
+        outcome.failed_reports.update(failed)
+        again = plan_inbox(files, read_database(settings.build_db), EXTRACTOR_VERSION, listing.present).extract
+        extract = [n for n in again if n not in outcome.failed_reports]
+        if not extract:
+            break
     # Dagster's own beta notice when it resolves our jobs' sensors (a parameter we do not use)
     warnings.filterwarnings("ignore", category=dg.BetaWarning, message="Parameter `owners`")
     if plan.drop:
@@ -157,6 +162,10 @@ def run_job(
 
 
 POLL_S = 0.5
+# An identity refusal names the files it was judged against; when one of them is loaded again in
+# the same round (another edition, or it was itself replaced by the reports it overlaps), the
+# refused file is judged again: a second round settles the cases we know, a third is a margin.
+EXTRACTION_ROUNDS = 3
 REQUEST_TAG = "gent/request"  # which `make run` request a run answers (to find it on the instance)
 # Step processes fork from a server that imported the job's modules once: a step starts in a
 # fraction of a second instead of importing Dagster and the extractor afresh (spawn).

@@ -14,7 +14,16 @@ from extract.writer import to_arrow
 
 from ..partitions import reports_partitions
 from ..guard import extract_guarded, refuse_layout_drift
-from ..identity import extraction_identity, judge, loaded_identities, newer_in, superseded_reason
+from ..identity import (
+    extraction_identity,
+    judge,
+    loaded_identities,
+    newer_in,
+    overlap_reason,
+    refused_identities,
+    remember_identity,
+    superseded_reason,
+)
 from ..raw_load import DUPLICATE_REASON, load_decision, record, release_from_quarantine, replace_document
 from ..resources import WarehouseDuckDB, WarehouseSettings
 from ..inbox import same_size_files
@@ -128,7 +137,8 @@ def load_report(name: str, warehouse: WarehouseDuckDB, config, log):
         _refuse(warehouse, name, document_id, path, exc.reason)
     with warehouse.get_connection() as conn:  # judged and loaded under one lock: no other load slips in between
         identity = extraction_identity(extraction)
-        verdict = judge(identity, loaded_identities(conn, identity), newer_in(inbox))
+        loaded = loaded_identities(conn, identity)
+        verdict = judge(identity, loaded, newer_in(inbox), refused_identities(conn, identity, loaded))
         overlap = verdict.reason if verdict.action == "overlap" else None
         try:
             refuse_layout_drift(path, extraction)  # a label or code the grammar does not know, pages missing: stop
@@ -137,16 +147,20 @@ def load_report(name: str, warehouse: WarehouseDuckDB, config, log):
                 warehouse, name, document_id, path, f"{exc.reason}; it also {overlap}" if overlap else exc.reason, conn
             )
         if overlap:
-            _refuse(warehouse, name, document_id, path, overlap, conn)
+            _refuse(warehouse, name, document_id, path, overlap, conn, identity)
         if verdict.action == "load":
             superseded = tuple(d.document_id for d in verdict.supersedes)
-            replaced = replace_document(conn, to_arrow(extraction), superseded)
+            evicted = tuple(d.document_id for d in verdict.evicts)
+            replaced = replace_document(conn, to_arrow(extraction), superseded, evicted)
             record(
                 conn, "load_history", name, document_id, f"{EXTRACTOR_VERSION}:{'replaced' if replaced else 'loaded'}"
             )
             release_from_quarantine(conn, name)
             for older in verdict.supersedes:  # settled while this file stays loaded (see state.plan_inbox)
                 record(conn, "quarantine", older.file_name, older.document_id, superseded_reason(name))
+            for other in verdict.evicts:  # it overlaps this report, which is kept (identity.best_cover)
+                record(conn, "quarantine", other.file_name, other.document_id, overlap_reason(other, [identity]))
+                remember_identity(conn, other)
         else:  # a re-save or an older edition of a loaded report: skipped, not a failure
             record(conn, "quarantine", name, document_id, verdict.reason)
     if verdict.action != "load":
@@ -158,13 +172,16 @@ def load_report(name: str, warehouse: WarehouseDuckDB, config, log):
     yield from _results(metadata, extraction, document_id)
 
 
-def _refuse(warehouse, name: str, document_id: str, path, reason: str, conn=None):
-    """Quarantine a report that is not loaded, with its reason, and fail the run."""
+def _refuse(warehouse, name: str, document_id: str, path, reason: str, conn=None, overlapping=None):
+    """Quarantine a report that is not loaded, with its reason (and its identity when it is
+    refused for an overlap: `overlapping`), and fail the run."""
     if conn is None:
         with warehouse.get_connection() as conn:
             record(conn, "quarantine", name, document_id, reason)
     else:
         record(conn, "quarantine", name, document_id, reason)
+        if overlapping:
+            remember_identity(conn, overlapping)
     raise dg.Failure(
         description=f"{path.name}: {reason}", metadata={"file": str(path), "reason": reason, "quarantined": True}
     )
