@@ -164,6 +164,7 @@ class Verdict:
     reason: str | None = None  # for the incoming file when it is not loaded
     supersedes: tuple[ReportIdentity, ...] = ()  # older editions the incoming report replaces
     evicts: tuple[ReportIdentity, ...] = ()  # loaded documents that overlap it and leave (see best_cover)
+    kept: tuple[ReportIdentity, ...] = ()  # the documents kept with it, which the evicted ones are named after
 
 
 def best_cover(candidates: list[ReportIdentity]) -> frozenset[str] | None:
@@ -200,10 +201,13 @@ def judge(incoming: ReportIdentity, loaded: list[ReportIdentity], newer, refused
     overlapping = [d for d in same_year if d.leaves != incoming.leaves]
     if overlapping:
         weighed = [d for d in refused if d.report_year == incoming.report_year and d.leaves != incoming.leaves]
-        kept = best_cover([incoming, *overlapping, *weighed])
-        if kept is not None and incoming.file_name in kept:
-            return Verdict("load", None, (), tuple(overlapping))
-        return Verdict("overlap", overlap_reason(incoming, overlapping))
+        candidates = [incoming, *overlapping, *weighed]
+        kept = best_cover(candidates)
+        # a refusal names the kept files it overlaps (loaded, or to be loaded in the next round)
+        kept = [d for d in candidates if d.file_name in kept] if kept is not None else overlapping
+        if incoming in kept:
+            return Verdict("load", None, (), tuple(overlapping), tuple(kept))
+        return Verdict("overlap", overlap_reason(incoming, [d for d in kept if d.leaves & incoming.leaves]))
     editions = [d for d in same_year if d.leaves == incoming.leaves]
     older = [d for d in editions if not newer(incoming.file_name, d.file_name)]
     if older:

@@ -12,9 +12,9 @@ from extract.reconcile import reconcile, summary
 from extract.records import SCHEMAS
 from extract.writer import to_arrow
 
-from ..partitions import reports_partitions
 from ..guard import extract_guarded, refuse_layout_drift
 from ..identity import (
+    Verdict,
     extraction_identity,
     judge,
     loaded_identities,
@@ -24,9 +24,17 @@ from ..identity import (
     remember_identity,
     superseded_reason,
 )
-from ..raw_load import DUPLICATE_REASON, load_decision, record, release_from_quarantine, replace_document
-from ..resources import WarehouseDuckDB, WarehouseSettings
 from ..inbox import same_size_files
+from ..partitions import reports_partitions
+from ..raw_load import (
+    DUPLICATE_REASON,
+    ensure_raw_schema,
+    load_decision,
+    record,
+    release_from_quarantine,
+    replace_document,
+)
+from ..resources import WarehouseDuckDB, WarehouseSettings
 
 RAW_GROUP = "raw"
 RAW_KEYS = {name: dg.AssetKey(["raw", name]) for name in SCHEMAS}
@@ -136,33 +144,7 @@ def load_report(name: str, warehouse: WarehouseDuckDB, config, log):
     except ExtractionError as exc:
         _refuse(warehouse, name, document_id, path, exc.reason)
     with warehouse.get_connection() as conn:  # judged and loaded under one lock: no other load slips in between
-        identity = extraction_identity(extraction)
-        loaded = loaded_identities(conn, identity)
-        verdict = judge(identity, loaded, newer_in(inbox), refused_identities(conn, identity, loaded))
-        overlap = verdict.reason if verdict.action == "overlap" else None
-        try:
-            refuse_layout_drift(path, extraction)  # a label or code the grammar does not know, pages missing: stop
-        except ExtractionError as exc:  # a concatenation is named as such whatever else is wrong with it
-            _refuse(
-                warehouse, name, document_id, path, f"{exc.reason}; it also {overlap}" if overlap else exc.reason, conn
-            )
-        if overlap:
-            _refuse(warehouse, name, document_id, path, overlap, conn, identity)
-        if verdict.action == "load":
-            superseded = tuple(d.document_id for d in verdict.supersedes)
-            evicted = tuple(d.document_id for d in verdict.evicts)
-            replaced = replace_document(conn, to_arrow(extraction), superseded, evicted)
-            record(
-                conn, "load_history", name, document_id, f"{EXTRACTOR_VERSION}:{'replaced' if replaced else 'loaded'}"
-            )
-            release_from_quarantine(conn, name)
-            for older in verdict.supersedes:  # settled while this file stays loaded (see state.plan_inbox)
-                record(conn, "quarantine", older.file_name, older.document_id, superseded_reason(name))
-            for other in verdict.evicts:  # it overlaps this report, which is kept (identity.best_cover)
-                record(conn, "quarantine", other.file_name, other.document_id, overlap_reason(other, [identity]))
-                remember_identity(conn, other)
-        else:  # a re-save or an older edition of a loaded report: skipped, not a failure
-            record(conn, "quarantine", name, document_id, verdict.reason)
+        verdict, replaced = judge_and_load(conn, extraction, path)
     if verdict.action != "load":
         log.info(f"{name}: {verdict.reason}; not loaded")
         yield from _results({"document_id": document_id, "skipped": verdict.reason}, None, document_id)
@@ -170,6 +152,39 @@ def load_report(name: str, warehouse: WarehouseDuckDB, config, log):
     metadata = extraction_metadata(extraction, time.monotonic() - started)
     metadata["replaced_document_ids"] = dg.MetadataValue.json(replaced)
     yield from _results(metadata, extraction, document_id)
+
+
+def judge_and_load(conn, extraction, path) -> tuple[Verdict, list[str]]:
+    """Judge an extracted report against what is loaded and load it, or record why not; returns
+    (the verdict, the document_ids its load removed). Raises dg.Failure for a refused report
+    (layout, pages missing, an overlap); a re-save or an older edition is skipped, not a failure."""
+    name, document_id, inbox = path.name, extraction.document.document_id, path.parent
+    ensure_raw_schema(conn)
+    identity = extraction_identity(extraction)
+    loaded = loaded_identities(conn, identity)
+    verdict = judge(identity, loaded, newer_in(inbox), refused_identities(conn, identity, loaded))
+    overlap = verdict.reason if verdict.action == "overlap" else None
+    try:
+        refuse_layout_drift(path, extraction)  # a label or code the grammar does not know, pages missing: stop
+    except ExtractionError as exc:  # a concatenation is named as such whatever else is wrong with it
+        _refuse(None, name, document_id, path, f"{exc.reason}; it also {overlap}" if overlap else exc.reason, conn)
+    if overlap:
+        _refuse(None, name, document_id, path, overlap, conn, identity)
+    if verdict.action != "load":
+        record(conn, "quarantine", name, document_id, verdict.reason)
+        return verdict, []
+    superseded = tuple(d.document_id for d in verdict.supersedes)
+    evicted = tuple(d.document_id for d in verdict.evicts)
+    replaced = replace_document(conn, to_arrow(extraction), superseded, evicted)
+    record(conn, "load_history", name, document_id, f"{EXTRACTOR_VERSION}:{'replaced' if replaced else 'loaded'}")
+    release_from_quarantine(conn, name)
+    for older in verdict.supersedes:  # settled while this file stays loaded (see state.plan_inbox)
+        record(conn, "quarantine", older.file_name, older.document_id, superseded_reason(name))
+    for other in verdict.evicts:  # it overlaps this report, which is kept (identity.best_cover)
+        named = [d for d in verdict.kept if d.leaves & other.leaves]
+        record(conn, "quarantine", other.file_name, other.document_id, overlap_reason(other, named))
+        remember_identity(conn, other)
+    return verdict, replaced
 
 
 def _refuse(warehouse, name: str, document_id: str, path, reason: str, conn=None, overlapping=None):
