@@ -621,13 +621,17 @@ def published_copy(scenario, tmp_path):
     return warehouse, inbox
 
 
-def run_build(inbox: Path, warehouse: Path, *options: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_build(
+    inbox: Path, warehouse: Path, *options: str, env: dict | None = None, user=None
+) -> subprocess.CompletedProcess:
+    """`make run` on that inbox and warehouse (`user`: called in the child before the build, to switch user)."""
     return subprocess.run(
         [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse), *options],
         cwd=REPO,
         env=env or clean_env(),
         capture_output=True,
         timeout=BUILD_TIMEOUT,
+        preexec_fn=user,
     )
 
 
@@ -745,15 +749,8 @@ def nobody_copy(scenario) -> tuple[Path, Path, Path]:
 
 
 def run_as_nobody(inbox: Path, warehouse: Path) -> subprocess.CompletedProcess:
-    env = clean_env(HOME=str(warehouse.parent), PYTHONDONTWRITEBYTECODE="1")
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        timeout=BUILD_TIMEOUT,
-        preexec_fn=as_nobody,
-    )
+    env = clean_env(HOME=str(warehouse.parent), PYTHONDONTWRITEBYTECODE="1")  # nobody's home is not there
+    return run_build(inbox, warehouse, env=env, user=as_nobody)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="switching to the user nobody needs root")

@@ -227,6 +227,15 @@ def _settle(conn, extractions: dict, inbox: Path) -> list[str]:
     return plan_inbox(files, read_state(conn), EXTRACTOR_VERSION).extract
 
 
+def _arrive_in_order(conn, extractions: dict, order, inbox: Path) -> tuple[list[str], list[str], dict[str, str]]:
+    """Each file judged in `order`, then make run's later rounds: (left to do, loaded files, refusals)."""
+    for name in order:
+        _arrive(conn, extractions[name], inbox)
+    left = _settle(conn, extractions, inbox)
+    loaded = [r[0] for r in conn.execute("select file_name from raw.documents order by 1").fetchall()]
+    return left, loaded, dict(conn.execute("select file_name, reason from raw.quarantine").fetchall())
+
+
 @pytest.fixture(scope="module")
 def parts_and_concatenation(extracted):
     """001 and 002 (the dumps, as PDFs of their own) and one file holding both, which passes the
@@ -244,11 +253,7 @@ def parts_and_concatenation(extracted):
 def test_a_concatenation_loses_to_its_parts_whatever_order_they_arrive_in(tmp_path, parts_and_concatenation, order):
     """Before: the first one loaded kept its place (the concatenation first: 001 and 002 refused)."""
     with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
-        for name in order:
-            _arrive(conn, parts_and_concatenation[name], tmp_path)
-        left = _settle(conn, parts_and_concatenation, tmp_path)
-        loaded = [r[0] for r in conn.execute("select file_name from raw.documents order by 1").fetchall()]
-        refused = dict(conn.execute("select file_name, reason from raw.quarantine").fetchall())
+        left, loaded, refused = _arrive_in_order(conn, parts_and_concatenation, order, tmp_path)
         leaves = conn.execute(  # the conformed-dimension rule: no leaf x entity x year from two documents
             "select count(*) from (select entity, code from raw.nodes where level in ('action', 'project') and code is not null "
             "group by 1, 2 having count(distinct document_id) > 1)"
@@ -267,11 +272,7 @@ def test_an_overlapping_extract_loses_to_the_whole_report_whatever_the_order(tmp
         "002_part.pdf": extract_source(half, Path("002_part.pdf"), "b" * 64),
     }
     with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
-        for name in order:
-            _arrive(conn, extractions[name], tmp_path)
-        left = _settle(conn, extractions, tmp_path)
-        loaded = [r[0] for r in conn.execute("select file_name from raw.documents").fetchall()]
-        refused = dict(conn.execute("select file_name, reason from raw.quarantine").fetchall())
+        left, loaded, refused = _arrive_in_order(conn, extractions, order, tmp_path)
         history = conn.execute("select file_name, action from raw.load_history where action = 'overlapped'").fetchall()
     # the extract is refused whatever the order: its table of contents lists what it lacks (and,
     # judged after 002, it overlaps 002); it never got in, so nothing was taken out
