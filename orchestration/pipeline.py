@@ -1,16 +1,16 @@
 """`make run` as named Dagster jobs on the instance in warehouse/dagster_home.
 
 The inbox is compared with the warehouse (orchestration.state): files it does not hold as
-they are run `extract_reports` (one run per report partition, as many at a time as there are
+they are run `extract_inbox` (one run, a step per report, as many at a time as there are
 cores), files that left it run `prune_removed_reports`, then `build_warehouse` (dbt, checks,
 publish, exports, report). Nothing runs when the inbox, the raw rows, the published snapshot
 and the code all agree.
 
-The extractions are `dagster job execute` runs, one process each, as many at once as there
-are cores; the prune and the build go through `dagster.execute_job` in this process. All get
-the settings as run config and run on the same instance: `make run`'s runs are the UI's runs,
-under the same job names. The loads of the parallel extractions take the build database's
-writer lock in turn (`WarehouseDuckDB`): one writer by design, no retry on DuckDB's lock.
+All three go through `dagster.execute_job` from this process, with the settings as run config,
+on the same instance: `make run`'s runs are the UI's runs, under the same job names. The
+extraction's steps run in processes of Dagster's multiprocess executor; their loads take the
+build database's writer lock in turn (`WarehouseDuckDB`): one writer by design, no retry on
+DuckDB's lock.
 """
 
 from __future__ import annotations
