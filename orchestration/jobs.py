@@ -94,9 +94,9 @@ def resources_config(settings: Settings, keys=("settings", "warehouse", "build_l
 
 
 def extract_reports_job() -> dg.JobDefinition:
-    """`extract_reports` with the raw asset and its resources only: the job `make run` runs
-    (`dagster job execute -m orchestration.jobs -a extract_reports_job`), loaded without dbt's
-    manifest (a second sooner); the resources get their values from the run config."""
+    """`extract_reports` with the raw asset and its resources only, loaded without dbt's manifest
+    (a second sooner), for one partition by hand: `dagster job execute -m orchestration.jobs -a
+    extract_reports_job`; the resources get their values from the run config."""
     return dg.Definitions(
         assets=[raw_report],
         jobs=[extract_reports],
