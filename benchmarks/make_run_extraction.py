@@ -5,7 +5,8 @@
 The inbox holds the three samples and a second edition of each (other bytes: a comment after
 the file's end), six reports in all. Each build starts on an empty warehouse and is stopped
 (its process group killed) once its last report line is printed: the figure is the wall time
-from the start of `python -m orchestration.build` to that line, Dagster's run start-up
+from the start of `python -m orchestration.build` to that line, the start-up of its
+`extract_inbox` run (one step per report in processes forked from a preloaded server)
 included; dbt and the rest are not part of it. Rounds alternate 1 and N workers, so that the
 load of other processes on a shared machine falls on both alike; the load average before and
 after each build is printed with it.
@@ -32,8 +33,8 @@ def load_average() -> str:
 
 def extraction_stage(inbox: Path, workers: int, reports: int) -> tuple[float, float]:
     """(seconds from the build's start to its last report line, the sum of the reports' own
-    seconds as their lines print them), on a fresh warehouse. Their ratio is how many runs
-    were under way on average: the parallelism itself, whatever the other processes' load."""
+    seconds as their lines print them), on a fresh warehouse. Their ratio is how many report
+    steps were under way on average: the parallelism itself, whatever the other processes' load."""
     with tempfile.TemporaryDirectory(prefix="gent-bench-warehouse-") as warehouse:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GENT_") and k != "DAGSTER_HOME"}
         started = time.perf_counter()
@@ -87,7 +88,7 @@ def main() -> int:
                 wall, own = extraction_stage(inbox, workers, reports)
                 walls[workers].append(wall)
                 print(
-                    f"{reports} reports, {workers} worker(s): {wall:.1f} s, {own / wall:.2f} runs under way on average "
+                    f"{reports} reports, {workers} worker(s): {wall:.1f} s, {own / wall:.2f} steps under way on average "
                     f"(load average {before} -> {load_average()})",
                     flush=True,
                 )

@@ -43,7 +43,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Configuration error: {exc}. Nothing was read or changed.", file=sys.stderr)
         return EXIT_CONFIGURATION
     from .build_lock import BuildRunning, build_lock
+    from .startup import configuration_problem
 
+    problem = configuration_problem(settings)  # before the lock, whose file is in the warehouse folder
+    if problem:
+        print(f"Build error: {problem}. Nothing was read or changed.")
+        return EXIT_CONFIGURATION
     try:
         with build_lock(settings.build_lock, "make run"):
             from .pipeline import build_everything  # Dagster and the jobs: only once the lock is ours

@@ -15,7 +15,7 @@ from .assets.raw import raw_report
 from .assets.serve import open_data_export, overview_report, published_release
 from .resources import BuildLock, WarehouseDuckDB, WarehouseSettings, dbt_resource, settings_resource
 from .checks import warehouse_checks
-from .jobs import build_warehouse, extract_reports, prune_removed_reports
+from .jobs import build_warehouse, extract_inbox, extract_reports, prune_removed_reports
 from .sensors import inbox_sensor, rebuild_sensor
 from .settings import Settings
 
@@ -36,7 +36,7 @@ def build_definitions(settings: Settings, settings_res: WarehouseSettings | None
             published_release,
         ],
         asset_checks=warehouse_checks,
-        jobs=[extract_reports, build_warehouse, prune_removed_reports],
+        jobs=[extract_reports, extract_inbox, build_warehouse, prune_removed_reports],
         schedules=[nightly_build],
         sensors=[inbox_sensor, rebuild_sensor],
         resources={

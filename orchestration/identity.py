@@ -10,8 +10,13 @@ entity × year is ever loaded from two documents (the dbt test
 - same leaves, same printed content: a re-save (other bytes, other name) — skipped;
 - same leaves, other content: two editions — the newer file (modification time, then name)
   is loaded and replaces the older, which is recorded as superseded;
-- some leaves shared, not all: a concatenation or an overlapping extract — refused, naming
-  every loaded file it overlaps; what is loaded keeps its place.
+- some leaves shared, not all: a concatenation or an overlapping extract. Of the documents that
+  overlap (the incoming one, those loaded, and those refused earlier for an overlap, whose
+  identities are kept in raw.refused_identities) the ones kept are those that report the most
+  leaves without overlapping each other, then the most documents (the parts rather than their
+  concatenation), then the first names: the decision does not depend on which file was
+  extracted first. The others are refused naming the files they overlap; a loaded one that
+  loses leaves in the same transaction as the new one is loaded.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 
 LEAF_LEVELS = ("action", "project")
@@ -28,6 +34,7 @@ OLDER_EDITION_REASON = "older edition of"
 OVERLAP_REASON = "overlaps"
 NAMED_FILE = re.compile(r"'([^']+)'")  # file names are quoted in the reasons above
 SHOWN_LEAVES = 5
+MAX_CANDIDATES = 12  # overlapping documents weighed together (2^n subsets); more: the loaded stay
 
 
 @dataclass(frozen=True)
@@ -120,15 +127,66 @@ def _dicts(conn, sql: str, params: list) -> list[dict]:
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
+def refused_identities(conn, incoming: ReportIdentity, loaded: list[ReportIdentity]) -> list[ReportIdentity]:
+    """Identities of files refused for an overlap (still refused with the same bytes) that share a
+    leaf of the same year with `incoming` or with the loaded documents it overlaps."""
+    keys = sorted({f"{e}:{c}" for d in [incoming, *loaded] for e, c in d.leaves})
+    rows = conn.execute(
+        "SELECT i.file_name, i.document_id, i.report_year, i.leaves, i.content FROM raw.refused_identities i "
+        "JOIN raw.quarantine q USING (file_name, document_id) WHERE i.file_name <> ? "
+        "AND i.report_year IS NOT DISTINCT FROM ? AND list_has_any(i.leaves, ?) ORDER BY i.file_name",
+        [incoming.file_name, incoming.report_year, keys],
+    ).fetchall()
+    return [
+        ReportIdentity(name, doc, year, frozenset(tuple(leaf.split(":", 1)) for leaf in leaves), content)
+        for name, doc, year, leaves, content in rows
+    ]
+
+
+def remember_identity(conn, identity: ReportIdentity) -> None:
+    """Keep the identity of a file refused for an overlap (after its quarantine entry is recorded)."""
+    conn.execute("DELETE FROM raw.refused_identities WHERE file_name = ?", [identity.file_name])
+    conn.execute(
+        "INSERT INTO raw.refused_identities VALUES (?, ?, ?, ?, ?, now())",
+        [
+            identity.file_name,
+            identity.document_id,
+            identity.report_year,
+            sorted(f"{e}:{c}" for e, c in identity.leaves),
+            identity.content,
+        ],
+    )
+
+
 @dataclass(frozen=True)
 class Verdict:
     action: str  # 'load', 'resave', 'older_edition', 'overlap'
     reason: str | None = None  # for the incoming file when it is not loaded
     supersedes: tuple[ReportIdentity, ...] = ()  # older editions the incoming report replaces
+    evicts: tuple[ReportIdentity, ...] = ()  # loaded documents that overlap it and leave (see best_cover)
+    kept: tuple[ReportIdentity, ...] = ()  # the documents kept with it, which the evicted ones are named after
 
 
-def judge(incoming: ReportIdentity, loaded: list[ReportIdentity], newer) -> Verdict:
-    """What to do with an extracted report, given the documents loaded from other files; pure.
+def best_cover(candidates: list[ReportIdentity]) -> frozenset[str] | None:
+    """The files to keep of documents that overlap: no two kept share a leaf; the most leaves,
+    then the most documents, then the first names in sorted order. Whatever order they came in,
+    the same files are kept. None when there are too many to weigh."""
+    if len(candidates) > MAX_CANDIDATES:
+        return None
+    best = None
+    for size in range(1, len(candidates) + 1):
+        for chosen in combinations(candidates, size):
+            if any(a.leaves & b.leaves for a, b in combinations(chosen, 2)):
+                continue
+            covered = len(frozenset().union(*(c.leaves for c in chosen)))
+            key = (-covered, -size, sorted(c.file_name for c in chosen))
+            best = min(best, key) if best else key
+    return frozenset(best[2]) if best else None
+
+
+def judge(incoming: ReportIdentity, loaded: list[ReportIdentity], newer, refused: list[ReportIdentity] = ()) -> Verdict:
+    """What to do with an extracted report, given the documents loaded from other files and
+    those refused earlier for an overlap (`refused`); pure.
 
     `newer(a, b)` tells whether file a is a newer edition than file b (both names).
     """
@@ -142,12 +200,14 @@ def judge(incoming: ReportIdentity, loaded: list[ReportIdentity], newer) -> Verd
             )
     overlapping = [d for d in same_year if d.leaves != incoming.leaves]
     if overlapping:
-        named = ", ".join(f"'{d.file_name}' ({_shared(incoming, d)})" for d in overlapping)
-        return Verdict(
-            "overlap",
-            f"{OVERLAP_REASON} {named}: it reports leaves of the same entities and year that are "
-            f"already loaded (a concatenation or an overlapping extract), and none is summed twice",
-        )
+        weighed = [d for d in refused if d.report_year == incoming.report_year and d.leaves != incoming.leaves]
+        candidates = [incoming, *overlapping, *weighed]
+        kept = best_cover(candidates)
+        # a refusal names the kept files it overlaps (loaded, or to be loaded in the next round)
+        kept = [d for d in candidates if d.file_name in kept] if kept is not None else overlapping
+        if incoming in kept:
+            return Verdict("load", None, (), tuple(overlapping), tuple(kept))
+        return Verdict("overlap", overlap_reason(incoming, [d for d in kept if d.leaves & incoming.leaves]))
     editions = [d for d in same_year if d.leaves == incoming.leaves]
     older = [d for d in editions if not newer(incoming.file_name, d.file_name)]
     if older:
@@ -157,6 +217,14 @@ def judge(incoming: ReportIdentity, loaded: list[ReportIdentity], newer) -> Verd
             f"rows; that file is newer and is loaded)",
         )
     return Verdict("load", None, tuple(editions))
+
+
+def overlap_reason(refused: ReportIdentity, kept: list[ReportIdentity]) -> str:
+    named = ", ".join(f"'{d.file_name}' ({_shared(refused, d)})" for d in kept)
+    return (
+        f"{OVERLAP_REASON} {named}: it reports leaves of the same entities and year that are loaded "
+        f"from other files (a concatenation or an overlapping extract), and none is summed twice"
+    )
 
 
 def _shared(incoming: ReportIdentity, other: ReportIdentity) -> str:

@@ -1,8 +1,11 @@
 """The named jobs of the warehouse: what the UI, the sensors and `make run` launch."""
 
-import dagster as dg
+import re
 
-from .assets.raw import RAW_GROUP, raw_report
+import dagster as dg
+from dagster._core.definitions.data_version import DATA_VERSION_TAG
+
+from .assets.raw import RAW_GROUP, load_report, raw_report
 from .partitions import reports_partitions
 from .raw_load import drop_document
 from .resources import WarehouseDuckDB, WarehouseSettings
@@ -26,6 +29,39 @@ build_warehouse = dg.define_asset_job(
 )
 
 
+@dg.op(config_schema={"file_names": [str]}, out=dg.DynamicOut(str))
+def inbox_reports(context: dg.OpExecutionContext):
+    """One output per report to extract: each becomes a step of its own, run in parallel."""
+    for index, name in enumerate(context.op_config["file_names"]):
+        yield dg.DynamicOutput(name, mapping_key=report_step_key(index, name))
+
+
+def report_step_key(index: int, name: str) -> str:
+    """A mapping key (letters, digits, _) that keeps the file name readable in the UI's step list."""
+    return f"r{index}_{re.sub(r'[^A-Za-z0-9_]', '_', name)[:60]}"
+
+
+def report_steps(file_names: list[str]) -> dict[str, str]:
+    """Step key -> report, for an `extract_inbox` run over `file_names` (its run config)."""
+    return {f"{extract_report.name}[{report_step_key(i, n)}]": n for i, n in enumerate(file_names)}
+
+
+@dg.op(out={})
+def extract_report(context: dg.OpExecutionContext, name: str, warehouse: WarehouseDuckDB, settings: WarehouseSettings):
+    """The raw asset's work for one report, recorded as a materialization of its partition."""
+    for key, metadata, version in load_report(name, warehouse, settings.get(), context.log):
+        yield dg.AssetMaterialization(key, partition=name, metadata=metadata, tags={DATA_VERSION_TAG: version})
+
+
+@dg.job(
+    description="Extract several reports (partitions) into the raw schema in one run: one step per report, "
+    "as many at once as the executor's max_concurrent (what `make run` launches).",
+    executor_def=dg.multiprocess_executor,
+)
+def extract_inbox():
+    inbox_reports().map(extract_report)
+
+
 @dg.op(config_schema={"file_names": [str]})
 def drop_removed_reports(context: dg.OpExecutionContext, warehouse: WarehouseDuckDB) -> None:
     """Delete the raw rows (and quarantine entries) of files that left the inbox."""
@@ -43,7 +79,7 @@ def prune_removed_reports():
     drop_removed_reports()
 
 
-RAW_JOBS = (extract_reports.name, prune_removed_reports.name)
+RAW_JOBS = (extract_reports.name, extract_inbox.name, prune_removed_reports.name)
 
 
 def resources_config(settings: Settings, keys=("settings", "warehouse", "build_lock")) -> dict:
@@ -58,14 +94,21 @@ def resources_config(settings: Settings, keys=("settings", "warehouse", "build_l
 
 
 def extract_reports_job() -> dg.JobDefinition:
-    """`extract_reports` with the raw asset and its resources only: the job `make run` runs
-    (`dagster job execute -m orchestration.jobs -a extract_reports_job`), loaded without dbt's
-    manifest (a second sooner); the resources get their values from the run config."""
+    """`extract_reports` with the raw asset and its resources only, loaded without dbt's manifest
+    (a second sooner), for one partition by hand: `dagster job execute -m orchestration.jobs -a
+    extract_reports_job`; the resources get their values from the run config."""
     return dg.Definitions(
         assets=[raw_report],
         jobs=[extract_reports],
         resources={"settings": WarehouseSettings(), "warehouse": WarehouseDuckDB(database="")},
     ).resolve_job_def(extract_reports.name)
+
+
+def extract_inbox_job() -> dg.JobDefinition:
+    """`extract_inbox` with its resources only (no dbt manifest): each of its step processes loads this."""
+    return dg.Definitions(
+        jobs=[extract_inbox], resources={"settings": WarehouseSettings(), "warehouse": WarehouseDuckDB(database="")}
+    ).resolve_job_def(extract_inbox.name)
 
 
 def build_warehouse_job() -> dg.JobDefinition:

@@ -1,28 +1,26 @@
 """`make run` as named Dagster jobs on the instance in warehouse/dagster_home.
 
 The inbox is compared with the warehouse (orchestration.state): files it does not hold as
-they are run `extract_reports` (one run per report partition, as many at a time as there are
+they are run `extract_inbox` (one run, a step per report, as many at a time as there are
 cores), files that left it run `prune_removed_reports`, then `build_warehouse` (dbt, checks,
 publish, exports, report). Nothing runs when the inbox, the raw rows, the published snapshot
 and the code all agree.
 
-The extractions are `dagster job execute` runs, one process each, as many at once as there
-are cores; the prune and the build go through `dagster.execute_job` in this process. All get
-the settings as run config and run on the same instance: `make run`'s runs are the UI's runs,
-under the same job names. The loads of the parallel extractions take the build database's
-writer lock in turn (`WarehouseDuckDB`): one writer by design, no retry on DuckDB's lock.
+All three go through `dagster.execute_job` from this process, with the settings as run config,
+on the same instance: `make run`'s runs are the UI's runs, under the same job names. The
+extraction's steps run in processes of Dagster's multiprocess executor; their loads take the
+build database's writer lock in turn (`WarehouseDuckDB`): one writer by design, no retry on
+DuckDB's lock.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
-import tempfile
-import time
+import threading
 import uuid
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +31,7 @@ from extract import EXTRACTOR_VERSION
 from .fingerprint import code_hash
 from . import jobs
 from .inbox import read_inbox
-from .settings import REPO, Settings
+from .settings import Settings
 from .startup import emptying_refused, prepare
 from .state import InboxPlan, WarehouseBusy, WarehouseState, plan_inbox, read_database
 
@@ -110,9 +108,17 @@ def build_everything(
     instance.add_dynamic_partitions("reports", [n for n in outcome.reports if n not in known])
     for name in sorted(known - set(files)):
         instance.delete_dynamic_partition("reports", name)
-    for name, reason in extract_in_parallel(settings, instance, plan.extract, workers, progress):
-        if reason is not None:
-            outcome.failed_reports[name] = reason
+    extract = plan.extract
+    for _ in range(EXTRACTION_ROUNDS):  # a refusal that went stale in a round is judged again in the next
+        for name, reason in extract_in_parallel(settings, instance, extract, workers, progress):
+            outcome.failed_reports.pop(name, None)
+            if reason:
+                outcome.failed_reports[name] = reason
+        # a bad file is quarantined with its bytes, so it is settled; what is left was judged
+        # against files loaded again since (or failed unrecorded, and is tried again, a few times at most)
+        extract = plan_inbox(files, read_database(settings.build_db), EXTRACTOR_VERSION, listing.present).extract
+        if not extract:
+            break
     # Dagster's own beta notice when it resolves our jobs' sensors (a parameter we do not use)
     warnings.filterwarnings("ignore", category=dg.BetaWarning, message="Parameter `owners`")
     if plan.drop:
@@ -158,86 +164,115 @@ def run_job(
     return dg.execute_job(dg.reconstructable(job_fn), instance, run_config=config, raise_on_error=False)
 
 
-DAGSTER_CLI = Path(sys.executable).with_name("dagster")  # the venv's, whatever PATH says
-IN_PROCESS = {"execution": {"config": {"in_process": {}}}}  # the run's one step in the run's own process
-POLL_S = 0.2
+POLL_S = 0.5
+# An identity refusal names the files it was judged against; when one of them is loaded again in
+# the same round (another edition, or it was itself replaced by the reports it overlaps), the
+# refused file is judged again. A concatenation loaded first and its two parts need three rounds
+# (tests/test_end_to_end.py); the fourth is a margin.
+EXTRACTION_ROUNDS = 4
+REQUEST_TAG = "gent/request"  # which `make run` request a run answers (to find it on the instance)
+# Step processes fork from a server that imported the job's modules once: a step starts in a
+# fraction of a second instead of importing Dagster and the extractor afresh (spawn).
+FORKSERVER = {"forkserver": {"preload_modules": ["orchestration.jobs", "extract.document"]}}
 
 
 def extract_in_parallel(
     settings: Settings, instance: dg.DagsterInstance, names: list[str], workers: int | None, progress=None
 ) -> list[tuple[str, str | None]]:
-    """One `extract_reports` run per report partition, `workers` runs at a time (default: one per core).
+    """One `extract_inbox` run: a step per report, `workers` at a time (default: one per core).
 
-    Each run is Dagster's own `dagster job execute` in a process of its own (a Dagster run is
-    not thread-safe within one process: its log set-up deadlocks), on the same instance, with
-    the settings as run config and the partition as its tag; the extraction itself runs in
-    the guarded child of that run. The loads take the build database's writer lock in turn.
-    `progress(line)` is told of each report as it finishes.
+    Dagster's multiprocess executor runs the steps, each in a process forked from a preloaded
+    server; the extraction itself runs in the guarded child of its step, and the loads take
+    the build database's writer lock in turn. `progress(line)` is told of each report as its
+    step ends (read from the run's events on the instance, while the run goes on).
     """
     if not names:
         return []
     workers = max(1, min(workers or os.cpu_count() or 1, len(names)))
-    env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)}  # the child's environment, not ours
-    done: list[tuple[str, str | None]] = []
-    with tempfile.TemporaryDirectory(prefix="gent-runs-") as tmp:
-        config = Path(tmp) / "run_config.json"  # JSON is YAML
-        config.write_text(
-            json.dumps({**QUIET, **IN_PROCESS, **jobs.resources_config(settings, ("settings", "warehouse"))})
-        )
-        pending, running = list(names), {}
-        while pending or running:
-            while pending and len(running) < workers:
-                name, request = pending.pop(0), uuid.uuid4().hex
-                tags = json.dumps({"dagster/partition": name, REQUEST_TAG: request})
-                command = [
-                    str(DAGSTER_CLI),
-                    "job",
-                    "execute",
-                    "-m",
-                    "orchestration.jobs",
-                    "-a",
-                    "extract_reports_job",
-                    "-c",
-                    str(config),
-                    "--tags",
-                    tags,
-                ]
-                child = subprocess.Popen(
-                    command,
-                    env=env,
-                    cwd=REPO,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )  # its events are in the instance
-                running[child] = (name, request, time.monotonic())
-            time.sleep(POLL_S)
-            for child in [c for c in running if c.poll() is not None]:
-                name, request, started = running.pop(child)
-                reason = run_failure(instance, request)
-                done.append((name, reason))
-                if progress:
-                    status = "extracted" if reason is None else "FAILED"
-                    detail = (
-                        f"{time.monotonic() - started:.0f} s" if reason is None else reason.removeprefix(f"{name}: ")
-                    )
-                    progress(f"  [{len(done)}/{len(names)}] {status} {name}: {detail}")
-    return sorted(done)
+    steps = jobs.report_steps(names)
+    config = {
+        **QUIET,
+        **jobs.resources_config(settings, ("settings", "warehouse")),
+        "ops": {"inbox_reports": {"config": {"file_names": names}}},
+        "execution": {"config": {"max_concurrent": workers, "start_method": FORKSERVER}},
+    }
+    request = uuid.uuid4().hex
+    watching = threading.Event()
+    watcher = threading.Thread(
+        target=_report_steps, args=(instance, request, steps, progress, watching), daemon=True, name="progress"
+    )
+    if progress:
+        watcher.start()
+    try:
+        with stderr_to(extraction_log(settings)):  # the step processes' own lines; the events are in the instance
+            result = dg.execute_job(
+                dg.reconstructable(jobs.extract_inbox_job), instance, run_config=config, tags={REQUEST_TAG: request}
+            )
+    finally:
+        watching.set()
+        if progress:
+            watcher.join()
+    ended = _ended_steps(instance, result.run_id, steps)
+    return sorted((name, ended.get(name, ("run " + result.dagster_run.status.value.lower(), 0))[0]) for name in names)
 
 
-REQUEST_TAG = "gent/request"  # which `make run` request a run answers (to find it on the instance)
+def extraction_log(settings: Settings) -> Path:
+    return settings.build_db.parent / "extract_inbox.log"
 
 
-def run_failure(instance: dg.DagsterInstance, request: str) -> str | None:
-    """None when the run tagged with `request` succeeded, else why it failed (from its event log)."""
-    runs = instance.get_runs(dg.RunsFilter(tags={REQUEST_TAG: request}))
-    if not runs:
-        return "the run did not start (see `dagster job execute` for orchestration.jobs:extract_reports_job)"
-    if runs[0].status == dg.DagsterRunStatus.SUCCESS:
-        return None
-    for record in instance.get_records_for_run(runs[0].run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records:
-        return _step_failure_reason(record.event_log_entry.dagster_event)
-    return f"run {runs[0].status.value.lower()}"
+@contextmanager
+def stderr_to(path: Path):
+    """Send this process's stderr, and that of the processes it starts meanwhile, to `path`.
+
+    The multiprocess executor's step workers log their start to the console before the run's
+    logger configuration applies (Dagster's context-free logger, DEBUG); make run's terminal
+    shows its own lines only, so their stderr goes to a file next to the build database."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as log:
+        os.dup2(log.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _ended_steps(
+    instance: dg.DagsterInstance, run_id: str, steps: dict[str, str]
+) -> dict[str, tuple[str | None, float]]:
+    """Report -> (None or why its step failed, seconds it took), for the steps of the run that ended."""
+    kinds = {dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}
+    started, ended = {}, {}
+    for record in instance.get_records_for_run(run_id, of_type=kinds, limit=100_000).records:
+        entry = record.event_log_entry
+        event, name = entry.dagster_event, steps.get(entry.step_key)
+        if name is None:
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            started[name] = entry.timestamp
+        else:
+            reason = None if event.is_step_success else _step_failure_reason(event)
+            ended[name] = (reason, entry.timestamp - started.get(name, entry.timestamp))
+    return ended
+
+
+def _report_steps(instance, request: str, steps: dict[str, str], progress, stop: threading.Event) -> None:
+    """Print a line per report as its step ends, until `stop` (then once more, for the last ones)."""
+    shown: set[str] = set()
+    while True:
+        stopping = stop.wait(POLL_S)
+        runs = instance.get_runs(dg.RunsFilter(tags={REQUEST_TAG: request}), limit=1)
+        ended = _ended_steps(instance, runs[0].run_id, steps) if runs else {}
+        for name in sorted(ended.keys() - shown, key=list(steps.values()).index):
+            shown.add(name)
+            reason, seconds = ended[name]
+            status, detail = ("extracted", f"{seconds:.0f} s") if reason is None else ("FAILED", reason)
+            progress(f"  [{len(shown)}/{len(steps)}] {status} {name}: {detail.removeprefix(f'{name}: ')}")
+        if stopping:
+            return
 
 
 def _quarantined(settings: Settings, present: set[str]) -> dict[str, str]:

@@ -30,6 +30,9 @@ BOOKKEEPING = {
     "load_history": "file_name VARCHAR, document_id VARCHAR, extractor_version VARCHAR, action VARCHAR, recorded_at TIMESTAMP",
     "quarantine": "file_name VARCHAR, document_id VARCHAR, reason VARCHAR, recorded_at TIMESTAMP",
     "publications": "code_hash VARCHAR, published_at TIMESTAMP",  # which code built each published snapshot
+    # what a file refused for an overlap reports (orchestration.identity): weighed again without extracting it
+    "refused_identities": "file_name VARCHAR, document_id VARCHAR, report_year BIGINT, leaves VARCHAR[], "
+    "content VARCHAR, recorded_at TIMESTAMP",
 }
 DUPLICATE_REASON = "same content as"  # how raw.quarantine names a second copy of a loaded report
 
@@ -79,7 +82,7 @@ def record(conn: duckdb.DuckDBPyConnection, table: str, file_name: str, document
     """Append to raw.load_history (detail = extractor version and action) or raw.quarantine (detail = reason)."""
     ensure_raw_schema(conn)
     if table == "quarantine":
-        conn.execute(f"DELETE FROM {RAW_SCHEMA}.quarantine WHERE file_name = ?", [file_name])
+        forget_refusal(conn, file_name)
         conn.execute(f"INSERT INTO {RAW_SCHEMA}.quarantine VALUES (?, ?, ?, now())", [file_name, document_id, detail])
     else:
         version, action = detail.split(":", 1)
@@ -91,17 +94,28 @@ def record(conn: duckdb.DuckDBPyConnection, table: str, file_name: str, document
 
 def release_from_quarantine(conn: duckdb.DuckDBPyConnection, file_name: str) -> None:
     ensure_raw_schema(conn)
+    forget_refusal(conn, file_name)
+
+
+def forget_refusal(conn: duckdb.DuckDBPyConnection, file_name: str) -> None:
+    """Remove a file's quarantine entry and the identity kept with it."""
     conn.execute(f"DELETE FROM {RAW_SCHEMA}.quarantine WHERE file_name = ?", [file_name])
+    conn.execute(f"DELETE FROM {RAW_SCHEMA}.refused_identities WHERE file_name = ?", [file_name])
 
 
 def replace_document(
-    conn: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], supersedes: tuple[str, ...] = ()
+    conn: duckdb.DuckDBPyConnection,
+    tables: dict[str, pa.Table],
+    supersedes: tuple[str, ...] = (),
+    evicts: tuple[str, ...] = (),
 ) -> list[str]:
     """Replace one document's rows; returns the document_ids whose rows were removed.
 
-    `supersedes`: document_ids of older editions loaded from other files (see
-    `orchestration.identity`); they leave in the same transaction, recorded as 'superseded'.
+    `supersedes`: document_ids of older editions loaded from other files, `evicts`: of loaded
+    documents that overlap it and are not kept (see `orchestration.identity`); they leave in the
+    same transaction, recorded as 'superseded' and 'overlapped'.
     """
+    supersedes = (*supersedes, *evicts)
     ensure_raw_schema(conn)
     document = tables["documents"].to_pylist()[0]
     conn.execute("BEGIN TRANSACTION")
@@ -114,7 +128,9 @@ def replace_document(
         stale = [r[0] for r in rows]
         for document_id, file_name, version in rows:  # the same bytes loaded under another name (a rename),
             if file_name != document["file_name"]:  # or an older edition: that file leaves the warehouse
-                action = "superseded" if document_id in supersedes else "dropped"
+                action = (
+                    "overlapped" if document_id in evicts else "superseded" if document_id in supersedes else "dropped"
+                )
                 conn.execute(
                     f"INSERT INTO {RAW_SCHEMA}.load_history VALUES (?, ?, ?, ?, now())",
                     [file_name, document_id, version, action],
@@ -154,7 +170,7 @@ def drop_document(conn: duckdb.DuckDBPyConnection, file_name: str) -> int:
     try:
         for name in RAW_TABLES:
             conn.execute(f"DELETE FROM {RAW_SCHEMA}.{name} WHERE document_id IN (SELECT unnest(?))", [ids])
-        conn.execute(f"DELETE FROM {RAW_SCHEMA}.quarantine WHERE file_name = ?", [file_name])
+        forget_refusal(conn, file_name)
         document_id, version = rows[0] if rows else (refused[0][0], None)
         conn.execute(
             f"INSERT INTO {RAW_SCHEMA}.load_history VALUES (?, ?, ?, 'dropped', now())",

@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -32,6 +33,10 @@ class WarehouseState:
     quarantined: dict[str, tuple[str | None, str]] = field(default_factory=dict)  # file -> (document_id, reason)
     departures: Counter = field(default_factory=Counter)  # file -> times it was dropped from the warehouse
     code_hash: str | None = None  # of the last publication recorded in this database
+    # when each loaded file's current rows were loaded, and each refusal recorded: an identity
+    # refusal holds only while the files it names keep the rows they had when it was made
+    loaded_at: dict[str, datetime] = field(default_factory=dict, compare=False)
+    refused_at: dict[str, datetime] = field(default_factory=dict, compare=False)
 
     def digest(self) -> str:
         """Fingerprint of the rows a rebuild would publish (the loaded and refused files)."""
@@ -63,9 +68,20 @@ def read_state(conn: duckdb.DuckDBPyConnection) -> WarehouseState:
         n: (d, v)
         for n, d, v in conn.execute("select file_name, document_id, extractor_version from raw.documents").fetchall()
     }
-    quarantined = (
-        {n: (d, r) for n, d, r in conn.execute("select file_name, document_id, reason from raw.quarantine").fetchall()}
+    refusals = (
+        conn.execute("select file_name, document_id, reason, recorded_at from raw.quarantine").fetchall()
         if "quarantine" in tables
+        else []
+    )
+    quarantined = {n: (d, r) for n, d, r, _ in refusals}
+    loaded_at = (
+        dict(
+            conn.execute(
+                "select h.file_name, max(h.recorded_at) from raw.load_history h join raw.documents d "
+                "using (file_name, document_id) where h.action in ('loaded', 'replaced') group by 1"
+            ).fetchall()
+        )
+        if "load_history" in tables
         else {}
     )
     departures = (
@@ -84,7 +100,9 @@ def read_state(conn: duckdb.DuckDBPyConnection) -> WarehouseState:
         if "publications" in tables
         else None
     )
-    return WarehouseState(loaded, quarantined, departures, code[0] if code else None)
+    return WarehouseState(
+        loaded, quarantined, departures, code[0] if code else None, loaded_at, {n: t for n, _, _, t in refusals}
+    )
 
 
 def read_database(db: Path) -> WarehouseState:
@@ -136,15 +154,24 @@ def plan_inbox(
         refused_sha, reason = state.quarantined.get(name, (None, ""))
         if keeper[name] == name:  # a refusal that names other files (identity) holds while they stay loaded
             held = state.loaded.get(name) == (sha, extractor_version) or (
-                refused_sha == sha
-                and not reason.startswith(DUPLICATE_REASON)
-                and all(other in state.loaded for other in names_in(reason))
+                refused_sha == sha and not reason.startswith(DUPLICATE_REASON) and identity_refusal_holds(name, state)
             )
         else:  # a second copy: settled once it is recorded as refused (as a copy, or as a bad file)
             held = refused_sha == sha and name not in state.loaded
         (settled if held else extract).append(name)
     gone = sorted((set(state.loaded) | set(state.quarantined)) - set(inbox) - set(present))
     return InboxPlan(extract, gone, settled)
+
+
+def identity_refusal_holds(name: str, state: WarehouseState) -> bool:
+    """Whether the refusal of `name` still stands: every file it names (an identity refusal) is
+    loaded with the rows it had when the refusal was made. A named file loaded again since
+    (another edition) makes the reason stale: the file is judged afresh against what is loaded."""
+    refused = state.refused_at.get(name)
+    return all(
+        other in state.loaded and (refused is None or state.loaded_at.get(other, refused) <= refused)
+        for other in names_in(state.quarantined[name][1])
+    )
 
 
 def extract_run_key(name: str, sha: str, extractor_version: str, state: WarehouseState) -> str:
@@ -155,7 +182,7 @@ def extract_run_key(name: str, sha: str, extractor_version: str, state: Warehous
     held = [state.loaded.get(name), state.quarantined.get(name)]
     named = names_in((state.quarantined.get(name) or ("", ""))[1])
     if named:  # refused because of other loaded files (identity): a new key once one of them leaves
-        held.append([state.loaded.get(other) for other in named])
+        held.append([(state.loaded.get(other), str(state.loaded_at.get(other))) for other in named])
     held = json.dumps(held)
     return f"extract:{name}:{sha}:{extractor_version}:{state.departures[name]}:{hashlib.sha256(held.encode()).hexdigest()[:12]}"
 

@@ -18,8 +18,11 @@ sensor (Dagster's daemon launches a run key once: a key used before is skipped f
                                                  refused; one rebuild asked for; no extraction for a
                                                  sensor turned on afresh
   2  a renamed to b, z removed, e moved out   -> loaded {b}, one rebuild asked for
-  3  e and a put back (same bytes), b changed -> published {b'}: the newest edition; a is a re-save
-                                                 of what b held when a was judged, e an older edition
+  3  e and a put back (same bytes), b changed -> loaded {b'}: the newest edition; a, judged before b
+                                                 changed, is a re-save of what b held: that reason
+                                                 went stale, so the rebuild waits and the next tick
+                                                 judges a again (an older edition of b'); then one
+                                                 rebuild publishes {b'}
 """
 
 from __future__ import annotations
@@ -155,6 +158,8 @@ def story(tmp_path_factory):
         shutil.copyfile(original, inbox / "a.pdf")  # its rows left when b, the same bytes, was loaded
         shutil.copyfile(second, inbox / "b.pdf")
         seen["3"] = settle(instance, defs)
+        seen["3_stale"] = quarantined(warehouse)["a.pdf"]
+        seen["3_rejudged"] = settle(instance, defs)
         seen["3_published"], seen["3_quarantined"] = published(warehouse), quarantined(warehouse)
         seen["3_again"] = settle(instance, defs)
         seen["build_runs"] = [r.status for r in instance.get_runs(dg.RunsFilter(job_name="build_warehouse"))]
@@ -211,8 +216,10 @@ def test_a_restored_report_comes_back_and_a_changed_one_is_replaced(story):
         ("extract_reports", "b.pdf", True),
         ("extract_reports", "e.pdf", True),
     ]
-    assert builds == [("build_warehouse", None, True)]
+    assert builds == []  # a's refusal went stale when b changed: the rebuild waits for its new run
+    assert story["3_stale"].startswith(f"{RESAVE_REASON} 'b.pdf'")
+    assert story["3_rejudged"] == ([("extract_reports", "a.pdf", True)], [("build_warehouse", None, True)])
     assert story["3_published"] == {"b.pdf": story["contents"]["second"]}  # three editions of 000, loaded once
-    assert story["3_quarantined"]["a.pdf"].startswith(f"{RESAVE_REASON} 'b.pdf'")
+    assert story["3_quarantined"]["a.pdf"].startswith(f"{OLDER_EDITION_REASON} 'b.pdf'")  # judged again
     assert story["3_quarantined"]["e.pdf"].startswith(f"{OLDER_EDITION_REASON} 'b.pdf'")
     assert story["build_runs"] == [dg.DagsterRunStatus.SUCCESS]

@@ -498,18 +498,20 @@ def test_bad_input_leaves_the_good_report_and_the_published_warehouse_untouched(
 def test_the_failures_are_visible_in_the_dagster_ui(scenario):
     """The run history the UI shows (warehouse/dagster_home): one failed run per bad file, with its reason."""
     import dagster as dg
-
     from dagster._core.instance.ref import InstanceRef
+
+    from orchestration.jobs import report_steps
 
     instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(scenario["w1"] / "dagster_home")))
     try:
         failed = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))
         reasons = {}
-        for run in failed:
-            partition = run.tags.get("dagster/partition")
+        for run in failed:  # make run's extract_inbox run: a step per report, named after its file
+            names = run.run_config["ops"]["inbox_reports"]["config"]["file_names"]
+            steps = report_steps(names)
             for event in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
                 data = event.dagster_event.step_failure_data
-                reasons[partition] = (
+                reasons[steps[event.step_key]] = (
                     data.user_failure_data.description if data.user_failure_data else data.error.message
                 )
     finally:
@@ -619,13 +621,17 @@ def published_copy(scenario, tmp_path):
     return warehouse, inbox
 
 
-def run_build(inbox: Path, warehouse: Path, *options: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_build(
+    inbox: Path, warehouse: Path, *options: str, env: dict | None = None, user=None
+) -> subprocess.CompletedProcess:
+    """`make run` on that inbox and warehouse (`user`: called in the child before the build, to switch user)."""
     return subprocess.run(
         [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse), *options],
         cwd=REPO,
         env=env or clean_env(),
         capture_output=True,
         timeout=BUILD_TIMEOUT,
+        preexec_fn=user,
     )
 
 
@@ -682,3 +688,99 @@ def test_a_relative_dagster_home_is_a_clear_error(published_copy):
     assert done.returncode == 2
     assert "Build error: DAGSTER_HOME must be an absolute path, not 'relative/home'" in out
     assert "Traceback" not in out + done.stderr.decode()
+
+
+# ------------------------------------------------------------------ the same healing under `make ui` (issue 19 gap c)
+
+
+def test_make_ui_heals_damaged_state_at_its_sensor_ticks(scenario, tmp_path):
+    """The damage of the `heal` build (a truncated published file, garbage as the build database,
+    leftovers of a killed publication), met by the sensors on a real instance instead of `make
+    run`: before, only the published file was published again and the inbox sensor's tick failed
+    on the build database."""
+    import dagster as dg
+    from test_automation import tick
+
+    from orchestration.definitions import build_definitions
+    from orchestration.settings import Settings
+
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(scenario["pristine"], warehouse, symlinks=True)
+    inbox = damage_warehouse(warehouse, tmp_path / "inbox")
+    defs = build_definitions(Settings.build(inbox=inbox, warehouse_dir=warehouse))
+    (tmp_path / "home").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "home")) as instance:
+        extracted = tick(instance, "inbox_sensor", defs)  # heals first: a new build database, then 000 into it
+        rebuilt = tick(instance, "rebuild_sensor", defs)
+        again = tick(instance, "inbox_sensor", defs), tick(instance, "rebuild_sensor", defs)
+    assert extracted == [("extract_reports", NAME, True)]
+    assert rebuilt == [("build_warehouse", None, True)] and again == ([], [])
+    healed, first = state(warehouse / "gent.duckdb"), scenario["first"]
+    assert healed["raw"] == first["raw"] and healed["marts"] == first["marts"]
+    assert exports(warehouse) == scenario["first_exports"]  # byte for byte
+    assert (warehouse / "build" / "gent.duckdb.damaged").exists() and (warehouse / ".gent.duckdb.damaged").exists()
+    assert not [p.name for p in warehouse.iterdir() if p.name.endswith((".staging", ".publishing"))]
+
+
+# ------------------------------------------------------------------ permissions on a real file system (issue 19 gap d)
+# The tests run as root, who reads and writes everything; the unit tests patch the OS calls. Here
+# the build runs as the unprivileged user `nobody` (uid 65534), so the kernel itself refuses.
+
+NOBODY = 65534
+
+
+def as_nobody() -> None:
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+
+def nobody_copy(scenario) -> tuple[Path, Path, Path]:
+    """A copy of the published warehouse of 000 and an inbox holding 000, in a folder nobody may enter
+    (pytest's own temporary folders are root's alone)."""
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="gent-nobody-"))
+    root.chmod(0o755)
+    warehouse, inbox = root / "warehouse", root / "inbox"
+    shutil.copytree(scenario["pristine"], warehouse, symlinks=True)
+    inbox.mkdir()
+    shutil.copyfile(SAMPLE, inbox / NAME)
+    return root, warehouse, inbox
+
+
+def run_as_nobody(inbox: Path, warehouse: Path) -> subprocess.CompletedProcess:
+    env = clean_env(HOME=str(warehouse.parent), PYTHONDONTWRITEBYTECODE="1")  # nobody's home is not there
+    return run_build(inbox, warehouse, env=env, user=as_nobody)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching to the user nobody needs root")
+def test_a_warehouse_folder_nobody_may_write_is_named_before_anything_runs(scenario):
+    root, warehouse, inbox = nobody_copy(scenario)  # root's folders, mode 755: nobody reads, cannot write
+    try:
+        before = release_files(warehouse)
+        done = run_as_nobody(inbox, warehouse)
+        out, err = done.stdout.decode(), done.stderr.decode()
+        assert done.returncode == 2, out + err  # nothing published
+        assert f"cannot write in {warehouse} (Permission denied): the warehouse folder must be writable" in out
+        assert "Traceback" not in out + err and release_files(warehouse) == before
+    finally:
+        shutil.rmtree(root)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching to the user nobody needs root")
+def test_a_report_nobody_may_read_is_named_and_its_loaded_rows_stay(scenario):
+    root, warehouse, inbox = nobody_copy(scenario)
+    try:
+        for path in [warehouse, *warehouse.rglob("*")]:  # the warehouse is nobody's to write ...
+            os.lchown(path, NOBODY, NOBODY)
+        shutil.copyfile(SAMPLE, inbox / "locked.pdf")
+        (inbox / "locked.pdf").chmod(0)  # ... this report is root's, readable by no one else
+        before, loaded = release_files(warehouse), state(warehouse / "build" / "gent.duckdb")
+        done = run_as_nobody(inbox, warehouse)
+        out, err = done.stdout.decode(), done.stderr.decode()
+        assert done.returncode == 1, out + err  # partial success: one report could not be read
+        assert "  FAILED locked.pdf: cannot be read (Permission denied)" in out.splitlines()
+        assert "nothing to do" in out and "Traceback" not in out + err
+        assert release_files(warehouse) == before and state(warehouse / "build" / "gent.duckdb") == loaded
+    finally:
+        shutil.rmtree(root)

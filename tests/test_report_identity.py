@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
+from itertools import permutations
 from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import sample_path
 
+from extract import EXTRACTOR_VERSION
 from extract.document import extract_source
 from extract.writer import to_arrow
 from orchestration.identity import (
+    OLDER_EDITION_REASON,
     OVERLAP_REASON,
     RESAVE_REASON,
     extraction_identity,
@@ -195,3 +198,113 @@ def test_the_conformed_leaf_check_passes_on_the_dumps_and_fails_on_a_second_docu
         )
         found = conn.execute(sql).fetchall()
     assert len(found) == leaves and all(row[3] == 2 for row in found)
+
+
+# ------------------------------------------------------------------ whatever the order (issue 19 gap a, b)
+
+
+def _arrive(conn, extraction, inbox: Path) -> None:
+    """What the raw asset does with an extracted report (`judge_and_load`); a refusal is recorded, not raised on."""
+    import dagster as dg
+
+    from orchestration.assets.raw import judge_and_load
+
+    try:
+        judge_and_load(conn, extraction, inbox / extraction.document.file_name)
+    except dg.Failure:
+        pass
+
+
+def _settle(conn, extractions: dict, inbox: Path) -> list[str]:
+    """make run's later rounds: the files whose refusal went stale are judged again; returns what is left to do."""
+    from orchestration.pipeline import EXTRACTION_ROUNDS
+    from orchestration.state import read_state
+
+    files = {name: ex.document.document_id for name, ex in extractions.items()}
+    for _ in range(EXTRACTION_ROUNDS - 1):
+        for name in plan_inbox(files, read_state(conn), EXTRACTOR_VERSION).extract:
+            _arrive(conn, extractions[name], inbox)
+    return plan_inbox(files, read_state(conn), EXTRACTOR_VERSION).extract
+
+
+def _arrive_in_order(conn, extractions: dict, order, inbox: Path) -> tuple[list[str], list[str], dict[str, str]]:
+    """Each file judged in `order`, then make run's later rounds: (left to do, loaded files, refusals)."""
+    for name in order:
+        _arrive(conn, extractions[name], inbox)
+    left = _settle(conn, extractions, inbox)
+    loaded = [r[0] for r in conn.execute("select file_name from raw.documents order by 1").fetchall()]
+    return left, loaded, dict(conn.execute("select file_name, reason from raw.quarantine").fetchall())
+
+
+@pytest.fixture(scope="module")
+def parts_and_concatenation(extracted):
+    """001 and 002 (the dumps, as PDFs of their own) and one file holding both, which passes the
+    acceptance rule (no page numbers in a dump): only their identities tell them apart."""
+    one, two = extracted("001", "text"), extracted("002", "text")
+    both = replace(one.source, lines=one.source.lines + two.source.lines)
+    return {
+        "001.pdf": _as(one.extraction, "001.pdf", "1" * 64),
+        "002.pdf": _as(two.extraction, "002.pdf", "2" * 64),
+        "0_both.pdf": extract_source(both, Path("0_both.pdf"), "c" * 64),
+    }
+
+
+@pytest.mark.parametrize("order", list(permutations(["001.pdf", "002.pdf", "0_both.pdf"])), ids="-".join)
+def test_a_concatenation_loses_to_its_parts_whatever_order_they_arrive_in(tmp_path, parts_and_concatenation, order):
+    """Before: the first one loaded kept its place (the concatenation first: 001 and 002 refused)."""
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
+        left, loaded, refused = _arrive_in_order(conn, parts_and_concatenation, order, tmp_path)
+        leaves = conn.execute(  # the conformed-dimension rule: no leaf x entity x year from two documents
+            "select count(*) from (select entity, code from raw.nodes where level in ('action', 'project') and code is not null "
+            "group by 1, 2 having count(distinct document_id) > 1)"
+        ).fetchone()[0]
+    assert loaded == ["001.pdf", "002.pdf"] and left == [] and leaves == 0
+    assert list(refused) == ["0_both.pdf"] and refused["0_both.pdf"].startswith(OVERLAP_REASON)
+    assert names_in(refused["0_both.pdf"]) == ["001.pdf", "002.pdf"]
+
+
+@pytest.mark.parametrize("order", [("002.pdf", "002_part.pdf"), ("002_part.pdf", "002.pdf")], ids="-".join)
+def test_an_overlapping_extract_loses_to_the_whole_report_whatever_the_order(tmp_path, extracted, order):
+    part = extracted("002", "text")
+    half = replace(part.source, lines=part.source.lines[: len(part.source.lines) // 2])
+    extractions = {
+        "002.pdf": _as(part.extraction, "002.pdf", "2" * 64),
+        "002_part.pdf": extract_source(half, Path("002_part.pdf"), "b" * 64),
+    }
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
+        left, loaded, refused = _arrive_in_order(conn, extractions, order, tmp_path)
+        history = conn.execute("select file_name, action from raw.load_history where action = 'overlapped'").fetchall()
+    # the extract is refused whatever the order: its table of contents lists what it lacks (and,
+    # judged after 002, it overlaps 002); it never got in, so nothing was taken out
+    assert loaded == ["002.pdf"] and left == [] and "pages missing" in refused["002_part.pdf"]
+    assert history == []
+
+
+def test_a_refusal_is_judged_again_once_the_file_it_names_is_replaced(tmp_path, extracted):
+    """a.pdf, a re-save of b.pdf, is refused naming b.pdf; b.pdf is then replaced by a corrected
+    edition. Before: a.pdf kept 'same report as b.pdf' (stale). Now it is judged again: an older
+    edition of what b.pdf holds now."""
+    from orchestration.state import read_state
+
+    ex = extracted("000", "text").extraction
+    rows = list(ex.tables["budget_lines"])
+    rows[0] = replace(rows[0], actual_raw="1", actual=1)  # one printed cell corrected
+    b, a = _as(ex, "b.pdf", "b" * 64), _as(ex, "a.pdf", "a" * 64)
+    b2 = _as(type(ex)(ex.document, {**ex.tables, "budget_lines": rows}), "b.pdf", "d" * 64)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
+        _arrive(conn, b, tmp_path), _arrive(conn, a, tmp_path)
+        first = dict(conn.execute("select file_name, reason from raw.quarantine").fetchall())["a.pdf"]
+        state = read_state(conn)
+        key = extract_run_key("a.pdf", "a" * 64, EXTRACTOR_VERSION, state)
+        assert plan_inbox({"a.pdf": "a" * 64, "b.pdf": "b" * 64}, state, EXTRACTOR_VERSION).extract == []
+        _arrive(conn, b2, tmp_path)
+        state = read_state(conn)
+        stale = plan_inbox({"a.pdf": "a" * 64, "b.pdf": "d" * 64}, state, EXTRACTOR_VERSION).extract
+        new_key = extract_run_key("a.pdf", "a" * 64, EXTRACTOR_VERSION, state)
+        left = _settle(conn, {"a.pdf": a, "b.pdf": b2}, tmp_path)
+        now = dict(conn.execute("select file_name, reason from raw.quarantine").fetchall())["a.pdf"]
+        loaded = conn.execute("select file_name, document_id from raw.documents").fetchall()
+    assert first.startswith(RESAVE_REASON) and names_in(first) == ["b.pdf"]
+    assert stale == ["a.pdf"] and new_key != key  # the sensor asks again (a run key is used once)
+    assert now.startswith(OLDER_EDITION_REASON) and names_in(now) == ["b.pdf"] and left == []
+    assert loaded == [("b.pdf", "d" * 64)]

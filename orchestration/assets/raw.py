@@ -12,12 +12,29 @@ from extract.reconcile import reconcile, summary
 from extract.records import SCHEMAS
 from extract.writer import to_arrow
 
-from ..partitions import reports_partitions
 from ..guard import extract_guarded, refuse_layout_drift
-from ..identity import extraction_identity, judge, loaded_identities, newer_in, superseded_reason
-from ..raw_load import DUPLICATE_REASON, load_decision, record, release_from_quarantine, replace_document
-from ..resources import WarehouseDuckDB, WarehouseSettings
+from ..identity import (
+    Verdict,
+    extraction_identity,
+    judge,
+    loaded_identities,
+    newer_in,
+    overlap_reason,
+    refused_identities,
+    remember_identity,
+    superseded_reason,
+)
 from ..inbox import same_size_files
+from ..partitions import reports_partitions
+from ..raw_load import (
+    DUPLICATE_REASON,
+    ensure_raw_schema,
+    load_decision,
+    record,
+    release_from_quarantine,
+    replace_document,
+)
+from ..resources import WarehouseDuckDB, WarehouseSettings
 
 RAW_GROUP = "raw"
 RAW_KEYS = {name: dg.AssetKey(["raw", name]) for name in SCHEMAS}
@@ -75,8 +92,13 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, se
     older, overlaps refused); a file that cannot be read goes to raw.quarantine with its
     reason and leaves every loaded row as it was.
     """
-    name = context.partition_key
-    config = settings.get()
+    for key, metadata, version in load_report(context.partition_key, warehouse, settings.get(), context.log):
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata, data_version=dg.DataVersion(version))
+
+
+def load_report(name: str, warehouse: WarehouseDuckDB, config, log):
+    """The work of one report partition, for the raw asset and for `extract_inbox`'s steps alike:
+    yields (asset key, metadata, data version) of each raw table, or raises dg.Failure."""
     inbox = config.inbox
     path = inbox / name
     refused = refuse_partition_key(name, inbox)
@@ -112,7 +134,7 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, se
             if decision == "unchanged"
             else f"duplicate of {other}"
         )
-        context.log.info(f"{name}: {detail}; not extracted again")
+        log.info(f"{name}: {detail}; not extracted again")
         yield from _results({"document_id": document_id, "skipped": detail}, None, document_id)
         return
     try:
@@ -122,30 +144,9 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, se
     except ExtractionError as exc:
         _refuse(warehouse, name, document_id, path, exc.reason)
     with warehouse.get_connection() as conn:  # judged and loaded under one lock: no other load slips in between
-        identity = extraction_identity(extraction)
-        verdict = judge(identity, loaded_identities(conn, identity), newer_in(inbox))
-        overlap = verdict.reason if verdict.action == "overlap" else None
-        try:
-            refuse_layout_drift(path, extraction)  # a label or code the grammar does not know, pages missing: stop
-        except ExtractionError as exc:  # a concatenation is named as such whatever else is wrong with it
-            _refuse(
-                warehouse, name, document_id, path, f"{exc.reason}; it also {overlap}" if overlap else exc.reason, conn
-            )
-        if overlap:
-            _refuse(warehouse, name, document_id, path, overlap, conn)
-        if verdict.action == "load":
-            superseded = tuple(d.document_id for d in verdict.supersedes)
-            replaced = replace_document(conn, to_arrow(extraction), superseded)
-            record(
-                conn, "load_history", name, document_id, f"{EXTRACTOR_VERSION}:{'replaced' if replaced else 'loaded'}"
-            )
-            release_from_quarantine(conn, name)
-            for older in verdict.supersedes:  # settled while this file stays loaded (see state.plan_inbox)
-                record(conn, "quarantine", older.file_name, older.document_id, superseded_reason(name))
-        else:  # a re-save or an older edition of a loaded report: skipped, not a failure
-            record(conn, "quarantine", name, document_id, verdict.reason)
+        verdict, replaced = judge_and_load(conn, extraction, path)
     if verdict.action != "load":
-        context.log.info(f"{name}: {verdict.reason}; not loaded")
+        log.info(f"{name}: {verdict.reason}; not loaded")
         yield from _results({"document_id": document_id, "skipped": verdict.reason}, None, document_id)
         return
     metadata = extraction_metadata(extraction, time.monotonic() - started)
@@ -153,13 +154,49 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, se
     yield from _results(metadata, extraction, document_id)
 
 
-def _refuse(warehouse, name: str, document_id: str, path, reason: str, conn=None):
-    """Quarantine a report that is not loaded, with its reason, and fail the run."""
+def judge_and_load(conn, extraction, path) -> tuple[Verdict, list[str]]:
+    """Judge an extracted report against what is loaded and load it, or record why not; returns
+    (the verdict, the document_ids its load removed). Raises dg.Failure for a refused report
+    (layout, pages missing, an overlap); a re-save or an older edition is skipped, not a failure."""
+    name, document_id, inbox = path.name, extraction.document.document_id, path.parent
+    ensure_raw_schema(conn)
+    identity = extraction_identity(extraction)
+    loaded = loaded_identities(conn, identity)
+    verdict = judge(identity, loaded, newer_in(inbox), refused_identities(conn, identity, loaded))
+    overlap = verdict.reason if verdict.action == "overlap" else None
+    try:
+        refuse_layout_drift(path, extraction)  # a label or code the grammar does not know, pages missing: stop
+    except ExtractionError as exc:  # a concatenation is named as such whatever else is wrong with it
+        _refuse(None, name, document_id, path, f"{exc.reason}; it also {overlap}" if overlap else exc.reason, conn)
+    if overlap:
+        _refuse(None, name, document_id, path, overlap, conn, identity)
+    if verdict.action != "load":
+        record(conn, "quarantine", name, document_id, verdict.reason)
+        return verdict, []
+    superseded = tuple(d.document_id for d in verdict.supersedes)
+    evicted = tuple(d.document_id for d in verdict.evicts)
+    replaced = replace_document(conn, to_arrow(extraction), superseded, evicted)
+    record(conn, "load_history", name, document_id, f"{EXTRACTOR_VERSION}:{'replaced' if replaced else 'loaded'}")
+    release_from_quarantine(conn, name)
+    for older in verdict.supersedes:  # settled while this file stays loaded (see state.plan_inbox)
+        record(conn, "quarantine", older.file_name, older.document_id, superseded_reason(name))
+    for other in verdict.evicts:  # it overlaps this report, which is kept (identity.best_cover)
+        named = [d for d in verdict.kept if d.leaves & other.leaves]
+        record(conn, "quarantine", other.file_name, other.document_id, overlap_reason(other, named))
+        remember_identity(conn, other)
+    return verdict, replaced
+
+
+def _refuse(warehouse, name: str, document_id: str, path, reason: str, conn=None, overlapping=None):
+    """Quarantine a report that is not loaded, with its reason (and its identity when it is
+    refused for an overlap: `overlapping`), and fail the run."""
     if conn is None:
         with warehouse.get_connection() as conn:
             record(conn, "quarantine", name, document_id, reason)
     else:
         record(conn, "quarantine", name, document_id, reason)
+        if overlapping:
+            remember_identity(conn, overlapping)
     raise dg.Failure(
         description=f"{path.name}: {reason}", metadata={"file": str(path), "reason": reason, "quarantined": True}
     )
@@ -198,8 +235,4 @@ def loaded_twin(conn, name: str, document_id: str, present: dict[str, str]) -> s
 def _results(metadata: dict, extraction, document_id: str):
     for table, key in RAW_KEYS.items():
         rows = {"rows": 1 if table == "documents" else len(extraction.tables[table])} if extraction else {}
-        yield dg.MaterializeResult(
-            asset_key=key,
-            metadata={**(metadata if table == "documents" else {}), **rows},
-            data_version=dg.DataVersion(f"{document_id[:16]}-{EXTRACTOR_VERSION}"),
-        )
+        yield key, {**(metadata if table == "documents" else {}), **rows}, f"{document_id[:16]}-{EXTRACTOR_VERSION}"
