@@ -11,6 +11,7 @@ leaves as (
 
 lines as (
     select * from {{ ref('stg_gent__budget_lines') }}
+    where {{ documents_to_build(also=documents_with_stale_service_keys()) }}
 ),
 
 paired as (

@@ -6,6 +6,7 @@ with
 
 lines as (
     select * from {{ ref('stg_gent__budget_lines') }}
+    where {{ documents_to_build() }}
 ),
 
 tree as (

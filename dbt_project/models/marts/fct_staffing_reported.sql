@@ -4,6 +4,7 @@ with
 
 staffing as (
     select * from {{ ref('stg_gent__staffing_lines') }}
+    where {{ documents_to_build() }}
 ),
 
 tree as (
