@@ -28,6 +28,7 @@ BOOKKEEPING = {
     "load_history": "file_name VARCHAR, document_id VARCHAR, extractor_version VARCHAR, action VARCHAR, recorded_at TIMESTAMP",
     "quarantine": "file_name VARCHAR, document_id VARCHAR, reason VARCHAR, recorded_at TIMESTAMP",
     "publications": "code_hash VARCHAR, published_at TIMESTAMP",  # which code built each published snapshot
+    "mart_code": "code VARCHAR, recorded_at TIMESTAMP",  # which code rebuilt the incremental marts (mart_builds.py)
 }
 DUPLICATE_REASON = "same content as"  # how raw.quarantine names a second copy of a loaded report
 

@@ -55,7 +55,9 @@ class StepWarehouse:
         project = str(REPO / "dbt_project")
         args = ["build", "--project-dir", project, "--profiles-dir", project, "--quiet"]
         args += ["--target-path", str(self.work / "target"), "--log-path", str(self.work / "logs")]
-        result = dbtRunner().invoke([*args, "--vars", json.dumps({"build_db": str(self.db)}), *MODELS_AND_SEEDS, *extra])
+        result = dbtRunner().invoke(
+            [*args, "--vars", json.dumps({"build_db": str(self.db)}), *MODELS_AND_SEEDS, *extra]
+        )
         assert result.success, result.exception or [r.message for r in result.result if r.status != "success"]
 
     def tables_built(self) -> list[str]:
@@ -81,7 +83,9 @@ class StepWarehouse:
             for table in self.tables_built():
                 kept = f"kept.{table.replace('.', '__')}"
                 only_full = con.execute(f"select count(*) from (from {table} except all from {kept})").fetchone()[0]
-                only_incremental = con.execute(f"select count(*) from (from {kept} except all from {table})").fetchone()[0]
+                only_incremental = con.execute(
+                    f"select count(*) from (from {kept} except all from {table})"
+                ).fetchone()[0]
                 rows = con.execute(f"select count(*) from {table}").fetchone()[0]
                 if only_full or only_incremental:
                     found[table] = (rows, only_full, only_incremental)
