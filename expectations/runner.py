@@ -248,8 +248,13 @@ class _SuitePlanSpec:
     meta: dict
 
     def on_table(self) -> _SuitePlanSpec:
-        """The same plan on the suite's table in the scratch database (expectations.materialise)."""
-        return replace(self, query=f'select * from "{self.suite}"', meta={**self.meta, "query": self.query})
+        """The same plan on the suite's table in the scratch database (expectations.materialise).
+
+        The checks' SQL rides along as a comment: the Data Docs show what was checked, not only
+        which table was read."""
+        origin = self.query.replace("*/", "* /")
+        table = f'select * from "{self.suite}"'
+        return replace(self, query=f"{table}\n/* the rows of the checks, materialised once from:\n{origin}\n*/")
 
 
 def _result(suite: str, prepared: _Prepared, outcome: object) -> SuiteResult:
