@@ -42,6 +42,6 @@
         and t.node_id = f.node_id
     left join {{ ref('int_services_normalised') }} as s
         on s.service_printed = t.service_printed
-    where f.service_key <> {{ surrogate_key(["coalesce(s.service_canonical, '__unknown__')"]) }}
+    where f.service_key <> {{ service_key('s.service_canonical') }}
     {%- endif -%}
 {%- endmacro %}
