@@ -823,13 +823,26 @@ def changed_report_rerun(
 # ---------------------------------------------------------------- targets
 
 
-def targets(results: dict, out: Report) -> dict:
-    out.section("Targets (issue 8)")
-    rows, status = [], {}
+class TargetTable:
+    """The rows of a targets table (label, measured, status), and each target's value and status by key."""
 
-    def add(key, label, value, met):
-        status[key] = {"value": value, "met": met}
-        rows.append([label, value, "not measured" if met is None else ("met" if met else "NOT met")])
+    def __init__(self):
+        self.rows: list[list] = []
+        self.status: dict = {}
+
+    def add(self, key: str, label: str, value: str, met: bool | None) -> None:
+        self.status[key] = {"value": value, "met": met}
+        self.rows.append([label, value, "not measured" if met is None else ("met" if met else "NOT met")])
+
+    def write(self, out: Report, title: str) -> dict:
+        out.section(title)
+        out.table(["target", "measured", "status"], self.rows)
+        return self.status
+
+
+def targets(results: dict, out: Report) -> dict:
+    table = TargetTable()
+    add = table.add
 
     ex = results["extraction"]
     add(
@@ -898,19 +911,15 @@ def targets(results: dict, out: Report) -> dict:
         f"{'identical' if ex['pdfium_identical'] else 'DIFFERENT'}, {ex['pages_per_s']['ours_pdfium'] / ex['pages_per_s']['ours']:.1f}× faster",
         ex["pdfium_identical"],
     )
-    out.table(["target", "measured", "status"], rows)
+    status = table.write(out, "Targets (issue 8)")
     status.update(scale_targets(results, out))
     return status
 
 
 def scale_targets(results: dict, out: Report) -> dict:
     """Issue 18: incremental re-run, memory per process, time per page with size, the samples' build."""
-    out.section("Targets (issue 18)")
-    rows, status = [], {}
-
-    def add(key, label, value, met):
-        status[key] = {"value": value, "met": met}
-        rows.append([label, value, "not measured" if met is None else ("met" if met else "NOT met")])
+    table = TargetTable()
+    add = table.add
 
     sc = results.get("scale", {}).get("sizes", {})
     big = sc.get(100, {})
@@ -963,8 +972,7 @@ def scale_targets(results: dict, out: Report) -> dict:
         "tests/test_incremental_marts.py (not a benchmark figure)",
         None,
     )
-    out.table(["target", "measured", "status"], rows)
-    return status
+    return table.write(out, "Targets (issue 18)")
 
 
 if __name__ == "__main__":

@@ -64,7 +64,9 @@ def warehouse_dbt_models(
         full = start_build(conn, code, config.full_refresh)
     mode = ["--full-refresh"] if full else []
     with open(target / DBT_LOG, "w") as log, contextlib.redirect_stdout(log):
-        yield from dbt.cli(["build", *dbt_vars(build_db), *mode], context=context, target_path=target).stream()
+        yield from dbt.cli(
+            ["build", *dbt_vars(build_db), *mode, *NO_UNIT_TESTS], context=context, target_path=target
+        ).stream()
     if full:
         with WarehouseDuckDB(database=str(build_db)).get_connection() as conn:
             full_build_succeeded(conn, code)
@@ -72,6 +74,9 @@ def warehouse_dbt_models(
 
 
 DBT_LOG = "dbt_build.log"
+# dbt's unit tests check the models' SQL on fixed inputs, not the data: they run with the test
+# suite (tests/test_dbt_project.py), not on every build (seconds of a small build's fixed cost).
+NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
 PARTIAL_PARSE = "partial_parse.msgpack"
 
 
