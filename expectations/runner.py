@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -16,10 +16,11 @@ from typing import Any
 
 import duckdb
 
-from .offline_docs import make_offline
 from . import settings
 from .catalog import Catalog, Skip
 from .checks import BLOCKING, COMMON_COLUMNS, SUITE_TITLES, SUITES, VERSION, Check, checks_of
+from .materialise import materialise, rows_per_check, scratch_database
+from .offline_docs import make_offline
 
 SEVERITY_ORDER = {"OK": 0, "WARN": 1, "ERROR": 2}
 
@@ -120,14 +121,21 @@ def run_suites(
     finally:
         conn.close()
 
-    plans = [p.plan for p in prepared.values() if p.plan is not None]
     outcomes: dict[str, object] = {}
-    if plans:
-        from .gx_backend import validate  # imports great_expectations (seconds)
+    with scratch_database(database) as scratch:
+        plans = [p.plan for p in prepared.values() if p.plan is not None]
+        failed = materialise(database, catalog.database, scratch, {plan.suite: plan.query for plan in plans})
+        outcomes.update({suite: RuntimeError(reason) for suite, reason in failed.items()})
+        plans = [plan.on_table() for plan in plans if plan.suite not in failed]
+        for plan in plans:
+            prepared[plan.suite].rows.update({c.name: 0 for c in prepared[plan.suite].checks})
+            prepared[plan.suite].rows.update(rows_per_check(scratch, plan.suite))
+        if plans:
+            from .gx_backend import validate  # imports great_expectations (seconds)
 
-        outcomes = validate(database, plans, docs_dir, run_id)
-        if docs_dir is not None:
-            make_offline(docs_dir)  # GX's pages load their CSS and scripts from CDNs
+            outcomes.update(validate(scratch, plans, docs_dir, run_id))
+            if docs_dir is not None:
+                make_offline(docs_dir)  # GX's pages load their CSS and scripts from CDNs
     results = [_result(suite, prepared[suite], outcomes.get(suite)) for suite in wanted]
     elapsed = round(time.monotonic() - started, 2)
     index = docs_dir / "index.html" if docs_dir is not None and (docs_dir / "index.html").exists() else None
@@ -179,7 +187,7 @@ def _prepare(conn: duckdb.DuckDBPyConnection, catalog: Catalog, suite: str) -> _
     for check in checks_of(suite):
         try:
             sql = check.build(catalog)
-            rows[check.name] = conn.execute(f"select count(*) from ({sql})").fetchone()[0]
+            conn.execute(f"describe select * from ({sql})")  # bound, not run: the suite's table runs it once
         except Skip as reason:
             skipped.append(f"{check.name}: skipped: {reason}")
             continue
@@ -238,6 +246,15 @@ class _SuitePlanSpec:
     expectations: list
     index_columns: list[str]
     meta: dict
+
+    def on_table(self) -> _SuitePlanSpec:
+        """The same plan on the suite's table in the scratch database (expectations.materialise).
+
+        The checks' SQL rides along as a comment: the Data Docs show what was checked, not only
+        which table was read."""
+        origin = self.query.replace("*/", "* /")
+        table = f'select * from "{self.suite}"'
+        return replace(self, query=f"{table}\n/* the rows of the checks, materialised once from:\n{origin}\n*/")
 
 
 def _result(suite: str, prepared: _Prepared, outcome: object) -> SuiteResult:

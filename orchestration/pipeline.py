@@ -131,7 +131,8 @@ def build_everything(
         )
         outcome.dropped_reports = [n for n in plan.drop if n in built.loaded]
     outcome.quarantined = _quarantined(settings, set(files))
-    result = run_job(jobs.build_warehouse_job, instance, settings)
+    full = {"ops": {"warehouse_dbt_models": {"config": {"full_refresh": True}}}} if force else None
+    result = run_job(jobs.build_warehouse_job, instance, settings, run_config=full)  # --force: marts rebuilt whole
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data

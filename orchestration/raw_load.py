@@ -33,6 +33,7 @@ BOOKKEEPING = {
     # what a file refused for an overlap reports (orchestration.identity): weighed again without extracting it
     "refused_identities": "file_name VARCHAR, document_id VARCHAR, report_year BIGINT, leaves VARCHAR[], "
     "content VARCHAR, recorded_at TIMESTAMP",
+    "mart_code": "code VARCHAR, recorded_at TIMESTAMP",  # which code rebuilt the incremental marts (mart_builds.py)
 }
 DUPLICATE_REASON = "same content as"  # how raw.quarantine names a second copy of a loaded report
 

@@ -71,7 +71,10 @@ def test_prints_scale_and_targets(quick_run):
         "PDFium engine",
     ):
         assert target in targets
-    assert (out / "bench.md").read_text().count("| target ") == 1
+    assert (out / "bench.md").read_text().count("| target ") == 2  # issue 8's targets, then issue 18's
+    scale_targets = stdout.split("## Targets (issue 18)")[1]
+    for target in ("one changed report", "every process", "time per page at 300", "3-sample full build"):
+        assert target in scale_targets
     assert '"ratio_wall"' in (out / "bench.json").read_text()
 
 
@@ -121,6 +124,43 @@ def test_synthetic_reports_are_as_consistent_as_their_source(tmp_path, variant):
             dump.name
         )  # exact sums stay exact (a rounding difference grows with the factor)
         assert len(synthetic.tables["budget_lines"]) == len(source.tables["budget_lines"])
+
+
+def test_every_report_of_a_300_report_corpus_is_a_report_of_its_own(tmp_path):
+    """orchestration/identity.py loads no leaf × entity × year from two documents: a corpus whose
+    variants met in one (shifted codes wrap around) had reports refused as overlaps. Each variant's
+    identity is read by the extractor for a few variants, then derived for all 301 reports with
+    the corpus's own code and year shifts and compared: no two reports share a key."""
+    from benchmarks import corpus
+    from extract.document import extract_file
+    from orchestration.identity import LEAF_LEVELS
+
+    render = corpus._render_module()
+    sources = corpus.dumps()
+
+    def keys(extraction) -> set[tuple[str, str, int]]:
+        year = extraction.document.report_year
+        return {(n.entity or "", n.code, year) for n in extraction.tables["nodes"] if n.level in LEAF_LEVELS and n.code}
+
+    base = [keys(extract_file(dump)) for dump in sources]
+    for variant in (1, 10, 37):  # as the extractor reads them: the largest year shift; codes that met before
+        for dump, source_keys in zip(sources, base):
+            path = tmp_path / f"{dump.stem}_v{variant}.txt"
+            path.write_text("\n".join(corpus.variant_lines(render.read_dump(dump), variant)) + "\n")
+            assert keys(extract_file(path)) == shifted(corpus, source_keys, variant), (dump.name, variant)
+    owner: dict[tuple, int] = {}
+    for index in [*range(300), corpus.CHANGED_REPORT]:  # the benchmark's 300 reports and the changed report it adds
+        for key in shifted(corpus, base[index % len(sources)], index // len(sources)):
+            assert owner.setdefault(key, index) == index, (key, owner[key], index)
+
+
+def shifted(corpus, keys: set[tuple[str, str, int]], variant: int) -> set[tuple[str, str, int]]:
+    """The identity keys of a variant, from its source's, by the corpus's shifts."""
+    offset = variant * corpus.CODE_STEP
+    return {
+        (entity, code[:2] + corpus.shift_code(code[2:], offset), year + corpus.year_shift(variant))
+        for entity, code, year in keys
+    }
 
 
 def test_memory_sampler_names_the_largest_process_of_a_tree():

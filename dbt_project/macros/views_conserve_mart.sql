@@ -36,16 +36,5 @@ expected as (
     select n.view_name, m.* from names as n cross join mart as m
 )
 
-select e.*{% for name in measures %}, v.{{ name }} as view_{{ name }}{% endfor %}
-from expected as e
-full outer join views as v
-    on v.view_name = e.view_name
-    {%- for key in keys %}
-    and v.{{ key }} = e.{{ key }}
-    {%- endfor %}
-where e.view_name is null
-    or v.view_name is null
-    {%- for name in measures %}
-    or e.{{ name }} is distinct from v.{{ name }}
-    {%- endfor %}
+{{ totals_that_differ('expected', 'views', ['view_name'] + keys, measures.keys() | list) }}
 {% endmacro %}

@@ -30,13 +30,4 @@ mart as (
     group by all
 )
 
-select r.*, m.budget as mart_budget, m.actual as mart_actual, m.actual_prev as mart_actual_prev, m.n_rows as mart_rows
-from raw_leaves as r
-full outer join mart as m
-    on m.document_id = r.document_id
-where r.document_id is null
-    or m.document_id is null
-    or r.n_rows <> m.n_rows
-    or r.budget is distinct from m.budget
-    or r.actual is distinct from m.actual
-    or r.actual_prev is distinct from m.actual_prev
+{{ totals_that_differ('raw_leaves', 'mart', ['document_id'], ['n_rows', 'budget', 'actual', 'actual_prev']) }}

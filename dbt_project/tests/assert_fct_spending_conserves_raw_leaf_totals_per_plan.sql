@@ -44,30 +44,11 @@ mart as (
 ),
 
 expected as (
-    select p.action_plan_code, r.*
+    select p.action_plan_code, r.* exclude (plan_node_id)
     from raw_leaves as r
     inner join plans as p
         on p.document_id = r.document_id
         and p.plan_node_id = r.plan_node_id
 )
 
-select
-    coalesce(e.document_id, m.document_id) as document_id,
-    coalesce(e.action_plan_code, m.action_plan_code) as action_plan_code,
-    coalesce(e.category, m.category) as category,
-    coalesce(e.direction, m.direction) as direction,
-    e.budget as raw_budget, m.budget as mart_budget,
-    e.actual as raw_actual, m.actual as mart_actual,
-    e.actual_prev as raw_actual_prev, m.actual_prev as mart_actual_prev
-from expected as e
-full outer join mart as m
-    on m.document_id = e.document_id
-    and m.action_plan_code = e.action_plan_code
-    and m.category = e.category
-    and m.direction = e.direction
-where e.document_id is null
-    or m.document_id is null
-    or e.n_rows <> m.n_rows
-    or e.budget is distinct from m.budget
-    or e.actual is distinct from m.actual
-    or e.actual_prev is distinct from m.actual_prev
+{{ totals_that_differ('expected', 'mart', ['document_id', 'action_plan_code', 'category', 'direction'], ['n_rows', 'budget', 'actual', 'actual_prev']) }}

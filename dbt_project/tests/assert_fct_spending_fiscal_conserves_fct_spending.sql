@@ -26,14 +26,4 @@ fiscal as (
     group by all
 )
 
-select m.*, f.budget as fiscal_budget, f.actual as fiscal_actual
-from mart as m
-full outer join fiscal as f
-    on f.document_id = m.document_id
-    and f.category = m.category
-    and f.direction = m.direction
-    and f.fiscal_year = m.fiscal_year
-where m.document_id is null
-    or f.document_id is null
-    or m.budget is distinct from f.budget
-    or m.actual is distinct from f.actual
+{{ totals_that_differ('mart', 'fiscal', ['document_id', 'category', 'direction', 'fiscal_year'], ['budget', 'actual']) }}

@@ -30,13 +30,4 @@ mart as (
     group by all
 )
 
-select r.*, m.n_leaves as mart_leaves, m.plan_fte as mart_plan_fte, m.paid_fte as mart_paid_fte
-from raw_leaves as r
-full outer join mart as m
-    on m.document_id = r.document_id
-where r.document_id is null
-    or m.document_id is null
-    or r.n_leaves <> m.n_leaves
-    or r.plan_fte is distinct from m.plan_fte
-    or r.paid_fte is distinct from m.paid_fte
-    or r.paid_prev_fte is distinct from m.paid_prev_fte
+{{ totals_that_differ('raw_leaves', 'mart', ['document_id'], ['n_leaves', 'plan_fte', 'paid_fte', 'paid_prev_fte']) }}

@@ -11,7 +11,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from ..resources import BuildLock, WarehouseSettings, dbt_project, dbt_vars
+from ..mart_builds import full_build_succeeded, mart_code, start_build
+from ..resources import BuildLock, WarehouseDuckDB, WarehouseSettings, dbt_project, dbt_vars
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):
@@ -26,17 +27,27 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
         return spec.replace_attributes(group_name=layer)
 
 
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = False  # rebuild the incremental marts from scratch (make run --force)
+
+
 @dbt_assets(
     manifest=dbt_project().manifest_path,
     project=dbt_project(),
     dagster_dbt_translator=WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
 )
 def warehouse_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: WarehouseSettings, build_lock: BuildLock
+    context: dg.AssetExecutionContext,
+    config: DbtBuildConfig,
+    dbt: DbtCliResource,
+    settings: WarehouseSettings,
+    build_lock: BuildLock,
 ):
     """`dbt build`: staging views, intermediate and mart tables, and their dbt tests.
 
-    `build_lock`: held for the run from its start (one build at a time, orchestration.build_lock).
+    Incremental by document, or `--full-refresh` when asked or when other code built the marts
+    (orchestration.mart_builds). `build_lock`: held for the run from its start (one build at a
+    time, orchestration.build_lock).
     """
     # One target folder per warehouse, emptied before each build (dagster-dbt would keep one per run),
     # but for dbt's partial-parse cache: dbt checks it against every file, var and profile, and a
@@ -48,12 +59,24 @@ def warehouse_dbt_models(
         if path.name != PARTIAL_PARSE:
             shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
     # dagster-dbt echoes every dbt event on stdout: to a log file instead, one summary line in the run's log
+    code = mart_code()
+    with WarehouseDuckDB(database=str(build_db)).get_connection() as conn:
+        full = start_build(conn, code, config.full_refresh)
+    mode = ["--full-refresh"] if full else []
     with open(target / DBT_LOG, "w") as log, contextlib.redirect_stdout(log):
-        yield from dbt.cli(["build", *dbt_vars(build_db)], context=context, target_path=target).stream()
-    context.log.info(f"{dbt_summary(target)} (log: {target / DBT_LOG})")
+        yield from dbt.cli(
+            ["build", *dbt_vars(build_db), *mode, *NO_UNIT_TESTS], context=context, target_path=target
+        ).stream()
+    if full:
+        with WarehouseDuckDB(database=str(build_db)).get_connection() as conn:
+            full_build_succeeded(conn, code)
+    context.log.info(f"{dbt_summary(target)}, {'full rebuild' if full else 'incremental'} (log: {target / DBT_LOG})")
 
 
 DBT_LOG = "dbt_build.log"
+# dbt's unit tests check the models' SQL on fixed inputs, not the data: they run with the test
+# suite (tests/test_dbt_project.py), not on every build (seconds of a small build's fixed cost).
+NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
 PARTIAL_PARSE = "partial_parse.msgpack"
 
 

@@ -7,6 +7,7 @@ leaves as (
     select *
     from {{ ref('int_policy_nodes_joined_to_tree') }}
     where is_leaf
+        and {{ documents_to_build() }}
 ),
 
 pairs as (

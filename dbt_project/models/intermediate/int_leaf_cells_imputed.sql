@@ -11,6 +11,7 @@ with
 cells as (
     select * from {{ ref('int_printed_cells_unpivoted') }}
     where unit = 'EUR'
+        and {{ documents_to_build() }}
 ),
 
 leaf_cells as (

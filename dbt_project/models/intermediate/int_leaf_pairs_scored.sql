@@ -23,6 +23,7 @@ leaves as (
         {{ normalise_title('title_printed') }} as title_key
     from {{ ref('int_policy_nodes_joined_to_tree') }}
     where is_leaf
+        and {{ documents_to_build() }}
         and not is_header_lost
         and title_printed is not null
 ),

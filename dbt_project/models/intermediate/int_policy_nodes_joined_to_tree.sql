@@ -5,6 +5,7 @@ with
 
 nodes as (
     select * from {{ ref('stg_gent__nodes') }}
+    where {{ documents_to_build() }}
 ),
 
 documents as (

@@ -10,10 +10,12 @@ tree as (
 
 budget as (
     select * from {{ ref('stg_gent__budget_lines') }}
+    where {{ documents_to_build() }}
 ),
 
 staffing as (
     select * from {{ ref('stg_gent__staffing_lines') }}
+    where {{ documents_to_build() }}
 ),
 
 cells as (

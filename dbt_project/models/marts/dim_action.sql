@@ -30,7 +30,7 @@ select
     c.edit_distance,
     c.title_printed,
     c.ocmw_title_printed,
-    {{ surrogate_key(["coalesce(s.service_canonical, '__unknown__')"]) }} as service_key,
+    {{ service_key('s.service_canonical') }} as service_key,
     c.service_printed,
     s.service_canonical as service_name,
     {{ surrogate_key(['c.action_plan_code']) }} as action_plan_key,

@@ -31,7 +31,7 @@ first_printing as (
 )
 
 select
-    {{ surrogate_key(['g.service_canonical']) }} as service_key,
+    {{ service_key('g.service_canonical') }} as service_key,
     g.service_canonical as service_name,
     g.printed_variants,
     cast(g.variant_count as integer) as variant_count,
@@ -49,7 +49,7 @@ left join first_printing as f
 union all
 
 select
-    {{ surrogate_key(["'__unknown__'"]) }} as service_key,
+    {{ service_key('null') }} as service_key,
     'Onbekend (geen dienst gedrukt)' as service_name,
     cast(null as varchar) as printed_variants,
     0 as variant_count,

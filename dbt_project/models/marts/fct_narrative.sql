@@ -6,6 +6,7 @@ with
 
 texts as (
     select * from {{ ref('stg_gent__texts') }}
+    where {{ documents_to_build() }}
 ),
 
 nodes as (

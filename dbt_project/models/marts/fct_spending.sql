@@ -11,6 +11,7 @@ leaves as (
 
 lines as (
     select * from {{ ref('stg_gent__budget_lines') }}
+    where {{ documents_to_build(also=documents_with_stale_service_keys()) }}
 ),
 
 paired as (
@@ -101,12 +102,7 @@ joined as (
 
 select
     {{ surrogate_key(['document_id', 'node_id', 'category', 'direction']) }} as spending_key,
-    {{ surrogate_key(['document_id']) }} as document_key,
-    {{ surrogate_key(['action_nk']) }} as action_key,
-    {{ surrogate_key(["coalesce(entity_code, 'unknown')"]) }} as entity_key,
-    {{ surrogate_key(['action_plan_code']) }} as action_plan_key,
-    {{ surrogate_key(['goal_code']) }} as goal_key,
-    {{ surrogate_key(["coalesce(service_canonical, '__unknown__')"]) }} as service_key,
+    {{ fact_keys('document_id', 'goal_code', 'action_plan_code', action_nk='action_nk', entity='entity_code', service='service_canonical') }},
     document_id,
     node_id,
     node_code as leaf_code,

@@ -3,10 +3,12 @@
 -- every measure has one direction, one phase and its own fiscal year. A report's previous-year
 -- actuals (Jaarrekening Y-1) become rows of year Y-1 instead of columns of year Y. Printed
 -- values only (imputed cells and intra-group flags stay in fct_spending).
+-- depends_on: {{ ref('int_policy_nodes_joined_to_tree') }}, {{ ref('int_services_normalised') }} (stale service keys)
 with
 
 spending as (
     select * from {{ ref('fct_spending') }}
+    where {{ documents_to_build(also=documents_with_stale_service_keys()) }}
 ),
 
 amounts as (

@@ -6,6 +6,7 @@ with
 
 lines as (
     select * from {{ ref('stg_gent__budget_lines') }}
+    where {{ documents_to_build() }}
 ),
 
 tree as (
@@ -34,11 +35,7 @@ recomputed as (
 
 select
     {{ surrogate_key(['r.document_id', 'r.node_id', 'r.category', 'r.direction']) }} as reported_spending_key,
-    {{ surrogate_key(['r.document_id']) }} as document_key,
-    case when t.is_leaf then {{ surrogate_key(['p.action_nk']) }} end as action_key,
-    case when t.is_leaf then {{ surrogate_key(["coalesce(t.entity_code, 'unknown')"]) }} end as entity_key,
-    case when t.action_plan_code is not null then {{ surrogate_key(['t.action_plan_code']) }} end as action_plan_key,
-    {{ surrogate_key(['t.goal_code']) }} as goal_key,
+    {{ fact_keys('r.document_id', 't.goal_code', 't.action_plan_code', action_nk='p.action_nk', entity='t.entity_code', leaf='t.is_leaf') }},
     r.document_id,
     r.node_id,
     t.node_code,

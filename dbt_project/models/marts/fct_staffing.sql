@@ -7,6 +7,7 @@ with
 leaves as (
     select * from {{ ref('int_policy_nodes_joined_to_tree') }}
     where is_leaf
+        and {{ documents_to_build(also=documents_with_stale_service_keys()) }}
 ),
 
 staffing as (
@@ -23,12 +24,7 @@ services as (
 
 select
     {{ surrogate_key(['l.document_id', 'l.node_id']) }} as staffing_key,
-    {{ surrogate_key(['l.document_id']) }} as document_key,
-    {{ surrogate_key(['p.action_nk']) }} as action_key,
-    {{ surrogate_key(["coalesce(l.entity_code, 'unknown')"]) }} as entity_key,
-    {{ surrogate_key(['l.action_plan_code']) }} as action_plan_key,
-    {{ surrogate_key(['l.goal_code']) }} as goal_key,
-    {{ surrogate_key(["coalesce(sv.service_canonical, '__unknown__')"]) }} as service_key,
+    {{ fact_keys('l.document_id', 'l.goal_code', 'l.action_plan_code', action_nk='p.action_nk', entity='l.entity_code', service='sv.service_canonical') }},
     l.document_id,
     l.node_id,
     l.node_code as leaf_code,

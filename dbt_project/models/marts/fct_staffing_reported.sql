@@ -4,6 +4,7 @@ with
 
 staffing as (
     select * from {{ ref('stg_gent__staffing_lines') }}
+    where {{ documents_to_build() }}
 ),
 
 tree as (
@@ -16,11 +17,7 @@ paired as (
 
 select
     {{ surrogate_key(['s.document_id', 's.node_id']) }} as reported_staffing_key,
-    {{ surrogate_key(['s.document_id']) }} as document_key,
-    case when t.is_leaf then {{ surrogate_key(['p.action_nk']) }} end as action_key,
-    case when t.is_leaf then {{ surrogate_key(["coalesce(t.entity_code, 'unknown')"]) }} end as entity_key,
-    case when t.action_plan_code is not null then {{ surrogate_key(['t.action_plan_code']) }} end as action_plan_key,
-    {{ surrogate_key(['t.goal_code']) }} as goal_key,
+    {{ fact_keys('s.document_id', 't.goal_code', 't.action_plan_code', action_nk='p.action_nk', entity='t.entity_code', leaf='t.is_leaf') }},
     s.document_id,
     s.node_id,
     t.node_code,

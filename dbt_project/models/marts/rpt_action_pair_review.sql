@@ -41,3 +41,4 @@ inner join {{ ref('int_policy_nodes_joined_to_tree') }} as rt
     on rt.document_id = c.document_id
     and rt.node_id = c.right_node_id
 where c.review_reason is not null
+    and {{ documents_to_build('c.document_id') }}

@@ -13,10 +13,12 @@ with
 
 tree as (
     select * from {{ ref('int_policy_nodes_joined_to_tree') }}
+    where {{ documents_to_build() }}
 ),
 
 cells as (
     select * from {{ ref('int_printed_cells_unpivoted') }}
+    where {{ documents_to_build() }}
 ),
 
 metrics as (
