@@ -385,15 +385,21 @@ MAIN_STEPS = {
 }
 
 
+RAW_JOBS = ("extract_inbox", "extract_reports")  # make run's run (a step per report), the sensor's (one partition)
+
+
 def dagster_stages(home: Path, since: float) -> dict:
     """Wall times of the build's stages from its Dagster runs (started at or after `since`).
 
-    The raw runs (one per report partition) are the extraction + load phase: its wall time
-    runs from the first raw run's start to the last one's end (they run in parallel).
+    The raw runs (make run's one `extract_inbox` run, or the sensor's one per partition) are the
+    extraction + load phase: from the first raw run's start to the last one's end.
     """
     import dagster as dg
     from dagster._core.instance.ref import InstanceRef
 
+    from orchestration.jobs import report_steps
+
+    raw_documents = dg.AssetKey(["raw", "documents"])
     instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
     try:
         raw_runs, main_runs = [], []
@@ -411,7 +417,7 @@ def dagster_stages(home: Path, since: float) -> dict:
                     if s.start_time
                 ],
             }
-            (raw_runs if run.tags.get("dagster/partition") else main_runs).append(entry)
+            (raw_runs if run.job_name in RAW_JOBS else main_runs).append(entry)
         out: dict = {
             "raw_runs": len(raw_runs),
             "extracted": [],
@@ -427,17 +433,20 @@ def dagster_stages(home: Path, since: float) -> dict:
             out["extract+load (sum of raw steps)"] = sum(
                 end - start for r in raw_runs for _, start, end in r["windows"]
             )
-            for r in raw_runs:
-                name = r["run"].tags["dagster/partition"]
-                if r["run"].status != dg.DagsterRunStatus.SUCCESS:
-                    out["failed"].append(name)
-                    continue
-                skipped = False
-                for event in instance.all_logs(r["run"].run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
-                    metadata = event.dagster_event.event_specific_data.materialization.metadata
-                    if "skipped" in metadata:
-                        skipped = True
-                out["skipped" if skipped else "extracted"].append(name)
+            for r in raw_runs:  # per report: its raw/documents materialisation, or its step's failure
+                run = r["run"]
+                for event in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+                    materialization = event.dagster_event.event_specific_data.materialization
+                    if materialization.asset_key == raw_documents:
+                        skipped = "skipped" in materialization.metadata
+                        out["skipped" if skipped else "extracted"].append(materialization.partition)
+                steps = (
+                    report_steps(run.run_config["ops"]["inbox_reports"]["config"]["file_names"])
+                    if run.job_name == "extract_inbox"
+                    else {}
+                )
+                for event in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+                    out["failed"].append(steps.get(event.step_key) or run.tags.get("dagster/partition"))
         if main_runs:
             out["timeline"]["main_start"] = min(r["start"] for r in main_runs)
             out["timeline"]["main_end"] = max(r["end"] for r in main_runs)

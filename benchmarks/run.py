@@ -609,7 +609,7 @@ def stage_table(run, extraction: dict, load: dict, reports: int, workers: int) -
     return [
         [list(between)[0], f1(between[list(between)[0]]), pct(between[list(between)[0]])],
         [
-            f"extract + load ({s.get('raw_runs', 0)} Dagster runs, one per report, {min(workers, reports)} processes)",
+            f"extract + load ({s.get('raw_runs', 0)} extract_inbox run(s), a step per report, {min(workers, reports)} processes)",
             f1(raw),
             pct(raw),
         ],

@@ -622,16 +622,25 @@ def published_copy(scenario, tmp_path):
 
 
 def run_build(
-    inbox: Path, warehouse: Path, *options: str, env: dict | None = None, user=None
+    inbox: Path, warehouse: Path, *options: str, env: dict | None = None, as_user: tuple[str, ...] = ()
 ) -> subprocess.CompletedProcess:
-    """`make run` on that inbox and warehouse (`user`: called in the child before the build, to switch user)."""
+    """`make run` on that inbox and warehouse (`as_user`: a command that runs it as another user)."""
     return subprocess.run(
-        [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse), *options],
+        [
+            *as_user,
+            sys.executable,
+            "-m",
+            "orchestration.build",
+            "--inbox",
+            str(inbox),
+            "--warehouse",
+            str(warehouse),
+            *options,
+        ],
         cwd=REPO,
         env=env or clean_env(),
         capture_output=True,
         timeout=BUILD_TIMEOUT,
-        preexec_fn=user,
     )
 
 
@@ -727,11 +736,9 @@ def test_make_ui_heals_damaged_state_at_its_sensor_ticks(scenario, tmp_path):
 # the build runs as the unprivileged user `nobody` (uid 65534), so the kernel itself refuses.
 
 NOBODY = 65534
-
-
-def as_nobody() -> None:
-    os.setgid(NOBODY)
-    os.setuid(NOBODY)
+# util-linux's setpriv switches user and groups, then runs the build (here a preexec_fn doing the
+# same got EACCES executing the venv's python, a link into /root; setpriv's exec did not)
+AS_NOBODY = ("setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups")
 
 
 def nobody_copy(scenario) -> tuple[Path, Path, Path]:
@@ -750,10 +757,10 @@ def nobody_copy(scenario) -> tuple[Path, Path, Path]:
 
 def run_as_nobody(inbox: Path, warehouse: Path) -> subprocess.CompletedProcess:
     env = clean_env(HOME=str(warehouse.parent), PYTHONDONTWRITEBYTECODE="1")  # nobody's home is not there
-    return run_build(inbox, warehouse, env=env, user=as_nobody)
+    return run_build(inbox, warehouse, env=env, as_user=AS_NOBODY)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="switching to the user nobody needs root")
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="running as nobody needs root and setpriv")
 def test_a_warehouse_folder_nobody_may_write_is_named_before_anything_runs(scenario):
     root, warehouse, inbox = nobody_copy(scenario)  # root's folders, mode 755: nobody reads, cannot write
     try:
@@ -767,7 +774,7 @@ def test_a_warehouse_folder_nobody_may_write_is_named_before_anything_runs(scena
         shutil.rmtree(root)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="switching to the user nobody needs root")
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="running as nobody needs root and setpriv")
 def test_a_report_nobody_may_read_is_named_and_its_loaded_rows_stay(scenario):
     root, warehouse, inbox = nobody_copy(scenario)
     try:
