@@ -305,7 +305,7 @@ def process_label(cmdline: str) -> str:
     """What a process of a build is, from its command line (every one of them is `python`)."""
     for marker, label in (
         ("orchestration.build", "the build's main process"),
-        ("orchestration.guard", "a guarded extraction child"),
+        ("ingest.sandbox", "a guarded extraction child"),
         ("dbt build", "dbt build"),
         ("multiprocessing", "an extraction worker"),
     ):

@@ -32,7 +32,17 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CODE_PARTS = ("extract", "orchestration", "expectations", "dbt_project", "tools", "benchmarks", "data/dumps")
+CODE_PARTS = (
+    "extract",
+    "ingest",
+    "serving",
+    "orchestration",
+    "expectations",
+    "dbt_project",
+    "tools",
+    "benchmarks",
+    "data/dumps",
+)
 DBT_STATE = (
     "manifest.json",
     "partial_parse.msgpack",
@@ -550,7 +560,7 @@ def load_timings(measure, extraction: dict, database: Path) -> dict:
     import duckdb
 
     from extract.writer import to_arrow
-    from orchestration.raw_load import ensure_raw_schema, replace_document
+    from ingest.raw_load import ensure_raw_schema, replace_document
 
     seconds = {}
     conn = duckdb.connect(str(database))

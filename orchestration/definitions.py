@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import dagster as dg
 
-from .assets.dbt import warehouse_dbt_models
-from .assets.publish import published_warehouse
-from .assets.raw import raw_report
-from .assets.serve import open_data_export, overview_report, published_release
+from orchestration.defs.dbt.assets import warehouse_dbt_models
+from orchestration.defs.publishing.assets import published_warehouse
+from orchestration.defs.extraction.assets import raw_report
+from orchestration.defs.publishing.release_assets import open_data_export, overview_report, published_release
 from .resources import BuildLock, WarehouseDuckDB, WarehouseSettings, dbt_resource, settings_resource
-from .checks import warehouse_checks
-from .jobs import build_warehouse, extract_reports, prune_removed_reports
-from .sensors import inbox_sensor, rebuild_sensor
-from .settings import Settings
+from orchestration.defs.quality.checks import warehouse_checks
+from orchestration.defs.automation.jobs import build_warehouse, extract_reports, prune_removed_reports
+from orchestration.defs.automation.sensors import inbox_sensor, rebuild_sensor
+from ingest.config import Settings
 
 nightly_build = dg.ScheduleDefinition(
     job=build_warehouse, cron_schedule="0 3 * * *", default_status=dg.DefaultScheduleStatus.STOPPED

@@ -1,6 +1,6 @@
 """`make run` as named Dagster jobs on the instance in warehouse/dagster_home.
 
-The inbox is compared with the warehouse (orchestration.state): files it does not hold as
+The inbox is compared with the warehouse (ingest.state): files it does not hold as
 they are run `extract_reports` (one run per report partition, as many at a time as there are
 cores), files that left it run `prune_removed_reports`, then `build_warehouse` (dbt, checks,
 publish, exports, report). Nothing runs when the inbox, the raw rows, the published snapshot
@@ -30,12 +30,12 @@ import dagster as dg
 
 from extract import EXTRACTOR_VERSION
 
-from .fingerprint import code_hash
-from . import jobs
-from .inbox import read_inbox
-from .settings import REPO, Settings
-from .startup import emptying_refused, prepare
-from .state import InboxPlan, WarehouseBusy, WarehouseState, plan_inbox, read_database
+from ingest.fingerprint import code_hash
+from .defs.automation import jobs
+from ingest.inbox import read_inbox
+from ingest.config import REPO, Settings
+from serving.startup import emptying_refused, prepare
+from ingest.state import InboxPlan, WarehouseBusy, WarehouseState, plan_inbox, read_database
 
 
 # The terminal gets make run's own lines (progress, summary); the runs' event logs, stack traces
@@ -82,7 +82,7 @@ def build_everything(
 ) -> BuildOutcome:
     """Extract what the warehouse lacks (runs in parallel), prune, then build and publish.
 
-    The caller holds the build lock (orchestration.build_lock)."""
+    The caller holds the build lock (ingest.build_lock)."""
     outcome = BuildOutcome()
     outcome.error, republish = prepare(settings, progress)  # configuration checked, leftovers and damaged files healed
     if outcome.error:
@@ -194,7 +194,7 @@ def extract_in_parallel(
                     "job",
                     "execute",
                     "-m",
-                    "orchestration.jobs",
+                    "orchestration.defs.automation.jobs",
                     "-a",
                     "extract_reports_job",
                     "-c",
@@ -232,7 +232,7 @@ def run_failure(instance: dg.DagsterInstance, request: str) -> str | None:
     """None when the run tagged with `request` succeeded, else why it failed (from its event log)."""
     runs = instance.get_runs(dg.RunsFilter(tags={REQUEST_TAG: request}))
     if not runs:
-        return "the run did not start (see `dagster job execute` for orchestration.jobs:extract_reports_job)"
+        return "the run did not start (see `dagster job execute` for orchestration.defs.automation.jobs:extract_reports_job)"
     if runs[0].status == dg.DagsterRunStatus.SUCCESS:
         return None
     for record in instance.get_records_for_run(runs[0].run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records:

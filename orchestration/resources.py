@@ -21,8 +21,8 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from .build_lock import BuildRunning, build_lock
-from .settings import DBT_PROJECT_DIR, ENV_VARS, Settings
+from ingest.build_lock import BuildRunning, build_lock
+from ingest.config import DBT_PROJECT_DIR, ENV_VARS, Settings
 
 if TYPE_CHECKING:
     from dagster_dbt import DbtCliResource, DbtProject

@@ -26,8 +26,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration import exports
-from orchestration.exports import PersonalDataError, csv_value, export_open_data, name_variants
+from serving import open_data as exports
+from serving.open_data import PersonalDataError, csv_value, export_open_data, name_variants
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt_project"
@@ -75,7 +75,7 @@ def built(dumps_warehouse, tmp_path_factory) -> Built:
     # exports read a published snapshot (as in production), never the build database that
     # dbt's adapter may still hold open in this process. This one is published with the
     # personal-data switch on (names kept), so that the exports' own rule is what is tested.
-    from orchestration.publish import publish_database
+    from serving.snapshot import publish_database
 
     published = tmp_path_factory.mktemp("published_with_names") / "gent.duckdb"
     publish_database(dumps_warehouse.db, published, include_personal_data=True)

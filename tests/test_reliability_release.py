@@ -18,9 +18,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import release
+from serving import release
 from test_reliability_build import table_hashes
-from orchestration.heal import heal, remove_leftovers
+from serving.heal import heal, remove_leftovers
 
 DISK_FULL = OSError(errno.ENOSPC, "No space left on device")
 
@@ -103,7 +103,7 @@ def _stage_all(releases, warehouse):
 def test_a_full_disk_at_any_step_leaves_the_previous_release_whole_and_names_the_cause(
     releases, warehouse, monkeypatch, step
 ):
-    from orchestration import exports, publish as publish_module, report
+    from serving import open_data as exports, report, snapshot as publish_module
 
     before = files(warehouse)
     if step == "database":
@@ -133,7 +133,7 @@ def test_a_failure_becomes_the_steps_reason_in_dagster():
 
 
 def test_after_a_failed_release_the_next_one_equals_a_clean_release(releases, warehouse, monkeypatch):
-    from orchestration import exports
+    from serving import open_data as exports
 
     fail_on_call(monkeypatch, exports, "_write_csv", call=2)
     with pytest.raises(release.ReleaseError):

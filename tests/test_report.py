@@ -155,7 +155,7 @@ class Built:
 
 @pytest.fixture(scope="module")
 def built(dumps_warehouse, tmp_path_factory) -> Built:
-    from orchestration.report import build_report
+    from serving.report import build_report
 
     started = time.monotonic()
     # the published copy: the report opens the warehouse read-only, as in production
@@ -488,7 +488,7 @@ def test_every_source_link_names_document_and_page_or_line(built):
 
 
 def test_output_is_deterministic_atomic_and_the_database_untouched(built, tmp_path):
-    from orchestration.report import build_report
+    from serving.report import build_report
 
     before = sha256(built.db)
     again = build_report(built.db, tmp_path / "a")
@@ -498,7 +498,7 @@ def test_output_is_deterministic_atomic_and_the_database_untouched(built, tmp_pa
     # the CLI writes the same bytes
     out = tmp_path / "cli"
     proc = subprocess.run(
-        [sys.executable, "-m", "orchestration.report", "--database", str(built.db), "--out", str(out)],
+        [sys.executable, "-m", "serving.report", "--database", str(built.db), "--out", str(out)],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -1,6 +1,6 @@
 """Report identity beyond bytes (issue 19.1): no leaf × entity × year is loaded from two documents.
 
-The rule (`orchestration.identity.judge`) is tested on the dumps' real extractions read back
+The rule (`ingest.identity.judge`) is tested on the dumps' real extractions read back
 from a warehouse (`loaded_identities`), once per case; the raw asset applies it to a
 re-saved PDF of 000 (other bytes, same pages) in one pipeline-level test.
 """
@@ -17,7 +17,7 @@ from conftest import sample_path
 
 from extract.document import extract_source
 from extract.writer import to_arrow
-from orchestration.identity import (
+from ingest.identity import (
     OVERLAP_REASON,
     RESAVE_REASON,
     extraction_identity,
@@ -25,8 +25,8 @@ from orchestration.identity import (
     loaded_identities,
     names_in,
 )
-from orchestration.raw_load import RAW_TABLES, replace_document
-from orchestration.state import WarehouseState, extract_run_key, plan_inbox
+from ingest.raw_load import RAW_TABLES, replace_document
+from ingest.state import WarehouseState, extract_run_key, plan_inbox
 
 ALWAYS, NEVER = (lambda a, b: True), (lambda a, b: False)
 
@@ -136,7 +136,7 @@ def test_the_raw_asset_skips_a_resaved_pdf_and_keeps_the_loaded_rows(tmp_path):
     import dagster as dg
     import pypdfium2 as pdfium
 
-    from orchestration.assets.raw import raw_report
+    from orchestration.defs.extraction.assets import raw_report
     from orchestration.resources import WarehouseDuckDB, WarehouseSettings
 
     inbox, database = tmp_path / "inbox", tmp_path / "build.duckdb"

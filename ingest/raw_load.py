@@ -88,7 +88,7 @@ def replace_document(
     """Replace one document's rows; returns the document_ids whose rows were removed.
 
     `supersedes`: document_ids of older editions loaded from other files (see
-    `orchestration.identity`); they leave in the same transaction, recorded as 'superseded'.
+    `ingest.identity`); they leave in the same transaction, recorded as 'superseded'.
     """
     ensure_raw_schema(conn)
     document = tables["documents"].to_pylist()[0]

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from .identity import names_in
-from .raw_load import DUPLICATE_REASON
+from ingest.identity import names_in
+from ingest.raw_load import DUPLICATE_REASON
 
 
 class WarehouseBusy(Exception):

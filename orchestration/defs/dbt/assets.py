@@ -11,7 +11,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from ..resources import BuildLock, WarehouseSettings, dbt_project, dbt_vars
+from orchestration.resources import BuildLock, WarehouseSettings, dbt_project, dbt_vars
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):
@@ -36,7 +36,7 @@ def warehouse_dbt_models(
 ):
     """`dbt build`: staging views, intermediate and mart tables, and their dbt tests.
 
-    `build_lock`: held for the run from its start (one build at a time, orchestration.build_lock).
+    `build_lock`: held for the run from its start (one build at a time, ingest.build_lock).
     """
     # One target folder per warehouse, emptied before each build (dagster-dbt would keep one per run),
     # but for dbt's partial-parse cache: dbt checks it against every file, var and profile, and a

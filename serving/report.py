@@ -21,7 +21,7 @@ source was a text dump without pages); the link carries `data-document`, `data-p
 `data-line`. Numbers are shown Belgian style (1.234.567 €, 91,7%) and their values are in
 `data-value` attributes (plain decimal notation). Same warehouse in, same bytes out.
 
-CLI: `python -m orchestration.report --database warehouse/gent.duckdb --out warehouse/report`.
+CLI: `python -m serving.report --database warehouse/gent.duckdb --out warehouse/report`.
 """
 
 from __future__ import annotations
@@ -1426,7 +1426,7 @@ def build_report(database: Path, out_dir: Path, *, sources: Path | None = None) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orchestration.report", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m serving.report", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--database", type=Path, default=Path("warehouse/gent.duckdb"), help="warehouse to read (read-only)"
     )

@@ -117,7 +117,7 @@ def fsync_folder(folder: Path) -> None:
 
 
 def publish_database(build_db: Path, published_db: Path, include_personal_data: bool = False) -> Path:
-    """The copy alone, renamed over `published_db` (the pipeline publishes a whole release: orchestration.release)."""
+    """The copy alone, renamed over `published_db` (the pipeline publishes a whole release: serving.release)."""
     staging = copy_database(build_db, published_db.with_name(f".{published_db.name}.publishing"), include_personal_data)
     os.replace(staging, published_db)
     fsync_folder(published_db.parent)

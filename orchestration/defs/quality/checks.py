@@ -10,7 +10,7 @@ import dagster as dg
 
 from expectations import SUITES
 
-from .resources import WarehouseSettings
+from orchestration.resources import WarehouseSettings
 
 # Which mart each suite guards, and whether a failure blocks publication.
 SUITE_TARGETS = {
@@ -62,7 +62,7 @@ def check_result(result, checked_rows: str | None = None) -> dg.AssetCheckResult
 def quality_suites(context: dg.AssetCheckExecutionContext, settings: WarehouseSettings):
     from expectations import run_suites
 
-    from .state import read_database
+    from ingest.state import read_database
 
     build_db = settings.get().build_db
     checked_rows = read_database(build_db).digest()

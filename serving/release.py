@@ -5,7 +5,7 @@ switched together (`switch`), the release manifest `.release.json` last: it reco
 whole release holds (size of every file, sha256 of the export and report files). Until the
 switch a reader sees the previous release; a failure while staging (a full disk, …) removes
 what was staged, leaves the previous release whole and names its cause (`ReleaseError`).
-The next start compares the published files with the manifest (orchestration.heal), so a
+The next start compares the published files with the manifest (serving.heal), so a
 release damaged afterwards, or left half-switched by a crash, is published again.
 """
 
@@ -18,8 +18,8 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-from .exports import _swap_into_place, write_open_data
-from .publish import _remove as remove_database, copy_database, fsync_folder
+from serving.open_data import _swap_into_place, write_open_data
+from serving.snapshot import _remove as remove_database, copy_database, fsync_folder
 
 PUBLISHED = {"database": "gent.duckdb", "export": "export", "report": "report"}
 STAGED = {"database": ".gent.duckdb.publishing", "export": ".export.release", "report": ".report.release"}
@@ -114,7 +114,7 @@ def stage_exports(warehouse_dir: Path, include_personal_data: bool, manifest: Pa
 def stage_report(warehouse_dir: Path, sources: Path | None) -> Path:
     """The report of the staged database, in a folder beside `report/`: its relative links to the
     source files are those of the published place."""
-    from .report import build_report
+    from serving.report import build_report
 
     with staging(warehouse_dir, "report", _size(published(warehouse_dir, "report")) or 1_000_000) as target:
         return build_report(staged(warehouse_dir, "database"), target, sources=sources)
@@ -123,9 +123,9 @@ def stage_report(warehouse_dir: Path, sources: Path | None) -> Path:
 def fingerprint(warehouse_dir: Path, names: dict[str, str]) -> dict:
     """What a release holds: per part, every file's size (and sha256 for exports and report).
 
-    The database is checked by size here and by opening it (orchestration.heal): hashing it
+    The database is checked by size here and by opening it (serving.heal): hashing it
     on every start would cost seconds on a large warehouse."""
-    from .exports import _sha256
+    from serving.open_data import _sha256
 
     found = {}
     for part, name in names.items():

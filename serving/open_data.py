@@ -29,7 +29,7 @@
   order and types, pinned Parquet writer options, no timestamps anywhere, JSON with fixed key
   order). Atomic: everything is written into a temporary folder beside `out_dir` and swapped in.
 
-CLI: `python -m orchestration.exports --database warehouse/gent.duckdb --out warehouse/export
+CLI: `python -m serving.open_data --database warehouse/gent.duckdb --out warehouse/export
 [--include-personal-data] [--manifest dbt_project/target/manifest.json]`.
 """
 
@@ -56,7 +56,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .settings import DBT_PROJECT_DIR, Settings
+from ingest.config import DBT_PROJECT_DIR, Settings
 
 MARTS_SCHEMA = "marts"
 PERSONAL_DATA_ENV = "GENT_EXPORT_PERSONAL_DATA"
@@ -1125,7 +1125,7 @@ def personal_data_from_env(environ=os.environ) -> bool:
 
 def main(argv: Iterable[str] | None = None) -> int:
     settings = Settings.from_env()
-    parser = argparse.ArgumentParser(prog="python -m orchestration.exports", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m serving.open_data", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--database",
         type=Path,

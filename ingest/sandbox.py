@@ -2,7 +2,7 @@
 
 A hostile or broken PDF (huge pages, deep nesting, thousands of pages, a decompression
 bomb) must fail that one report with a clear reason, not take the build down with it. The
-extraction runs in a fresh Python process (`python -m orchestration.guard`) that imports the
+extraction runs in a fresh Python process (`python -m ingest.sandbox`) that imports the
 extractor, then caps its own address space with `resource.setrlimit(RLIMIT_AS, …)` before it
 reads the file; the parent feeds it the file's bytes, waits at most the time limit (killing
 it then) and reads back the pickled `Extraction`, so the rows are exactly those of
@@ -48,7 +48,7 @@ def extract_guarded(
     command = [
         sys.executable,
         "-m",
-        "orchestration.guard",
+        "ingest.sandbox",
         "--memory-mb",
         str(memory_mb),
         "--engine",
@@ -200,7 +200,7 @@ def _child(argv: list[str]) -> int:
     import argparse
     import resource
 
-    parser = argparse.ArgumentParser(prog="python -m orchestration.guard")
+    parser = argparse.ArgumentParser(prog="python -m ingest.sandbox")
     parser.add_argument("--memory-mb", type=int, required=True)
     parser.add_argument("--parent", type=int)
     parser.add_argument("--engine", default="pdfplumber")

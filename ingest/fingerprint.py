@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 
-from . import settings
+from . import config as settings
 
 CODE_PARTS = (
     "extract",
+    "ingest",
+    "serving",
     "orchestration",
     "expectations",
     "dbt_project/models",

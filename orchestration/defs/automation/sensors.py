@@ -1,6 +1,6 @@
 """The inbox drives the published warehouse: two sensors, both deciding from the warehouse itself.
 
-`inbox_sensor` compares the inbox with the build database's raw rows (orchestration.state)
+`inbox_sensor` compares the inbox with the build database's raw rows (ingest.state)
 and asks for the extraction of every file the warehouse does not hold as it is and the
 pruning of every file that left; `rebuild_sensor` waits until no extraction or pruning is
 under way and then rebuilds (dbt, checks, publish, exports, report) when the raw rows differ
@@ -11,14 +11,14 @@ import dagster as dg
 
 from extract import EXTRACTOR_VERSION
 
-from .build_lock import holder, is_held
-from .heal import database_problem
-from .inbox import read_inbox
-from .jobs import RAW_JOBS, build_warehouse, extract_reports, prune_removed_reports
-from .partitions import reports_partitions
-from .resources import WarehouseSettings
-from .startup import emptying_refused
-from .state import WarehouseBusy, drop_run_key, extract_run_key, plan_inbox, read_database
+from ingest.build_lock import holder, is_held
+from serving.heal import database_problem
+from ingest.inbox import read_inbox
+from orchestration.defs.automation.jobs import RAW_JOBS, build_warehouse, extract_reports, prune_removed_reports
+from orchestration.defs.extraction.partitions import reports_partitions
+from orchestration.resources import WarehouseSettings
+from serving.startup import emptying_refused
+from ingest.state import WarehouseBusy, drop_run_key, extract_run_key, plan_inbox, read_database
 
 UNDER_WAY = [
     dg.DagsterRunStatus.QUEUED,

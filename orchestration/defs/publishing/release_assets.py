@@ -1,5 +1,5 @@
 """What people use after a good build: open-data exports and the overview report, then the
-release that puts them in place together with the database (orchestration.release).
+release that puts them in place together with the database (serving.release).
 
 Both read the staged snapshot (read-only), so they never see a half-built warehouse, and
 describe exactly the database they are published with. Each holds the build lock (run by hand
@@ -8,9 +8,9 @@ in the UI, they wait for no build either).
 
 import dagster as dg
 
-from ..release import as_dagster_failure
-from ..resources import BuildLock, WarehouseSettings
-from .publish import published_warehouse
+from serving.release import as_dagster_failure
+from orchestration.resources import BuildLock, WarehouseSettings
+from orchestration.defs.publishing.assets import published_warehouse
 
 
 @dg.asset(
@@ -21,8 +21,8 @@ from .publish import published_warehouse
 def open_data_export(settings: WarehouseSettings, build_lock: BuildLock) -> dg.MaterializeResult:
     from pathlib import Path
 
-    from ..release import stage_exports
-    from ..resources import dbt_project
+    from serving.release import stage_exports
+    from orchestration.resources import dbt_project
 
     config = settings.get()
     include = config.export_personal_data
@@ -43,7 +43,7 @@ def open_data_export(settings: WarehouseSettings, build_lock: BuildLock) -> dg.M
     description="Static overview page with charts, staged for `warehouse/report/index.html`, every figure linked to its source page.",
 )
 def overview_report(settings: WarehouseSettings, build_lock: BuildLock) -> dg.MaterializeResult:
-    from ..release import stage_report
+    from serving.release import stage_report
 
     config = settings.get()
     with as_dagster_failure():
@@ -63,7 +63,7 @@ def overview_report(settings: WarehouseSettings, build_lock: BuildLock) -> dg.Ma
     "`warehouse/export/` and `warehouse/report/` together, or nothing changes.",
 )
 def published_release(settings: WarehouseSettings, build_lock: BuildLock) -> dg.MaterializeResult:
-    from ..release import switch
+    from serving.release import switch
 
     config = settings.get()
     with as_dagster_failure():

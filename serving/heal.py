@@ -19,8 +19,8 @@ from pathlib import Path
 
 import duckdb
 
-from .release import MANIFEST, STAGED, release_problem
-from .state import WarehouseBusy, read_database
+from serving.release import MANIFEST, STAGED, release_problem
+from ingest.state import WarehouseBusy, read_database
 
 LEFTOVER_PATTERNS = (
     *STAGED.values(),

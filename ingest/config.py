@@ -21,7 +21,7 @@ from pathlib import Path
 
 from extract.document import PDF_ENGINES
 
-from .guard import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
+from ingest.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO / "dbt_project"  # part of the code, like the models in it
@@ -72,7 +72,7 @@ class Settings:
 
     @property
     def build_lock(self) -> Path:
-        """Held by a build from start to end (orchestration.build_lock): one build at a time."""
+        """Held by a build from start to end (ingest.build_lock): one build at a time."""
         return self.warehouse_dir / ".build.lock"
 
     @classmethod

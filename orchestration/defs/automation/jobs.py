@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from .assets.raw import RAW_GROUP, raw_report
-from .partitions import reports_partitions
-from .raw_load import drop_document
-from .resources import WarehouseDuckDB, WarehouseSettings
-from .settings import Settings
+from orchestration.defs.extraction.assets import RAW_GROUP, raw_report
+from orchestration.defs.extraction.partitions import reports_partitions
+from ingest.raw_load import drop_document
+from orchestration.resources import WarehouseDuckDB, WarehouseSettings
+from ingest.config import Settings
 
 extract_reports = dg.define_asset_job(
     "extract_reports",
@@ -59,7 +59,7 @@ def resources_config(settings: Settings, keys=("settings", "warehouse", "build_l
 
 def extract_reports_job() -> dg.JobDefinition:
     """`extract_reports` with the raw asset and its resources only: the job `make run` runs
-    (`dagster job execute -m orchestration.jobs -a extract_reports_job`), loaded without dbt's
+    (`dagster job execute -m orchestration.defs.automation.jobs -a extract_reports_job`), loaded without dbt's
     manifest (a second sooner); the resources get their values from the run config."""
     return dg.Definitions(
         assets=[raw_report],
@@ -69,7 +69,7 @@ def extract_reports_job() -> dg.JobDefinition:
 
 
 def build_warehouse_job() -> dg.JobDefinition:
-    from .definitions import defs
+    from orchestration.definitions import defs
 
     return defs.resolve_job_def(build_warehouse.name)
 

@@ -1,5 +1,5 @@
 """Before a build touches anything: refuse what would fail later with a traceback or lose data,
-then heal what earlier runs left (orchestration.heal).
+then heal what earlier runs left (serving.heal).
 
 - `DAGSTER_HOME` must be an absolute path (Dagster's rule), said up front;
 - the warehouse folders must be writable (a read-only folder is named, nothing is tried);
@@ -13,15 +13,15 @@ import os
 import tempfile
 from pathlib import Path
 
-from .inbox import InboxListing
-from .settings import Settings
-from .state import WarehouseState
+from ingest.inbox import InboxListing
+from ingest.config import Settings
+from ingest.state import WarehouseState
 
 
 def prepare(settings: Settings, progress=None) -> tuple[str | None, bool]:
     """The start of a build: (why it must not run, or None; whether the release must be published
-    again). Heals the warehouse (orchestration.heal) once the configuration is sound."""
-    from .heal import heal
+    again). Heals the warehouse (serving.heal) once the configuration is sound."""
+    from serving.heal import heal
 
     problem = configuration_problem(settings)
     if problem:

@@ -1,20 +1,20 @@
 """Publication: stage the readers' database only when every blocking check passed, in this run,
 on the data about to be published (the release switches it in with the exports and the report:
-orchestration.release)."""
+serving.release)."""
 
 import dagster as dg
 
-from ..resources import BuildLock, WarehouseDuckDB, WarehouseSettings
-from ..checks import CHECKED_ROWS
-from ..fingerprint import code_hash
-from ..release import as_dagster_failure, stage_database
-from ..raw_load import record_publication
-from ..state import read_state
-from .dbt import warehouse_dbt_models
+from orchestration.resources import BuildLock, WarehouseDuckDB, WarehouseSettings
+from orchestration.defs.quality.checks import CHECKED_ROWS
+from ingest.fingerprint import code_hash
+from serving.release import as_dagster_failure, stage_database
+from ingest.raw_load import record_publication
+from ingest.state import read_state
+from orchestration.defs.dbt.assets import warehouse_dbt_models
 
 
 def blocking_check_keys() -> list[dg.AssetCheckKey]:
-    from ..definitions import defs  # at run time: the code location is loaded by then
+    from orchestration.definitions import defs  # at run time: the code location is loaded by then
 
     specs = [spec for a in defs.assets for spec in getattr(a, "check_specs", [])]
     specs += [spec for c in defs.asset_checks or [] for spec in c.check_specs]

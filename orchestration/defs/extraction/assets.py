@@ -12,12 +12,12 @@ from extract.reconcile import reconcile, summary
 from extract.records import SCHEMAS
 from extract.writer import to_arrow
 
-from ..partitions import reports_partitions
-from ..guard import extract_guarded, refuse_layout_drift
-from ..identity import extraction_identity, judge, loaded_identities, newer_in, superseded_reason
-from ..raw_load import DUPLICATE_REASON, load_decision, record, release_from_quarantine, replace_document
-from ..resources import WarehouseDuckDB, WarehouseSettings
-from ..inbox import same_size_files
+from orchestration.defs.extraction.partitions import reports_partitions
+from ingest.sandbox import extract_guarded, refuse_layout_drift
+from ingest.identity import extraction_identity, judge, loaded_identities, newer_in, superseded_reason
+from ingest.raw_load import DUPLICATE_REASON, load_decision, record, release_from_quarantine, replace_document
+from orchestration.resources import WarehouseDuckDB, WarehouseSettings
+from ingest.inbox import same_size_files
 
 RAW_GROUP = "raw"
 RAW_KEYS = {name: dg.AssetKey(["raw", name]) for name in SCHEMAS}
@@ -71,7 +71,7 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, se
 
     Unchanged bytes (same content hash, same extractor version) are not extracted again; the
     same report under a second name is loaded once, whether its bytes are the same or only
-    what it reports (`orchestration.identity`: re-saves skipped, a newer edition replaces the
+    what it reports (`ingest.identity`: re-saves skipped, a newer edition replaces the
     older, overlaps refused); a file that cannot be read goes to raw.quarantine with its
     reason and leaves every loaded row as it was.
     """
