@@ -19,8 +19,8 @@ from pathlib import Path
 
 import duckdb
 
-from serving.release import MANIFEST, STAGED, release_problem
 from ingest.state import WarehouseBusy, read_database
+from serving.release import MANIFEST, STAGED, release_problem
 
 LEFTOVER_PATTERNS = (
     *STAGED.values(),

@@ -18,8 +18,10 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-from serving.open_data import _swap_into_place, write_open_data
-from serving.snapshot import _remove as remove_database, copy_database, fsync_folder
+from serving.open_data import write_open_data
+from serving.open_data.files import _swap_into_place
+from serving.snapshot import _remove as remove_database
+from serving.snapshot import copy_database, fsync_folder
 
 PUBLISHED = {"database": "gent.duckdb", "export": "export", "report": "report"}
 STAGED = {"database": ".gent.duckdb.publishing", "export": ".export.release", "report": ".report.release"}
@@ -125,7 +127,7 @@ def fingerprint(warehouse_dir: Path, names: dict[str, str]) -> dict:
 
     The database is checked by size here and by opening it (serving.heal): hashing it
     on every start would cost seconds on a large warehouse."""
-    from serving.open_data import _sha256
+    from serving.open_data.files import _sha256
 
     found = {}
     for part, name in names.items():

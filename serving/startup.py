@@ -13,8 +13,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from ingest.inbox import InboxListing
 from ingest.config import Settings
+from ingest.inbox import InboxListing
 from ingest.state import WarehouseState
 
 

@@ -103,7 +103,9 @@ def _stage_all(releases, warehouse):
 def test_a_full_disk_at_any_step_leaves_the_previous_release_whole_and_names_the_cause(
     releases, warehouse, monkeypatch, step
 ):
-    from serving import open_data as exports, report, snapshot as publish_module
+    from serving import snapshot as publish_module
+    from serving.open_data import export as exports
+    from serving.report import page as report_page
 
     before = files(warehouse)
     if step == "database":
@@ -111,7 +113,7 @@ def test_a_full_disk_at_any_step_leaves_the_previous_release_whole_and_names_the
     elif step == "export":
         fail_on_call(monkeypatch, exports, "_write_csv", call=3)  # a few files in
     elif step == "report":
-        fail_on_call(monkeypatch, report.os, "fdopen")
+        fail_on_call(monkeypatch, report_page.os, "fdopen")
     else:
         fail_on_call(monkeypatch, release.json, "dump")
     with pytest.raises(release.ReleaseError) as caught:
@@ -133,7 +135,7 @@ def test_a_failure_becomes_the_steps_reason_in_dagster():
 
 
 def test_after_a_failed_release_the_next_one_equals_a_clean_release(releases, warehouse, monkeypatch):
-    from serving import open_data as exports
+    from serving.open_data import export as exports
 
     fail_on_call(monkeypatch, exports, "_write_csv", call=2)
     with pytest.raises(release.ReleaseError):
