@@ -49,3 +49,9 @@ def build_definitions(settings: Settings, settings_res: WarehouseSettings | None
 
 
 defs = build_definitions(Settings.from_env(), settings_resource())
+
+
+def build_warehouse_job() -> dg.JobDefinition:
+    """`build_warehouse` of the code location, for `make run` (`dagster.reconstructable` needs a
+    module-level function)."""
+    return defs.resolve_job_def(build_warehouse.name)

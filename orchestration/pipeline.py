@@ -125,7 +125,9 @@ def build_everything(
         )
         outcome.dropped_reports = [n for n in plan.drop if n in built.loaded]
     outcome.quarantined = _quarantined(settings, set(files))
-    result = run_job(jobs.build_warehouse_job, instance, settings)
+    from .definitions import build_warehouse_job  # loads dbt's manifest: only when a build is due
+
+    result = run_job(build_warehouse_job, instance, settings)
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data

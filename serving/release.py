@@ -33,17 +33,6 @@ class ReleaseError(Exception):
     """A release could not be staged or switched; the previous release is whole."""
 
 
-@contextmanager
-def as_dagster_failure():
-    """A ReleaseError as the step's failure: its words become the run's (and `make run`'s) reason."""
-    import dagster as dg
-
-    try:
-        yield
-    except ReleaseError as exc:
-        raise dg.Failure(description=str(exc)) from None
-
-
 def staged(warehouse_dir: Path, part: str) -> Path:
     return Path(warehouse_dir) / STAGED[part]
 

@@ -129,7 +129,9 @@ def test_a_full_disk_at_any_step_leaves_the_previous_release_whole_and_names_the
 def test_a_failure_becomes_the_steps_reason_in_dagster():
     import dagster as dg
 
-    with pytest.raises(dg.Failure) as caught, release.as_dagster_failure():
+    from orchestration.defs.publishing.assets import as_dagster_failure
+
+    with pytest.raises(dg.Failure) as caught, as_dagster_failure():
         raise release.ReleaseError("no space left on device: 8,7 MB needed to write the open-data exports")
     assert caught.value.description == "no space left on device: 8,7 MB needed to write the open-data exports"
 

@@ -6,7 +6,7 @@ from html import escape
 
 from .data import ExecRow, TopRow
 from .formatting import eur, number, pct, raw_value
-from .markup import _attrs, _f, _short
+from .html_parts import _attrs, _f, _short
 from .sources import Doc, Linker
 
 WIDTH = 960

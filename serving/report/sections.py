@@ -18,7 +18,7 @@ from .charts import (
 )
 from .data import Data
 from .formatting import eur, fte, number, pct, ratio_pct, raw_value
-from .markup import _attrs, _fallback, _table, _td
+from .html_parts import _attrs, _fallback, _table, _td
 from .sources import Doc, Linker, Source
 
 

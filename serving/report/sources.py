@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from .markup import _attrs
+from .html_parts import _attrs
 
 
 @dataclass(frozen=True)

@@ -68,12 +68,6 @@ def extract_reports_job() -> dg.JobDefinition:
     ).resolve_job_def(extract_reports.name)
 
 
-def build_warehouse_job() -> dg.JobDefinition:
-    from orchestration.definitions import defs
-
-    return defs.resolve_job_def(build_warehouse.name)
-
-
 def prune_removed_reports_job() -> dg.JobDefinition:
     return dg.Definitions(
         jobs=[prune_removed_reports], resources={"warehouse": WarehouseDuckDB(database="")}

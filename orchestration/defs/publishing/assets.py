@@ -2,23 +2,34 @@
 on the data about to be published (the release switches it in with the exports and the report:
 serving.release)."""
 
+from contextlib import contextmanager
+
 import dagster as dg
 
 from orchestration.resources import BuildLock, WarehouseDuckDB, WarehouseSettings
 from orchestration.defs.quality.checks import CHECKED_ROWS
 from ingest.fingerprint import code_hash
-from serving.release import as_dagster_failure, stage_database
+from serving.release import ReleaseError, stage_database
 from ingest.raw_load import record_publication
 from ingest.state import read_state
 from orchestration.defs.dbt.assets import warehouse_dbt_models
 
 
-def blocking_check_keys() -> list[dg.AssetCheckKey]:
-    from orchestration.definitions import defs  # at run time: the code location is loaded by then
+@contextmanager
+def as_dagster_failure():
+    """A ReleaseError as the step's failure: its words become the run's (and `make run`'s) reason."""
+    try:
+        yield
+    except ReleaseError as exc:
+        raise dg.Failure(description=str(exc)) from None
 
-    specs = [spec for a in defs.assets for spec in getattr(a, "check_specs", [])]
-    specs += [spec for c in defs.asset_checks or [] for spec in c.check_specs]
-    return sorted({spec.key for spec in specs if spec.blocking}, key=lambda k: k.to_user_string())
+
+def blocking_check_keys(context: dg.AssetExecutionContext) -> list[dg.AssetCheckKey]:
+    """Every blocking check of the code location that runs this step (asked of the run's
+    repository, not imported: the definitions import this module)."""
+    graph = context.repository_def.asset_graph
+    keys = {key for key in graph.asset_check_keys if graph.get_check_spec(key).blocking}
+    return sorted(keys, key=lambda k: k.to_user_string())
 
 
 def checks_of_run(instance: dg.DagsterInstance, run_id: str) -> dict[dg.AssetCheckKey, dg.AssetCheckEvaluation]:
@@ -55,7 +66,7 @@ def failed_blocking_checks(instance: dg.DagsterInstance, run_id: str, keys: list
 def published_warehouse(
     context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, settings: WarehouseSettings, build_lock: BuildLock
 ) -> dg.MaterializeResult:
-    keys = blocking_check_keys()
+    keys = blocking_check_keys(context)
     failed = failed_blocking_checks(context.instance, context.run_id, keys)
     if failed:
         raise dg.Failure(

@@ -8,9 +8,8 @@ in the UI, they wait for no build either).
 
 import dagster as dg
 
-from serving.release import as_dagster_failure
 from orchestration.resources import BuildLock, WarehouseSettings
-from orchestration.defs.publishing.assets import published_warehouse
+from orchestration.defs.publishing.assets import as_dagster_failure, published_warehouse
 
 
 @dg.asset(
