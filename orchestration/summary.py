@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
+from extract.number_format import belgian
+
 from ingest.inbox import report_entries
 from .pipeline import BuildOutcome, failed_checks
 from ingest.config import Settings
@@ -22,7 +24,7 @@ from raw.documents d order by d.file_name
 
 
 def _euro(value) -> str:
-    return "-" if value is None else f"€ {value:,.0f}".replace(",", ".")
+    return "-" if value is None else f"€ {belgian(value)}"
 
 
 def _reports(db) -> list[tuple]:

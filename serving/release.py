@@ -18,6 +18,7 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
+from extract.number_format import belgian
 from serving.open_data import write_open_data
 from serving.open_data.files import _swap_into_place
 from serving.snapshot import _remove as remove_database
@@ -49,7 +50,7 @@ def _size(path: Path) -> int:
 
 def megabytes(size: int) -> str:
     """8,7 MB: the way the rest of the terminal prints numbers for a Belgian reader."""
-    return f"{size / 1e6:.1f} MB".replace(".", ",")
+    return f"{belgian(size / 1e6, 1)} MB"
 
 
 def _is_disk_full(exc: BaseException) -> bool:

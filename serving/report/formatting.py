@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from extract.number_format import belgian
+
 
 def _dec(value) -> Decimal | None:
     if value is None:
@@ -16,9 +18,7 @@ def number(value, decimals: int = 0) -> str:
     d = _dec(value)
     if d is None:
         return "–"
-    d = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    text = f"{d:,.{decimals}f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return belgian(d, decimals)
 
 
 def eur(value) -> str:
