@@ -18,11 +18,11 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
+from extract.atomic_files import fsync_folder, replace_folder, sha256_of
 from extract.number_format import belgian
 from serving.open_data import write_open_data
-from serving.open_data.files import _swap_into_place
 from serving.snapshot import _remove as remove_database
-from serving.snapshot import copy_database, fsync_folder
+from serving.snapshot import copy_database
 
 PUBLISHED = {"database": "gent.duckdb", "export": "export", "report": "report"}
 STAGED = {"database": ".gent.duckdb.publishing", "export": ".export.release", "report": ".report.release"}
@@ -117,8 +117,6 @@ def fingerprint(warehouse_dir: Path, names: dict[str, str]) -> dict:
 
     The database is checked by size here and by opening it (serving.heal): hashing it
     on every start would cost seconds on a large warehouse."""
-    from serving.open_data.files import _sha256
-
     found = {}
     for part, name in names.items():
         path = Path(warehouse_dir) / name
@@ -127,7 +125,7 @@ def fingerprint(warehouse_dir: Path, names: dict[str, str]) -> dict:
         else:
             found[part] = (
                 {
-                    p.relative_to(path).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+                    p.relative_to(path).as_posix(): {"bytes": p.stat().st_size, "sha256": sha256_of(p)}
                     for p in sorted(path.rglob("*"))
                     if p.is_file()
                 }
@@ -160,7 +158,7 @@ def switch(warehouse_dir: Path) -> dict:
         raise
     os.replace(staged(warehouse_dir, "database"), published(warehouse_dir, "database"))
     for part in ("export", "report"):
-        _swap_into_place(staged(warehouse_dir, part), published(warehouse_dir, part))
+        replace_folder(staged(warehouse_dir, part), published(warehouse_dir, part))
     os.replace(pending, warehouse_dir / MANIFEST)
     fsync_folder(warehouse_dir)
     return manifest

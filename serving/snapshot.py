@@ -22,6 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from extract.atomic_files import fsync_folder
+
 # File header version 64, the lowest DuckDB 2.0 writes: read by every DuckDB since 1.0 (1.4 and 1.5 CLIs tested).
 STORAGE_VERSION = "v1.0.0"
 
@@ -105,15 +107,6 @@ def copy_database(build_db: Path, target: Path, include_personal_data: bool = Fa
     finally:
         conn.close()
     return target
-
-
-def fsync_folder(folder: Path) -> None:
-    """Make the renames in `folder` survive a crash."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def publish_database(build_db: Path, published_db: Path, include_personal_data: bool = False) -> Path:

@@ -105,7 +105,7 @@ def test_a_full_disk_at_any_step_leaves_the_previous_release_whole_and_names_the
 ):
     from serving import snapshot as publish_module
     from serving.open_data import export as exports
-    from serving.report import page as report_page
+    from extract import atomic_files
 
     before = files(warehouse)
     if step == "database":
@@ -113,7 +113,7 @@ def test_a_full_disk_at_any_step_leaves_the_previous_release_whole_and_names_the
     elif step == "export":
         fail_on_call(monkeypatch, exports, "_write_csv", call=3)  # a few files in
     elif step == "report":
-        fail_on_call(monkeypatch, report_page.os, "fdopen")
+        fail_on_call(monkeypatch, atomic_files.os, "fdopen")
     else:
         fail_on_call(monkeypatch, release.json, "dump")
     with pytest.raises(release.ReleaseError) as caught:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from .fields import _quote, field_descriptor
-from .files import _sha256
+from extract.atomic_files import sha256_of
 from .marts import Mart
 from .metadata import (
     CODE_KEYS,
@@ -154,7 +154,7 @@ def _fiscal_period(con) -> dict | None:
 
 
 def _file_stats(path: Path) -> dict:
-    return {"bytes": path.stat().st_size, "hash": f"sha256:{_sha256(path)}"}
+    return {"bytes": path.stat().st_size, "hash": f"sha256:{sha256_of(path)}"}
 
 
 def _table_resource(mart: Mart, folder: Path, resources: set[str]) -> "frictionless.Resource":

@@ -12,7 +12,9 @@ import duckdb
 
 from .datapackage import _datapackage
 from .fields import field_descriptor
-from .files import _fsync_tree, _swap_into_place, _write_csv, _write_excel_csv, _write_parquet
+from extract.atomic_files import fsync_tree, replace_folder
+
+from .files import _write_csv, _write_excel_csv, _write_parquet
 from .manifest import load_manifest, model_docs
 from .marts import Mart, _check_code_keys, _mart_from, _personal_mart, _read, _relations
 from .metadata import (
@@ -43,7 +45,7 @@ def export_open_data(
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
-    _swap_into_place(staged, out_dir)
+    replace_folder(staged, out_dir)
     return summary
 
 
@@ -92,7 +94,7 @@ def write_open_data(
                     + ", ".join(f"{f}: {n}" for f, n in hits)
                 )
         os.chmod(staged, 0o755)
-        _fsync_tree(staged)
+        fsync_tree(staged)
         return {name: marts[name].table.num_rows for name in sorted(marts)}
     finally:
         con.close()

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import csv
-import ctypes
-import hashlib
-import os
 import re
-import shutil
-import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -79,57 +74,3 @@ def _write_excel_csv(table: pa.Table, path: Path) -> None:
         )
         writer.writerow(table.column_names)
         writer.writerows(zip(*columns))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _fsync_tree(folder: Path) -> None:
-    for path in sorted(folder.iterdir()):
-        with open(path, "rb") as handle:
-            os.fsync(handle.fileno())
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False when not available."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
-
-
-def _swap_into_place(staged: Path, out_dir: Path) -> None:
-    """Put the staged folder at out_dir; readers see the old export or the new one, never a mix."""
-    if not out_dir.exists():
-        os.replace(staged, out_dir)
-    elif _exchange(staged, out_dir):
-        shutil.rmtree(staged)  # now holds the previous export
-    else:  # portable fallback: two renames, a moment without out_dir but never a half-written one
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        os.replace(out_dir, old)
-        os.replace(staged, out_dir)
-        shutil.rmtree(old)
-    fd = os.open(out_dir.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

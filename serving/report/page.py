@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from html import escape
 from pathlib import Path
 
 import duckdb
+
+from extract.atomic_files import write_bytes
 
 from .data import Data, load
 from .sections import (
@@ -123,16 +123,5 @@ def build_report(database: Path, out_dir: Path, *, sources: Path | None = None) 
         con.close()
     html = render(data, Linker(out_dir, sources)).encode("utf-8")
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / REPORT_FILE
-    fd, tmp = tempfile.mkstemp(prefix=".index.", suffix=".html.tmp", dir=out_dir)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(html)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    target = write_bytes(out_dir / REPORT_FILE, html)
     return target
