@@ -21,7 +21,8 @@ from extract.number_format import belgian
 from .offline_docs import make_offline
 from . import settings
 from .catalog import Catalog, Skip
-from .checks import BLOCKING, COMMON_COLUMNS, SUITE_TITLES, SUITES, VERSION, Check, checks_of
+from . import SUITES
+from .checks import BLOCKING, COMMON_COLUMNS, SUITE_TITLES, VERSION, Check, checks_of
 
 SEVERITY_ORDER = {"OK": 0, "WARN": 1, "ERROR": 2}
 
