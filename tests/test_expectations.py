@@ -23,7 +23,8 @@ import pytest
 
 from expectations.catalog import Catalog
 from test_report import chromium, console_problems, run_chromium  # noqa: F401  (Chromium fixture and helpers)
-from expectations.checks import BLOCKING, CHECKS, SUITES, reconciliation_sql
+from expectations import SUITES
+from expectations.checks import BLOCKING, CHECKS, reconciliation_sql
 
 REPO = Path(__file__).resolve().parents[1]
 DUMPS = REPO / "data" / "dumps"
