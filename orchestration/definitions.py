@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.defs.dbt.assets import warehouse_dbt_models
-from orchestration.defs.publishing.assets import published_warehouse
-from orchestration.defs.extraction.assets import raw_report
-from orchestration.defs.publishing.release_assets import open_data_export, overview_report, published_release
-from .resources import BuildLock, WarehouseDuckDB, WarehouseSettings, dbt_resource, settings_resource
-from orchestration.defs.quality.checks import warehouse_checks
-from orchestration.defs.automation.jobs import build_warehouse, extract_reports, prune_removed_reports
-from orchestration.defs.automation.sensors import inbox_sensor, rebuild_sensor
 from ingest.config import Settings
 
-nightly_build = dg.ScheduleDefinition(
-    job=build_warehouse, cron_schedule="0 3 * * *", default_status=dg.DefaultScheduleStatus.STOPPED
-)
+from .defs.automation.jobs import build_warehouse, extract_reports, prune_removed_reports
+from .defs.automation.schedules import nightly_build
+from .defs.automation.sensors import inbox_sensor, rebuild_sensor
+from .defs.dbt.assets import warehouse_dbt_models
+from .defs.dbt.resources import dbt_resource
+from .defs.extraction.assets import raw_report
+from .defs.publishing.assets import published_warehouse
+from .defs.publishing.release_assets import open_data_export, overview_report, published_release
+from .defs.quality.checks import warehouse_checks
+from .resources import BuildLock, WarehouseDuckDB, WarehouseSettings, settings_resource
 
 
 def build_definitions(settings: Settings, settings_res: WarehouseSettings | None = None) -> dg.Definitions:

@@ -11,7 +11,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.resources import BuildLock, WarehouseSettings, dbt_project, dbt_vars
+from orchestration.defs.dbt.resources import dbt_project, dbt_vars
+from orchestration.resources import BuildLock, WarehouseSettings
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):

@@ -21,7 +21,7 @@ def open_data_export(settings: WarehouseSettings, build_lock: BuildLock) -> dg.M
     from pathlib import Path
 
     from serving.release import stage_exports
-    from orchestration.resources import dbt_project
+    from orchestration.defs.dbt.resources import dbt_project
 
     config = settings.get()
     include = config.export_personal_data
