@@ -168,19 +168,6 @@ def _last_line(err: bytes) -> str:
     return f": {lines[-1].strip()[:300]}" if lines else ""
 
 
-# ---------------------------------------------------------------- layout drift
-
-
-def refuse_layout_drift(path: Path | str, extraction) -> None:
-    """Raise ExtractionError when the extractor's acceptance rule refuses the report (the CLI
-    applies the same rule: `extract.acceptance`)."""
-    from extract.acceptance import refusal
-
-    reason = refusal(extraction)
-    if reason:
-        raise ExtractionError(path, reason)
-
-
 # ---------------------------------------------------------------- the child
 
 

@@ -26,7 +26,8 @@ from conftest import FIXTURES, REPO, sample_path
 from extract.compare import content_rows
 from extract.errors import ExtractionError
 from ingest import sandbox as guard
-from ingest.sandbox import extract_guarded, refuse_layout_drift
+from extract.acceptance import refuse_layout_drift
+from ingest.sandbox import extract_guarded
 
 if "render_samples" not in sys.modules:  # tools/ is no package: load the renderer by path
     _spec = importlib.util.spec_from_file_location("render_samples", REPO / "tools" / "render_samples.py")

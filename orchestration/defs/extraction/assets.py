@@ -13,7 +13,8 @@ from extract.records import SCHEMAS
 from extract.writer import to_arrow
 
 from orchestration.defs.extraction.partitions import reports_partitions
-from ingest.sandbox import extract_guarded, refuse_layout_drift
+from extract.acceptance import refuse_layout_drift
+from ingest.sandbox import extract_guarded
 from ingest.identity import extraction_identity, judge, loaded_identities, newer_in, superseded_reason
 from ingest.raw_load import DUPLICATE_REASON, load_decision, record, release_from_quarantine, replace_document
 from orchestration.resources import WarehouseDuckDB, WarehouseSettings
