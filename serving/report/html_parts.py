@@ -1,4 +1,5 @@
-"""Small HTML/SVG markup helpers: attributes, coordinates, shortened labels, tables."""
+"""Markup the charts and source links build in Python (the page itself is in `templates/`):
+attributes, SVG coordinates, shortened labels."""
 
 from __future__ import annotations
 
@@ -24,23 +25,3 @@ def _attrs(**attrs) -> str:
 def _short(text: str | None, limit: int) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _table(headers: list[tuple[str, bool]], rows: list[str], caption: str) -> str:
-    head = "".join(
-        f'<th scope="col"{_attrs(class_="n" if numeric else None)}>{escape(h)}</th>' for h, numeric in headers
-    )
-    return (
-        f'<table><caption class="visually-hidden">{escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>\n'
-        + "\n".join(rows)
-        + "\n</tbody></table>"
-    )
-
-
-def _td(text: str, value=None, numeric: bool = True, cls: str | None = None) -> str:
-    classes = " ".join(c for c in ("n" if numeric else None, cls) if c)
-    return f"<td{_attrs(class_=classes or None, data_value=value)}>{text}</td>"
-
-
-def _fallback(summary: str, table: str, open_: bool = False) -> str:
-    return f"<details{' open' if open_ else ''}><summary>{escape(summary)}</summary>\n{table}\n</details>"

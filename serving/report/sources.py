@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
+
+from markupsafe import Markup
 
 from .html_parts import _attrs
 
@@ -72,8 +73,6 @@ class Linker:
             target += f"#page={src.page}"
         return target
 
-    def link(self, src: Source) -> str:
-        return (
-            f'<a class="src"{_attrs(href=self.href(src), data_document=src.doc.file_name, data_page=src.page, data_line=src.line)}>'
-            f"{escape(src.text)}</a>"
-        )
+    def link(self, src: Source) -> Markup:
+        attrs = _attrs(href=self.href(src), data_document=src.doc.file_name, data_page=src.page, data_line=src.line)
+        return Markup('<a class="src"{}>{}</a>').format(Markup(attrs), src.text)
