@@ -65,11 +65,10 @@ def extract_guarded(
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     deadline = time.monotonic() + timeout_s
     peak_mb = 0
-    pipes = _Pipes(child, data)
     try:
-        while True:  # wait in short steps, noting the child's peak address space on the way
+        while True:  # communicate in short steps (it feeds and drains the pipes), noting the child's peak on the way
             try:
-                child.wait(timeout=max(0.01, min(POLL_S, deadline - time.monotonic())))
+                out, err = child.communicate(data, timeout=max(0.01, min(POLL_S, deadline - time.monotonic())))
                 break
             except subprocess.TimeoutExpired:
                 peak_mb = max(peak_mb, _peak_mb(child.pid) or 0)
@@ -78,8 +77,7 @@ def extract_guarded(
     finally:  # timed out, or the caller is interrupted: leave no child behind
         if child.poll() is None:
             child.kill()
-            child.wait()
-    out, err = pipes.join()
+            child.communicate()
     try:
         status, payload = pickle.loads(out) if out else (None, None)
     except Exception:
@@ -99,51 +97,10 @@ def extract_guarded(
     raise ExtractionError(path, f"extraction process died ({_exit_reason(child.returncode)}){_last_line(err)}")
 
 
-class _Pipes:
-    """Feed the child its input and collect its output in threads (no deadlock on full pipes)."""
-
-    def __init__(self, child: subprocess.Popen, data: bytes):
-        import threading
-
-        self.out: list[bytes] = []
-        self.err: list[bytes] = []
-        self.threads = [
-            threading.Thread(target=fn, args=args, daemon=True)
-            for fn, args in (
-                (self._feed, (child.stdin, data)),
-                (self._drain, (child.stdout, self.out)),
-                (self._drain, (child.stderr, self.err)),
-            )
-        ]
-        for thread in self.threads:
-            thread.start()
-
-    @staticmethod
-    def _feed(pipe, data: bytes) -> None:
-        try:
-            pipe.write(data)
-        except (BrokenPipeError, OSError, ValueError):
-            pass  # the child died or stopped reading: its exit status tells why
-        finally:
-            try:
-                pipe.close()
-            except OSError:
-                pass
-
-    @staticmethod
-    def _drain(pipe, into: list[bytes]) -> None:
-        while chunk := pipe.read(1 << 20):
-            into.append(chunk)
-        pipe.close()
-
-    def join(self) -> tuple[bytes, bytes]:
-        for thread in self.threads:
-            thread.join(timeout=10)
-        return b"".join(self.out), b"".join(self.err)
-
-
 def _peak_mb(pid: int) -> int | None:
-    """Peak address space of a running process (Linux), in MB."""
+    """Peak address space of a running process (Linux), in MB. Read from /proc: the standard
+    library has no address-space figure (`resource` gives resident memory, and the cap is on
+    address space), nor does psutil keep a peak."""
     try:
         with open(f"/proc/{pid}/status") as status:
             for line in status:
