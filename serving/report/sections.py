@@ -134,17 +134,22 @@ def reconciliation_verdict(data: Data) -> str:
     )
 
 
-def reconciliation_figure(data: Data, linker: Linker) -> dict:
-    present = [s for s in STATUS_ORDER if any(data.statuses.get(d.document_id, {}).get(s) for d in data.docs)]
-    rows = [
+def _per_report(data: Data, linker: Linker, counts: dict[str, dict[str, int]]) -> list[dict]:
+    """One stacked bar per report: its counts by key, linked to the report's entry."""
+    return [
         dict(
             label=f"{d.file_name} ({d.report_year})",
             href=linker.href(Source(d, None, None)),
             code=d.file_name,
-            segments=data.statuses.get(d.document_id, {}),
+            segments=counts.get(d.document_id, {}),
         )
         for d in data.docs
     ]
+
+
+def reconciliation_figure(data: Data, linker: Linker) -> dict:
+    present = [s for s in STATUS_ORDER if any(data.statuses.get(d.document_id, {}).get(s) for d in data.docs)]
+    rows = _per_report(data, linker, data.statuses)
     chart = stacked_chart(
         "reconciliation-status",
         "Reconciliation status counts per report",
@@ -194,15 +199,7 @@ def quality_figures(data: Data, linker: Linker) -> dict:
     kinds = sorted({k for a in data.anomalies.values() for k in a})
     colours = {k: KIND_PALETTE[i % len(KIND_PALETTE)] for i, k in enumerate(kinds)}
     labels = {k: k.replace("_", " ") for k in kinds}
-    rows = [
-        dict(
-            label=f"{d.file_name} ({d.report_year})",
-            href=linker.href(Source(d, None, None)),
-            code=d.file_name,
-            segments=data.anomalies.get(d.document_id, {}),
-        )
-        for d in data.docs
-    ]
+    rows = _per_report(data, linker, data.anomalies)
     anomalies_chart = stacked_chart(
         "quality-anomalies",
         "Anomalies by kind, per report",
