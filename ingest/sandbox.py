@@ -4,9 +4,9 @@ A hostile or broken PDF (huge pages, deep nesting, thousands of pages, a decompr
 bomb) must fail that one report with a clear reason, not take the build down with it. The
 extraction runs in a fresh Python process (`python -m ingest.sandbox`) that imports the
 extractor, then caps its own address space with `resource.setrlimit(RLIMIT_AS, …)` before it
-reads the file; the parent feeds it the file's bytes, waits at most the time limit (killing
-it then) and reads back the pickled `Extraction`, so the rows are exactly those of
-`extract_bytes` in-process. The child exits by itself when its parent dies.
+reads the file; the parent hands it the file's bytes as its stdin (a temporary file), waits at
+most the time limit (killing it then) and reads back the pickled `Extraction`, so the rows are
+exactly those of `extract_bytes` in-process. The child exits by itself when its parent dies.
 
 Limits per document are arguments (the settings' `GENT_DOC_TIMEOUT_S`, default 120 s, and
 `GENT_DOC_MEMORY_MB`, default 2048 MB, validated at start). Whatever goes wrong in the child becomes an `ExtractionError` naming the
@@ -21,6 +21,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -62,13 +63,16 @@ def extract_guarded(
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
         "OPENBLAS_NUM_THREADS": "1",
     }  # numpy (imported by pdfplumber) would reserve memory per core
-    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    with tempfile.TemporaryFile() as source:  # the child's stdin: the very bytes the caller read and hashed
+        source.write(data)
+        source.seek(0)
+        child = subprocess.Popen(command, stdin=source, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     deadline = time.monotonic() + timeout_s
     peak_mb = 0
     try:
-        while True:  # communicate in short steps (it feeds and drains the pipes), noting the child's peak on the way
+        while True:  # drain the child's output in short steps, noting its peak address space on the way
             try:
-                out, err = child.communicate(data, timeout=max(0.01, min(POLL_S, deadline - time.monotonic())))
+                out, err = child.communicate(timeout=max(0.01, min(POLL_S, deadline - time.monotonic())))
                 break
             except subprocess.TimeoutExpired:
                 peak_mb = max(peak_mb, _peak_mb(child.pid) or 0)
