@@ -1,4 +1,4 @@
-"""Open-data exports (orchestration/exports.py): Parquet + CSV per mart and datapackage.json.
+"""Open-data exports (serving/open_data/): Parquet + CSV per mart and datapackage.json.
 
 A module fixture builds a small warehouse from the bundled text dumps (extractor -> raw tables
 -> `dbt build` of the models and seeds into a temporary DuckDB file and target path; the dbt

@@ -1,4 +1,4 @@
-"""The overview report (orchestration/report.py): static HTML from a warehouse built from the text dumps.
+"""The overview report (serving/report/): static HTML from a warehouse built from the text dumps.
 
 A module fixture extracts data/dumps/*.txt, loads the rows into a temporary DuckDB, runs the dbt
 models (seeds and models only: the dbt tests are test_dbt_project's job) and builds the report.
