@@ -17,23 +17,20 @@ from .defs.automation.sensors import inbox_sensor, rebuild_sensor
 from .defs.dbt.assets import warehouse_dbt_models
 from .defs.dbt.resources import dbt_resource
 from .defs.extraction.assets import raw_report
-from .defs.publishing.assets import published_warehouse
+from .defs.publishing.assets import blocking_check_keys, published_warehouse_asset
 from .defs.publishing.release_assets import open_data_export, overview_report, published_release
 from .defs.quality.checks import warehouse_checks
 from .resources import BuildLock, WarehouseDuckDB, WarehouseSettings, settings_resource
 
 
+# every asset but the publish step, which is gated on their blocking checks and the suites'
+CHECKED_ASSETS = [raw_report, warehouse_dbt_models, open_data_export, overview_report, published_release]
+
+
 def build_definitions(settings: Settings, settings_res: WarehouseSettings | None = None) -> dg.Definitions:
     """The code location for `settings` (`settings_res`: the settings resource, default built from them)."""
     return dg.Definitions(
-        assets=[
-            raw_report,
-            warehouse_dbt_models,
-            published_warehouse,
-            open_data_export,
-            overview_report,
-            published_release,
-        ],
+        assets=[*CHECKED_ASSETS, published_warehouse_asset(blocking_check_keys(CHECKED_ASSETS, warehouse_checks))],
         asset_checks=warehouse_checks,
         jobs=[extract_reports, build_warehouse, prune_removed_reports],
         schedules=[nightly_build],

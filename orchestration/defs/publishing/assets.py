@@ -24,12 +24,11 @@ def as_dagster_failure():
         raise dg.Failure(description=str(exc)) from None
 
 
-def blocking_check_keys(context: dg.AssetExecutionContext) -> list[dg.AssetCheckKey]:
-    """Every blocking check of the code location that runs this step (asked of the run's
-    repository, not imported: the definitions import this module)."""
-    graph = context.repository_def.asset_graph
-    keys = {key for key in graph.asset_check_keys if graph.get_check_spec(key).blocking}
-    return sorted(keys, key=lambda k: k.to_user_string())
+def blocking_check_keys(assets, asset_checks) -> list[dg.AssetCheckKey]:
+    """Every blocking check among these assets' own checks and these asset checks."""
+    specs = [spec for a in assets for spec in getattr(a, "check_specs", [])]
+    specs += [spec for c in asset_checks for spec in c.check_specs]
+    return sorted({spec.key for spec in specs if spec.blocking}, key=lambda k: k.to_user_string())
 
 
 def checks_of_run(instance: dg.DagsterInstance, run_id: str) -> dict[dg.AssetCheckKey, dg.AssetCheckEvaluation]:
@@ -57,41 +56,55 @@ def failed_blocking_checks(instance: dg.DagsterInstance, run_id: str, keys: list
     return failed
 
 
-@dg.asset(
-    deps=[warehouse_dbt_models],
-    group_name="publish",
-    description="The read-only snapshot for BI tools, staged as "
-    "`warehouse/.gent.duckdb.publishing`; `published_release` puts it in place as `warehouse/gent.duckdb`.",
-)
-def published_warehouse(
-    context: dg.AssetExecutionContext, warehouse: WarehouseDuckDB, settings: WarehouseSettings, build_lock: BuildLock
-) -> dg.MaterializeResult:
-    keys = blocking_check_keys(context)
-    failed = failed_blocking_checks(context.instance, context.run_id, keys)
-    if failed:
-        raise dg.Failure(
-            description=f"not published: blocking checks failed or did not run in this run: {', '.join(failed)}"
-        )
-    checked = checked_rows(context.instance, context.run_id)
-    config = settings.get()
-    with warehouse.get_connection() as conn:  # which code built this snapshot: `make run` compares it
-        now = read_state(conn).digest()  # the files the raw schema holds, with their bytes
-        if checked is not None and checked != now:
-            raise dg.Failure(
-                description="not published: reports were loaded or removed after this run's checks "
-                "(the next build checks and publishes them)"
-            )
-        record_publication(conn, code_hash())
-    with as_dagster_failure():
-        path = stage_database(config.build_db, config.warehouse_dir, include_personal_data=config.export_personal_data)
-    return dg.MaterializeResult(
-        metadata={
-            "path": str(path),
-            "size_mb": round(path.stat().st_size / 1e6, 2),
-            "blocking_checks_verified": len(keys),
-            CHECKED_ROWS: now,
-        }
+PUBLISHED_WAREHOUSE = dg.AssetKey("published_warehouse")
+
+
+def published_warehouse_asset(keys: list[dg.AssetCheckKey]) -> dg.AssetsDefinition:
+    """The publish step, gated on the blocking checks `keys`: those of the whole code location,
+    handed over by the definitions (a run that materialises this step alone checks them too,
+    and finds they did not run)."""
+
+    @dg.asset(
+        deps=[warehouse_dbt_models],
+        group_name="publish",
+        description="The read-only snapshot for BI tools, staged as "
+        "`warehouse/.gent.duckdb.publishing`; `published_release` puts it in place as `warehouse/gent.duckdb`.",
     )
+    def published_warehouse(
+        context: dg.AssetExecutionContext,
+        warehouse: WarehouseDuckDB,
+        settings: WarehouseSettings,
+        build_lock: BuildLock,
+    ) -> dg.MaterializeResult:
+        failed = failed_blocking_checks(context.instance, context.run_id, keys)
+        if failed:
+            raise dg.Failure(
+                description=f"not published: blocking checks failed or did not run in this run: {', '.join(failed)}"
+            )
+        checked = checked_rows(context.instance, context.run_id)
+        config = settings.get()
+        with warehouse.get_connection() as conn:  # which code built this snapshot: `make run` compares it
+            now = read_state(conn).digest()  # the files the raw schema holds, with their bytes
+            if checked is not None and checked != now:
+                raise dg.Failure(
+                    description="not published: reports were loaded or removed after this run's checks "
+                    "(the next build checks and publishes them)"
+                )
+            record_publication(conn, code_hash())
+        with as_dagster_failure():
+            path = stage_database(
+                config.build_db, config.warehouse_dir, include_personal_data=config.export_personal_data
+            )
+        return dg.MaterializeResult(
+            metadata={
+                "path": str(path),
+                "size_mb": round(path.stat().st_size / 1e6, 2),
+                "blocking_checks_verified": len(keys),
+                CHECKED_ROWS: now,
+            }
+        )
+
+    return published_warehouse
 
 
 def checked_rows(instance: dg.DagsterInstance, run_id: str) -> str | None:

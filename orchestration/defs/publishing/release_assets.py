@@ -9,11 +9,11 @@ in the UI, they wait for no build either).
 import dagster as dg
 
 from orchestration.resources import BuildLock, WarehouseSettings
-from orchestration.defs.publishing.assets import as_dagster_failure, published_warehouse
+from orchestration.defs.publishing.assets import PUBLISHED_WAREHOUSE, as_dagster_failure
 
 
 @dg.asset(
-    deps=[published_warehouse],
+    deps=[PUBLISHED_WAREHOUSE],
     group_name="publish",
     description="Open-data exports per mart (Parquet, CSV, Frictionless datapackage.json), staged for `warehouse/export/`.",
 )
@@ -37,7 +37,7 @@ def open_data_export(settings: WarehouseSettings, build_lock: BuildLock) -> dg.M
 
 
 @dg.asset(
-    deps=[published_warehouse],
+    deps=[PUBLISHED_WAREHOUSE],
     group_name="publish",
     description="Static overview page with charts, staged for `warehouse/report/index.html`, every figure linked to its source page.",
 )
@@ -56,7 +56,7 @@ def overview_report(settings: WarehouseSettings, build_lock: BuildLock) -> dg.Ma
 
 
 @dg.asset(
-    deps=[published_warehouse, open_data_export, overview_report],
+    deps=[PUBLISHED_WAREHOUSE, open_data_export, overview_report],
     group_name="publish",
     description="The release: the staged database, exports and report replace `warehouse/gent.duckdb`, "
     "`warehouse/export/` and `warehouse/report/` together, or nothing changes.",
