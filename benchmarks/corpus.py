@@ -30,8 +30,10 @@ import importlib.util
 import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
+
+from extract.number_format import belgian
 
 REPO = Path(__file__).resolve().parents[1]
 DUMPS = REPO / "data" / "dumps"
@@ -79,7 +81,7 @@ def shift_code(code_suffix: str, offset: int) -> str:
 
 def _scale_amount(match: re.Match, factor: int) -> str:
     sign, digits = match.groups()
-    return f"{sign}{int(digits.replace('.', '')) * factor:,}".replace(",", ".")
+    return sign + belgian(int(digits.replace(".", "")) * factor)
 
 
 def _amount(cell: str) -> int | None:
@@ -98,7 +100,7 @@ def _scale_percentage(cell: str, factor: int) -> str:
 
 
 def _pct_text(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.1'), ROUND_HALF_UP):,.1f}".translate(str.maketrans(",.", ".,")) + "%"
+    return belgian(value, 1) + "%"
 
 
 def _scale_row(line: str, values: list[str], factor: int) -> str:
@@ -124,7 +126,7 @@ def _scale_row(line: str, values: list[str], factor: int) -> str:
 
 
 def _fmt(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".")
+    return belgian(amount)
 
 
 def variant_lines(lines: list[str], variant: int) -> list[str]:

@@ -305,7 +305,7 @@ def process_label(cmdline: str) -> str:
     """What a process of a build is, from its command line (every one of them is `python`)."""
     for marker, label in (
         ("orchestration.build", "the build's main process"),
-        ("orchestration.guard", "a guarded extraction child"),
+        ("ingest.sandbox", "a guarded extraction child"),
         ("dbt build", "dbt build"),
         ("multiprocessing", "an extraction worker"),
     ):
@@ -397,7 +397,7 @@ def dagster_stages(home: Path, since: float) -> dict:
     import dagster as dg
     from dagster._core.instance.ref import InstanceRef
 
-    from orchestration.jobs import report_steps
+    from orchestration.defs.automation.jobs import report_steps
 
     raw_documents = dg.AssetKey(["raw", "documents"])
     instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))

@@ -32,7 +32,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CODE_PARTS = ("extract", "orchestration", "expectations", "dbt_project", "tools", "benchmarks", "data/dumps")
+HASHED_PARTS = ("extract", "ingest", "serving", "orchestration", "expectations", "dbt_project", "tools")
+CODE_PARTS = (*HASHED_PARTS, "benchmarks", "data/dumps")  # copied: the code a build runs, and the dumps
 DBT_STATE = (
     "manifest.json",
     "partial_parse.msgpack",
@@ -266,9 +267,9 @@ def machine(code_root: Path) -> dict:
     except Exception:  # noqa: BLE001
         pdfium = "?"
     git = _git("rev-parse", "--short", "HEAD")
-    dirty = _git("status", "--porcelain", "--", *CODE_PARTS[:5])
+    dirty = _git("status", "--porcelain", "--", *HASHED_PARTS)
     code = hashlib.sha256()
-    for part in CODE_PARTS[:5]:
+    for part in HASHED_PARTS:
         for path in sorted((code_root / part).rglob("*.py")):
             code.update(path.read_bytes())
     return {
@@ -561,7 +562,7 @@ def load_timings(measure, extraction: dict, database: Path) -> dict:
     import duckdb
 
     from extract.writer import to_arrow
-    from orchestration.raw_load import ensure_raw_schema, replace_document
+    from ingest.raw_load import ensure_raw_schema, replace_document
 
     seconds = {}
     conn = duckdb.connect(str(database))

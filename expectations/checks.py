@@ -15,7 +15,7 @@ Suites (docs/REPORT_FORMAT.md §2-3, issue 5):
   5 semantics         not-reported is not 0; keys unique; printed = printed ERROR, blocking
 
 Layout knowledge (which reports print staffing tables, and goal tables) is the extractor's
-(extract/checks.py), repeated here on purpose: a check must not infer it from the data it
+(extract/self_checks.py), repeated here on purpose: a check must not infer it from the data it
 checks.
 """
 
@@ -26,7 +26,6 @@ from typing import Callable
 
 from .catalog import Catalog, Skip
 
-SUITES = ("completeness", "cell_consistency", "reconciliation", "conservation", "semantics")
 BLOCKING = {
     "completeness": True,
     "cell_consistency": True,
@@ -43,7 +42,7 @@ SUITE_TITLES = {
 }
 VERSION = "1"  # bump when a check's meaning changes; stored with every quality run
 
-# As extract/checks.py: a layout is judged only where its format is known (an unknown layout
+# As extract/self_checks.py: a layout is judged only where its format is known (an unknown layout
 # neither needs staffing tables nor has its staffing values flagged).
 STAFFING_LAYOUTS = ("stad_ocmw",)  # print a staffing table ("Onderbouwing personeel") for every block
 LAYOUTS_WITHOUT_STAFFING = ("district09",)  # print none: staffing is not reported (null, not 0)

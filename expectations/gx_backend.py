@@ -13,6 +13,13 @@ itself), so GX fetches nothing: older GX showed "Observed: N/A"; GX 1.24 raises
 `MetricResolutionError: list index out of range` for every metric. GX already keeps one persistent
 connection for the in-process databases it knows (SQLite, …): `_enable_duckdb_persisted_connection`
 puts DuckDB on that list, and tests/test_expectations.py asserts that observed values are numbers.
+
+Why a private attribute: GX 1.24 offers no public switch (the list is consulted inside
+`SqlAlchemyExecutionEngine.__init__`, no datasource or context option reaches it), and the public
+engine options of SQLAlchemy do not keep the result either: with duckdb-engine 0.17 a query
+fetched after `with engine.connect()` gives [] by default, with `pool_reset_on_return=None` and
+with `poolclass=StaticPool`, and `isolation_level="AUTOCOMMIT"` is refused by duckdb-engine
+(no `set_isolation_level`). Re-check when GX or duckdb-engine is upgraded.
 """
 
 from __future__ import annotations

@@ -16,11 +16,14 @@ from typing import Any
 
 import duckdb
 
+from extract.number_format import belgian
+
+from .offline_docs import make_offline
 from . import settings
 from .catalog import Catalog, Skip
-from .checks import BLOCKING, COMMON_COLUMNS, SUITE_TITLES, SUITES, VERSION, Check, checks_of
+from . import SUITES
+from .checks import BLOCKING, COMMON_COLUMNS, SUITE_TITLES, VERSION, Check, checks_of
 from .materialise import materialise, rows_per_check, scratch_database
-from .offline_docs import make_offline
 
 SEVERITY_ORDER = {"OK": 0, "WARN": 1, "ERROR": 2}
 
@@ -462,8 +465,7 @@ def _be(value: Any, unit: str, tolerance: bool = False) -> str:
         places = 0 if number == number.to_integral_value() else (3 if unit == "VTE" else 1)
     else:
         places = 2 if unit == "VTE" else 0
-    text = f"{number:,.{places}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".") + (" VTE" if unit == "VTE" else " EUR")
+    return belgian(number, places) + (" VTE" if unit == "VTE" else " EUR")
 
 
 def _plain(value: Any) -> Any:

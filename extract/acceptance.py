@@ -11,7 +11,10 @@ this module, so they decide alike.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from . import contents, grammar
+from .errors import ExtractionError
 
 # Anomaly kinds that mean numbers are missing or may sit in the wrong place.
 REFUSING_KINDS = ("completeness", "row_order", "header_years_missing", "header_years_unexpected")
@@ -57,3 +60,11 @@ def _label_problem(row) -> str | None:
 
 def _where(page, line) -> str:
     return f" (page {page}, line {line})" if page else (f" (line {line})" if line else "")
+
+
+def refuse_layout_drift(path: Path | str, extraction) -> None:
+    """Raise ExtractionError when the extractor's acceptance rule refuses the report (the pipeline's
+    form of the rule the CLI applies)."""
+    reason = refusal(extraction)
+    if reason:
+        raise ExtractionError(path, reason)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import EXTRACTOR_VERSION, grammar
-from .checks import bidi_control_issues, completeness_issues, count_table_markers, percentage_issues
+from .self_checks import bidi_control_issues, completeness_issues, count_table_markers, percentage_issues
 from .contents import PageNumber, contents_issues, printed_page_numbers
 from .errors import ExtractionError
 from .glyphs import recover_ligatures

@@ -52,12 +52,6 @@ def parse_fte(text: str) -> Decimal:
     return Decimal(_plain(text))
 
 
-def format_amount(value: int) -> str:
-    """Inverse of parse_amount: 1252546 -> '1.252.546'."""
-    sign = "-" if value < 0 else ""
-    return sign + f"{abs(value):,}".replace(",", ".")
-
-
 def ratio_percent(numerator: Decimal | int, denominator: Decimal | int) -> Decimal:
     """The report's percentage: numerator/denominator in %, one decimal, 0,0% when the base is 0."""
     if denominator == 0:

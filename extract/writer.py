@@ -7,7 +7,6 @@ document behind; an earlier copy of the same document is swapped out, not mixed 
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from dataclasses import asdict
@@ -16,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .atomic_files import replace_folder
 from .document import Extraction
 from .records import SCHEMAS
 
@@ -36,13 +36,7 @@ def write_extraction(extraction: Extraction, out_dir: Path | str) -> Path:
     try:
         for table, data in to_arrow(extraction).items():
             pq.write_table(data, staging / f"{table}.parquet")
-        if target.exists():  # the same document again: swap the folders, never merge them
-            retired = Path(tempfile.mkdtemp(prefix=".retired-", dir=out_dir))
-            os.replace(target, retired / "old")
-            os.replace(staging, target)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, target)
+        replace_folder(staging, target)  # the same document again: swapped whole, never merged
         return target
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         help="let a missing or empty inbox empty the warehouse (refused otherwise)",
     )
     args = parser.parse_args(argv)
-    from .settings import ConfigurationError, Settings
+    from ingest.config import ConfigurationError, Settings
 
     try:
         settings = Settings.from_env(
@@ -42,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"Configuration error: {exc}. Nothing was read or changed.", file=sys.stderr)
         return EXIT_CONFIGURATION
-    from .build_lock import BuildRunning, build_lock
-    from .startup import configuration_problem
+    from ingest.build_lock import BuildRunning, build_lock
+    from serving.startup import configuration_problem
 
     problem = configuration_problem(settings)  # before the lock, whose file is in the warehouse folder
     if problem:

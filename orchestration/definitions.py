@@ -9,32 +9,28 @@ from __future__ import annotations
 
 import dagster as dg
 
-from .assets.dbt import warehouse_dbt_models
-from .assets.publish import published_warehouse
-from .assets.raw import raw_report
-from .assets.serve import open_data_export, overview_report, published_release
-from .resources import BuildLock, WarehouseDuckDB, WarehouseSettings, dbt_resource, settings_resource
-from .checks import warehouse_checks
-from .jobs import build_warehouse, extract_inbox, extract_reports, prune_removed_reports
-from .sensors import inbox_sensor, rebuild_sensor
-from .settings import Settings
+from ingest.config import Settings
 
-nightly_build = dg.ScheduleDefinition(
-    job=build_warehouse, cron_schedule="0 3 * * *", default_status=dg.DefaultScheduleStatus.STOPPED
-)
+from .defs.automation.jobs import build_warehouse, extract_inbox, extract_reports, prune_removed_reports
+from .defs.automation.schedules import nightly_build
+from .defs.automation.sensors import inbox_sensor, rebuild_sensor
+from .defs.dbt.assets import warehouse_dbt_models
+from .defs.dbt.resources import dbt_resource
+from .defs.extraction.assets import raw_report
+from .defs.publishing.assets import blocking_check_keys, published_warehouse_asset
+from .defs.publishing.release_assets import open_data_export, overview_report, published_release
+from .defs.quality.checks import warehouse_checks
+from .resources import BuildLock, WarehouseDuckDB, WarehouseSettings, settings_resource
+
+
+# every asset but the publish step, which is gated on their blocking checks and the suites'
+CHECKED_ASSETS = [raw_report, warehouse_dbt_models, open_data_export, overview_report, published_release]
 
 
 def build_definitions(settings: Settings, settings_res: WarehouseSettings | None = None) -> dg.Definitions:
     """The code location for `settings` (`settings_res`: the settings resource, default built from them)."""
     return dg.Definitions(
-        assets=[
-            raw_report,
-            warehouse_dbt_models,
-            published_warehouse,
-            open_data_export,
-            overview_report,
-            published_release,
-        ],
+        assets=[*CHECKED_ASSETS, published_warehouse_asset(blocking_check_keys(CHECKED_ASSETS, warehouse_checks))],
         asset_checks=warehouse_checks,
         jobs=[extract_reports, extract_inbox, build_warehouse, prune_removed_reports],
         schedules=[nightly_build],
@@ -49,3 +45,9 @@ def build_definitions(settings: Settings, settings_res: WarehouseSettings | None
 
 
 defs = build_definitions(Settings.from_env(), settings_resource())
+
+
+def build_warehouse_job() -> dg.JobDefinition:
+    """`build_warehouse` of the code location, for `make run` (`dagster.reconstructable` needs a
+    module-level function)."""
+    return defs.resolve_job_def(build_warehouse.name)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .settings import Settings
+from ingest.config import Settings
 
 # Runs, events and schedules in sqlite files of the folder (Dagster's default), no telemetry.
 DAGSTER_YAML = """\
@@ -32,7 +32,7 @@ def ensure_home(home: Path) -> Path:
 def main() -> int:
     import sys
 
-    from .settings import ConfigurationError
+    from ingest.config import ConfigurationError
 
     try:
         settings = Settings.from_env()

@@ -1,6 +1,6 @@
 """`make run` as named Dagster jobs on the instance in warehouse/dagster_home.
 
-The inbox is compared with the warehouse (orchestration.state): files it does not hold as
+The inbox is compared with the warehouse (ingest.state): files it does not hold as
 they are run `extract_inbox` (one run, a step per report, as many at a time as there are
 cores), files that left it run `prune_removed_reports`, then `build_warehouse` (dbt, checks,
 publish, exports, report). Nothing runs when the inbox, the raw rows, the published snapshot
@@ -28,12 +28,13 @@ import dagster as dg
 
 from extract import EXTRACTOR_VERSION
 
-from .fingerprint import code_hash
-from . import jobs
-from .inbox import read_inbox
-from .settings import Settings
-from .startup import emptying_refused, prepare
-from .state import InboxPlan, WarehouseBusy, WarehouseState, plan_inbox, read_database
+from ingest.config import Settings
+from ingest.fingerprint import code_hash
+from ingest.inbox import read_inbox
+from ingest.state import InboxPlan, WarehouseBusy, WarehouseState, plan_inbox, read_database
+from serving.startup import emptying_refused, prepare
+
+from .defs.automation import jobs
 
 
 # The terminal gets make run's own lines (progress, summary); the runs' event logs, stack traces
@@ -80,7 +81,7 @@ def build_everything(
 ) -> BuildOutcome:
     """Extract what the warehouse lacks (runs in parallel), prune, then build and publish.
 
-    The caller holds the build lock (orchestration.build_lock)."""
+    The caller holds the build lock (ingest.build_lock)."""
     outcome = BuildOutcome()
     outcome.error, republish = prepare(settings, progress)  # configuration checked, leftovers and damaged files healed
     if outcome.error:
@@ -131,8 +132,10 @@ def build_everything(
         )
         outcome.dropped_reports = [n for n in plan.drop if n in built.loaded]
     outcome.quarantined = _quarantined(settings, set(files))
+    from .definitions import build_warehouse_job  # loads dbt's manifest: only when a build is due
+
     full = {"ops": {"warehouse_dbt_models": {"config": {"full_refresh": True}}}} if force else None
-    result = run_job(jobs.build_warehouse_job, instance, settings, run_config=full)  # --force: marts rebuilt whole
+    result = run_job(build_warehouse_job, instance, settings, run_config=full)  # --force: marts rebuilt whole
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
@@ -174,7 +177,7 @@ EXTRACTION_ROUNDS = 4
 REQUEST_TAG = "gent/request"  # which `make run` request a run answers (to find it on the instance)
 # Step processes fork from a server that imported the job's modules once: a step starts in a
 # fraction of a second instead of importing Dagster and the extractor afresh (spawn).
-FORKSERVER = {"forkserver": {"preload_modules": ["orchestration.jobs", "extract.document"]}}
+FORKSERVER = {"forkserver": {"preload_modules": ["orchestration.defs.automation.jobs", "extract.document"]}}
 
 
 def extract_in_parallel(

@@ -1,8 +1,6 @@
-"""Resources: the warehouse DuckDB and the dbt project/CLI.
-
-dagster-dbt (and dbt with it) is imported only when the dbt project is asked for: the
-extraction workers need the warehouse alone and start a second sooner without it.
-"""
+"""The resources every integration shares: the settings, the warehouse DuckDB and the build lock
+(the dbt project and CLI: `defs/dbt/resources.py`, imported only where dbt is needed: the
+extraction workers start a second sooner without it)."""
 
 from __future__ import annotations
 
@@ -12,20 +10,14 @@ import sys
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import fields
-from functools import cache
 from pathlib import Path
-
-from typing import TYPE_CHECKING
 
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from .build_lock import BuildRunning, build_lock
-from .settings import DBT_PROJECT_DIR, ENV_VARS, Settings
-
-if TYPE_CHECKING:
-    from dagster_dbt import DbtCliResource, DbtProject
+from ingest.build_lock import BuildRunning, build_lock
+from ingest.config import ENV_VARS, Settings
 
 
 class WarehouseSettings(dg.ConfigurableResource):
@@ -97,60 +89,3 @@ class WarehouseDuckDB(DuckDBResource):
                 yield conn
             finally:
                 conn.close()
-
-
-DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")  # the venv's dbt, whatever PATH says
-DBT_SOURCES = ("models", "macros", "tests", "seeds", "snapshots", "analyses", "dbt_project.yml", "profiles.yml")
-
-
-@cache
-def dbt_project() -> DbtProject:
-    """The one DbtProject of the code location (cached), its manifest parsed when stale."""
-    from dagster_dbt import DbtProject
-
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-    ensure_manifest(project)
-    return project
-
-
-def ensure_manifest(project: DbtProject) -> None:
-    """`dbt parse` when the manifest is missing or older than a project file.
-
-    Through dbt's Python API, so that it works from any shell, with or without the venv on PATH.
-    """
-    manifest = Path(project.manifest_path)
-    root = Path(project.project_dir)
-    newest = max(
-        (
-            p.stat().st_mtime
-            for name in DBT_SOURCES
-            for p in ([root / name] if (root / name).is_file() else (root / name).rglob("*"))
-            if p.is_file()
-        ),
-        default=0.0,
-    )
-    if manifest.exists() and manifest.stat().st_mtime >= newest:
-        return
-    from dbt.cli.main import dbtRunner
-
-    result = dbtRunner().invoke(
-        ["parse", "--quiet", "--project-dir", str(root), "--profiles-dir", str(project.profiles_dir)]
-    )
-    if not result.success:
-        raise RuntimeError(f"dbt parse failed in {root}: {result.exception}")
-
-
-def dbt_resource() -> DbtCliResource:
-    from dagster_dbt import DbtCliResource
-
-    return DbtCliResource(
-        project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=str(DBT_EXECUTABLE)
-    )
-
-
-def dbt_vars(build_db: Path) -> list[str]:
-    """dbt arguments that point the profile at this build's database (profiles.yml reads the
-    `build_db` var): the path is passed to dbt, not set in the environment."""
-    import json
-
-    return ["--vars", json.dumps({"build_db": str(build_db)})]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import duckdb
 
-from .inbox import report_entries
+from extract.number_format import belgian
+
+from ingest.inbox import report_entries
 from .pipeline import BuildOutcome, failed_checks
-from .settings import Settings
+from ingest.config import Settings
 
 REPORT_QUERY = """
 select d.file_name, d.layout, d.report_year, coalesce(d.page_count, 0),
@@ -22,7 +24,7 @@ from raw.documents d order by d.file_name
 
 
 def _euro(value) -> str:
-    return "-" if value is None else f"€ {value:,.0f}".replace(",", ".")
+    return "-" if value is None else f"€ {belgian(value)}"
 
 
 def _reports(db) -> list[tuple]:
@@ -66,7 +68,7 @@ def print_summary(settings: Settings, outcome: BuildOutcome, seconds: float) -> 
     for name, reason in report_entries(settings.inbox)[1].ignored.items():
         print(f"  ignored {name}: {reason}")
     if outcome.checks:
-        from .assets.dbt import DBT_LOG, dbt_summary, dbt_target
+        from orchestration.defs.dbt.assets import DBT_LOG, dbt_summary, dbt_target
 
         print(f"{dbt_summary(dbt_target(settings.build_db))} (its log: {dbt_target(settings.build_db) / DBT_LOG})")
         passed = sum(c.passed for c in outcome.checks.values())

@@ -75,8 +75,8 @@ def dumps_warehouse(tmp_path_factory) -> DumpsWarehouse:
 
     from extract.document import extract_file
     from extract.writer import to_arrow
-    from orchestration.publish import publish_database
-    from orchestration.raw_load import replace_document
+    from serving.snapshot import publish_database
+    from ingest.raw_load import replace_document
 
     work = tmp_path_factory.mktemp("dumps_warehouse")
     db, target, logs = work / "gent.duckdb", work / "target", work / "logs"

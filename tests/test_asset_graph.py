@@ -65,3 +65,17 @@ def test_code_location_loads_without_great_expectations():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "False"  # GX is imported inside the check only: the UI starts fast
+
+
+def test_the_publish_step_waits_for_every_blocking_check_of_the_code_location():
+    # the gate is handed its checks by the definitions (it cannot import them: no cycle), so it must
+    # be handed all of them: every blocking check the asset graph knows, and only those
+    from orchestration.defs.publishing.assets import blocking_check_keys
+    from orchestration.defs.quality.checks import warehouse_checks
+    from orchestration.definitions import CHECKED_ASSETS, defs
+
+    graph = defs.resolve_asset_graph()
+    blocking = {key for key in graph.asset_check_keys if graph.get_check_spec(key).blocking}
+    assert set(blocking_check_keys(CHECKED_ASSETS, warehouse_checks)) == blocking
+    suites = {spec.key for c in warehouse_checks for spec in c.check_specs if spec.blocking}
+    assert suites and any(k.asset_key.path[0] == "staging" for k in blocking - suites)  # the suites and dbt's tests

@@ -38,7 +38,7 @@ import pytest
 from conftest import sample_path
 from test_reliability_files import changed_dump, make_new_edition, render_dump
 
-from orchestration.identity import OLDER_EDITION_REASON, RESAVE_REASON
+from ingest.identity import OLDER_EDITION_REASON, RESAVE_REASON
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
@@ -122,7 +122,7 @@ def story(tmp_path_factory):
     )
     seen: dict = {"contents": {p.stem: sha(p) for p in (original, edition, second)}}
     from orchestration.definitions import build_definitions
-    from orchestration.settings import Settings
+    from ingest.config import Settings
 
     # the code location with this story's settings, handed to its resources (sensors and runs read them)
     defs = build_definitions(Settings.build(inbox=inbox, warehouse_dir=warehouse))

@@ -133,7 +133,7 @@ def test_every_report_of_a_300_report_corpus_is_a_report_of_its_own(tmp_path):
     the corpus's own code and year shifts and compared: no two reports share a key."""
     from benchmarks import corpus
     from extract.document import extract_file
-    from orchestration.identity import LEAF_LEVELS
+    from ingest.identity import LEAF_LEVELS
 
     render = corpus._render_module()
     sources = corpus.dumps()

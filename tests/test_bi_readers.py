@@ -2,7 +2,7 @@
 Superset and Metabase-style tools call), and the README's example queries.
 
 All tests read the snapshot that the session fixture `dumps_warehouse` published from the text
-dumps (orchestration.publish.publish_database), never the build database.
+dumps (serving.snapshot.publish_database), never the build database.
 """
 
 from __future__ import annotations
@@ -299,7 +299,7 @@ def _cells_printing(database: Path, names: list[str]) -> int:
 
 
 def test_no_personal_name_reaches_the_bi_file_unless_the_switch_says_so(published, dumps_warehouse, tmp_path):
-    from orchestration.publish import publish_database
+    from serving.snapshot import publish_database
 
     names = _names(dumps_warehouse.db)
     printed = _cells_printing(dumps_warehouse.db, names)

@@ -182,7 +182,7 @@ def test_schemas_are_exactly_staging_intermediate_marts_and_bi(warehouse):
 def test_every_column_is_documented(warehouse):
     manifest = json.loads((warehouse.target / "manifest.json").read_text())
     catalog = json.loads((warehouse.target / "catalog.json").read_text())
-    from orchestration.raw_load import BOOKKEEPING, RAW_TABLES
+    from ingest.raw_load import BOOKKEEPING, RAW_TABLES
 
     # every raw table is a documented source: the extractor's tables and the loads' bookkeeping
     assert len(catalog["nodes"]) >= 25 and len(catalog["sources"]) == len(RAW_TABLES) + len(BOOKKEEPING)

@@ -23,7 +23,8 @@ import pytest
 
 from expectations.catalog import Catalog
 from test_report import chromium, console_problems, run_chromium  # noqa: F401  (Chromium fixture and helpers)
-from expectations.checks import BLOCKING, CHECKS, SUITES, reconciliation_sql
+from expectations import SUITES
+from expectations.checks import BLOCKING, CHECKS, reconciliation_sql
 
 REPO = Path(__file__).resolve().parents[1]
 DUMPS = REPO / "data" / "dumps"
@@ -40,7 +41,7 @@ GAPS = {DOC_000: 0, DOC_001: 39, DOC_002: 15}  # the reports' own inconsistencie
 def raw_db(tmp_path_factory) -> Path:
     from extract.document import extract_file
     from extract.writer import to_arrow
-    from orchestration.raw_load import replace_document
+    from ingest.raw_load import replace_document
 
     path = tmp_path_factory.mktemp("gx") / "base.duckdb"
     conn = duckdb.connect(str(path))
@@ -209,7 +210,7 @@ def test_percentage_sql_is_the_extractors_interval_logic(tmp_path):
     from expectations.checks import _percentages
     from extract.records import SCHEMAS
     from extract.tables import percentage_consistent
-    from orchestration.raw_load import ensure_raw_schema
+    from ingest.raw_load import ensure_raw_schema
 
     rng = random.Random(5)
     cases = [
@@ -326,7 +327,7 @@ def test_one_verdict_per_suite_for_the_terminal_and_the_dagster_ui(clean):
     import dagster as dg
 
     from expectations.runner import NON_BLOCKING_NOTE
-    from orchestration.checks import check_result
+    from orchestration.defs.quality.checks import check_result
 
     rec = clean["reconciliation"]
     not_printed = sum(f["expectation"] == "parent_cells_printed" for f in rec.failures)
@@ -488,7 +489,7 @@ def test_zero_written_where_staffing_is_not_reported(raw_db, tmp_path):
 def test_messages_name_the_pdf_page(extracted, tmp_path):
     """The text dumps carry no page numbers; a PDF does, and the messages name it."""
     from extract.writer import to_arrow
-    from orchestration.raw_load import replace_document
+    from ingest.raw_load import replace_document
 
     db = tmp_path / "pdf.duckdb"
     conn = duckdb.connect(str(db))

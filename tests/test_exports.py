@@ -1,4 +1,4 @@
-"""Open-data exports (orchestration/exports.py): Parquet + CSV per mart and datapackage.json.
+"""Open-data exports (serving/open_data/): Parquet + CSV per mart and datapackage.json.
 
 A module fixture builds a small warehouse from the bundled text dumps (extractor -> raw tables
 -> `dbt build` of the models and seeds into a temporary DuckDB file and target path; the dbt
@@ -26,8 +26,9 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration import exports
-from orchestration.exports import PersonalDataError, csv_value, export_open_data, name_variants
+from serving import open_data as exports
+from serving.open_data import __main__ as open_data_cli, export as export_module
+from serving.open_data import PersonalDataError, csv_value, export_open_data, name_variants
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt_project"
@@ -75,7 +76,7 @@ def built(dumps_warehouse, tmp_path_factory) -> Built:
     # exports read a published snapshot (as in production), never the build database that
     # dbt's adapter may still hold open in this process. This one is published with the
     # personal-data switch on (names kept), so that the exports' own rule is what is tested.
-    from orchestration.publish import publish_database
+    from serving.snapshot import publish_database
 
     published = tmp_path_factory.mktemp("published_with_names") / "gent.duckdb"
     publish_database(dumps_warehouse.db, published, include_personal_data=True)
@@ -308,7 +309,7 @@ def test_an_export_that_frictionless_finds_invalid_is_refused_and_the_previous_k
     out = tmp_path / "export"
     shutil.copytree(export[0], out)  # a published export, as the module made it
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    write_csv = exports._write_csv
+    write_csv = export_module._write_csv
 
     def a_row_too_many(table, path):  # a CSV whose last row has a cell too many
         write_csv(table, path)
@@ -316,7 +317,7 @@ def test_an_export_that_frictionless_finds_invalid_is_refused_and_the_previous_k
             with open(path, "a", encoding="utf-8") as handle:
                 handle.write("x," * len(table.column_names) + "x\n")
 
-    monkeypatch.setattr(exports, "_write_csv", a_row_too_many)
+    monkeypatch.setattr(export_module, "_write_csv", a_row_too_many)
     with pytest.raises(exports.ExportError, match=r"not valid.*dim_entity"):
         export_open_data(built.db, out, manifest=built.manifest)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -537,7 +538,7 @@ def test_the_switch_adds_a_responsibles_resource_with_the_names(built, export_pe
 def test_cli_honours_the_environment_switch(built, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(exports.PERSONAL_DATA_ENV, "1")
     out = tmp_path / "export"
-    assert exports.main(["--database", str(built.db), "--out", str(out), "--manifest", str(built.manifest)]) == 0
+    assert open_data_cli.main(["--database", str(built.db), "--out", str(out), "--manifest", str(built.manifest)]) == 0
     assert (out / "responsibles.csv").exists() and "includes personal data" in capsys.readouterr().out
     assert [exports.personal_data_from_env({exports.PERSONAL_DATA_ENV: v}) for v in ("1", "true", "0", "", "no")] == [
         True,

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from extract.numbers import format_amount, parse_amount, parse_fte, parse_percent, ratio_percent, shape
+from extract.number_format import format_amount
+from extract.numbers import parse_amount, parse_fte, parse_percent, ratio_percent, shape
 from extract.tables import percentage_consistent
 
 # ------------------------------------------------------------------ an own Belgian formatter

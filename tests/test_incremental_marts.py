@@ -36,14 +36,14 @@ class StepWarehouse:
         self.tables = {dump.name: to_arrow(extract_file(dump)) for dump in DUMPS}
 
     def load(self, *names: str) -> None:
-        from orchestration.raw_load import replace_document
+        from ingest.raw_load import replace_document
 
         with duckdb.connect(str(self.db)) as con:
             for name in names:
                 replace_document(con, self.tables[name])
 
     def drop(self, name: str) -> None:
-        from orchestration.raw_load import drop_document
+        from ingest.raw_load import drop_document
 
         file_name = self.tables[name]["documents"]["file_name"][0].as_py()
         with duckdb.connect(str(self.db)) as con:

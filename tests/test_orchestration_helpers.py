@@ -10,9 +10,9 @@ import pytest
 
 from extract.document import extract_file
 from extract.writer import to_arrow
-from orchestration.publish import publish_database
-from orchestration.raw_load import RAW_TABLES, drop_document, replace_document
-from orchestration.inbox import inbox_files
+from serving.snapshot import publish_database
+from ingest.raw_load import RAW_TABLES, drop_document, replace_document
+from ingest.inbox import inbox_files
 
 from conftest import sample_path
 
@@ -23,7 +23,7 @@ V = "v1"
 def _state(loaded=(), quarantined=(), departures=()):
     from collections import Counter
 
-    from orchestration.state import WarehouseState
+    from ingest.state import WarehouseState
 
     return WarehouseState(
         loaded={n: (sha, v) for n, sha, v in loaded},
@@ -82,7 +82,7 @@ def _state(loaded=(), quarantined=(), departures=()):
     ],
 )
 def test_plan_inbox_compares_the_inbox_with_the_warehouse(case, inbox, state, extract, drop):
-    from orchestration.state import plan_inbox
+    from ingest.state import plan_inbox
 
     plan = plan_inbox(inbox, state, V)
     assert (plan.extract, plan.drop) == (extract, drop), case
@@ -90,7 +90,7 @@ def test_plan_inbox_compares_the_inbox_with_the_warehouse(case, inbox, state, ex
 
 
 def test_run_keys_change_with_the_bytes_and_with_each_departure():
-    from orchestration.state import drop_run_key, extract_run_key
+    from ingest.state import drop_run_key, extract_run_key
 
     before, after = _state(), _state(departures=[("a.pdf", 1)])
     assert extract_run_key("a.pdf", "1", V, before) != extract_run_key("a.pdf", "1", V, after)  # restored: runs again
@@ -106,8 +106,8 @@ def test_run_keys_change_with_the_bytes_and_with_each_departure():
 
 
 def test_warehouse_state_is_read_from_the_raw_tables(tmp_path, report_000):
-    from orchestration.raw_load import record, record_publication
-    from orchestration.state import plan_inbox, read_database
+    from ingest.raw_load import record, record_publication
+    from ingest.state import plan_inbox, read_database
 
     db = tmp_path / "w.duckdb"
     assert read_database(db).loaded == {}  # no database yet: nothing loaded
@@ -143,8 +143,8 @@ def test_inbox_ignores_links_that_leave_the_inbox_and_other_files(tmp_path):
 def test_an_unreadable_report_is_named_and_its_loaded_rows_are_kept(tmp_path, monkeypatch):
     """Issue 19.3: a PermissionError (root reads everything, so the read is made to fail) stops
     neither the listing nor the other files, and the rows loaded from that file stay."""
-    from orchestration import inbox as inbox_module
-    from orchestration.state import plan_inbox
+    from ingest import inbox as inbox_module
+    from ingest.state import plan_inbox
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -177,7 +177,7 @@ def test_every_odd_entry_is_judged_alone(tmp_path):
     os.symlink(inbox / "report.pdf", inbox / "link_in.pdf")  # followed: a second copy of report.pdf
     os.symlink(tmp_path / "gone.pdf", inbox / "dangling.pdf")
     (inbox / ".partial.pdf").write_bytes(b"%PDF")  # hidden: a download in progress
-    from orchestration.inbox import read_inbox
+    from ingest.inbox import read_inbox
 
     listing = read_inbox(inbox)
     assert sorted(listing.files) == ["link_in.pdf", "report.pdf"]
@@ -194,7 +194,7 @@ def test_a_warehouse_folder_that_cannot_be_written_is_named(tmp_path, monkeypatc
     import errno
     import tempfile
 
-    from orchestration.startup import configuration_problem, not_writable
+    from serving.startup import configuration_problem, not_writable
 
     blocker = tmp_path / "a_file"
     blocker.write_text("")
@@ -203,7 +203,7 @@ def test_a_warehouse_folder_that_cannot_be_written_is_named(tmp_path, monkeypatc
     def read_only(*args, **kwargs):  # root writes everywhere: a read-only mount, as the OS reports it
         raise OSError(errno.EROFS, "Read-only file system")
 
-    from orchestration.settings import Settings
+    from ingest.config import Settings
 
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
@@ -280,8 +280,8 @@ def test_inbox_sensor_asks_for_what_the_warehouse_lacks(tmp_path, monkeypatch, r
     import dagster as dg
 
     from orchestration.definitions import build_definitions
-    from orchestration.sensors import inbox_sensor
-    from orchestration.settings import Settings
+    from orchestration.defs.automation.sensors import inbox_sensor
+    from ingest.config import Settings
 
     inbox, db = tmp_path / "inbox", tmp_path / "build" / "gent.duckdb"
     inbox.mkdir(), db.parent.mkdir()
@@ -317,8 +317,8 @@ def test_the_sensors_never_empty_the_warehouse_and_republish_a_damaged_file(tmp_
     import dagster as dg
 
     from orchestration.definitions import build_definitions
-    from orchestration.sensors import inbox_sensor, rebuild_sensor
-    from orchestration.settings import Settings
+    from orchestration.defs.automation.sensors import inbox_sensor, rebuild_sensor
+    from ingest.config import Settings
 
     warehouse, inbox = tmp_path / "warehouse", tmp_path / "inbox"
     db = warehouse / "build" / "gent.duckdb"
@@ -376,7 +376,7 @@ def test_instance_folder_gets_a_dagster_yaml(tmp_path):
 
 def test_loading_the_same_bytes_under_a_new_name_is_a_departure_of_the_old_name(tmp_path, report_000):
     """A rename: the old name's rows go, and it counts as having left (put back, it gets a new run key)."""
-    from orchestration.state import extract_run_key, read_database
+    from ingest.state import extract_run_key, read_database
 
     db = tmp_path / "w.duckdb"
     old = report_000["documents"]["file_name"][0].as_py()
@@ -399,7 +399,7 @@ def test_publish_gate_refuses_on_a_failed_blocking_check_and_not_on_a_warning():
     a check that passed in an earlier run does not count for a run that did not check."""
     import dagster as dg
 
-    from orchestration.assets.publish import failed_blocking_checks
+    from orchestration.defs.publishing.assets import failed_blocking_checks
 
     @dg.asset
     def mart():

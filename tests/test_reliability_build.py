@@ -166,7 +166,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 # A fault hook for the load: every Python process of the build imports sitecustomize; when the
-# variable is set, orchestration.raw_load.replace_document runs as usual up to its COMMIT (old
+# variable is set, ingest.raw_load.replace_document runs as usual up to its COMMIT (old
 # rows deleted, new rows inserted, all in one open transaction), writes the marker and waits.
 PAUSE_HOOK = """
 import os, sys
@@ -188,7 +188,7 @@ if os.environ.get("GENT_TEST_PAUSE_BEFORE_COMMIT"):
 
     class _Hook(importlib.abc.MetaPathFinder):
         def find_spec(self, name, path=None, target=None):
-            if name != "orchestration.raw_load":
+            if name != "ingest.raw_load":
                 return None
             sys.meta_path.remove(self)
             spec = importlib.machinery.PathFinder.find_spec(name, path)
@@ -338,7 +338,7 @@ def run_scenario(root: Path) -> dict:
     k1 = Build(inbox2, w2, "kill_extraction")
     child = k1.poll_for(
         "extraction child",
-        lambda: next((p for p in k1.processes() if "orchestration.guard" in cmdline(p) and cpu_seconds(p) > 0.6), None),
+        lambda: next((p for p in k1.processes() if "ingest.sandbox" in cmdline(p) and cpu_seconds(p) > 0.6), None),
     )
     seen["k1_stage"] = " ".join(cmdline(child))
     seen["k1_left"] = k1.kill()
@@ -500,7 +500,7 @@ def test_the_failures_are_visible_in_the_dagster_ui(scenario):
     import dagster as dg
     from dagster._core.instance.ref import InstanceRef
 
-    from orchestration.jobs import report_steps
+    from orchestration.defs.automation.jobs import report_steps
 
     instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(scenario["w1"] / "dagster_home")))
     try:
@@ -524,7 +524,7 @@ def test_the_failures_are_visible_in_the_dagster_ui(scenario):
 
 
 def test_kills_hit_the_stage_they_were_aimed_at(scenario):
-    assert "orchestration.guard" in scenario["k1_stage"] and NAME in scenario["k1_stage"]
+    assert "ingest.sandbox" in scenario["k1_stage"] and NAME in scenario["k1_stage"]
     assert scenario["k2_stage"].isdigit()  # the pid that was inside the load transaction
     assert not scenario["k3_dbt_finished"] and scenario["k3_models_run"] >= 5
     for step in ("k1", "k2", "k3"):
@@ -711,7 +711,7 @@ def test_make_ui_heals_damaged_state_at_its_sensor_ticks(scenario, tmp_path):
     from test_automation import tick
 
     from orchestration.definitions import build_definitions
-    from orchestration.settings import Settings
+    from ingest.config import Settings
 
     warehouse = tmp_path / "warehouse"
     shutil.copytree(scenario["pristine"], warehouse, symlinks=True)

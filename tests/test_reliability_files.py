@@ -1,7 +1,7 @@
 """Bad and hostile files, one by one, through the guarded extraction the pipeline uses.
 
 Also the makers of those files, used by the build tests in test_reliability_build.py.
-`orchestration.guard.extract_guarded` runs the extraction of one file in a child process
+`ingest.sandbox.extract_guarded` runs the extraction of one file in a child process
 bounded in time (GENT_DOC_TIMEOUT_S) and address space (GENT_DOC_MEMORY_MB); every failure is
 an ExtractionError(file, reason).
 """
@@ -25,8 +25,9 @@ from conftest import FIXTURES, REPO, sample_path
 
 from extract.compare import content_rows
 from extract.errors import ExtractionError
-from orchestration import guard
-from orchestration.guard import extract_guarded, refuse_layout_drift
+from ingest import sandbox as guard
+from extract.acceptance import refuse_layout_drift
+from ingest.sandbox import extract_guarded
 
 if "render_samples" not in sys.modules:  # tools/ is no package: load the renderer by path
     _spec = importlib.util.spec_from_file_location("render_samples", REPO / "tools" / "render_samples.py")
@@ -295,7 +296,7 @@ def test_deep_nesting_fails_cleanly(tmp_path, kind):
 
 def test_limits_come_from_the_settings():
     """The limits are validated settings (GENT_DOC_TIMEOUT_S, GENT_DOC_MEMORY_MB), handed to the guard."""
-    from orchestration.settings import ConfigurationError, Settings
+    from ingest.config import ConfigurationError, Settings
 
     defaults = Settings.from_env({})
     assert (defaults.doc_timeout_s, defaults.doc_memory_mb) == (guard.DEFAULT_TIMEOUT_S, guard.DEFAULT_MEMORY_MB)
@@ -334,7 +335,7 @@ def test_the_child_does_not_outlive_a_killed_parent(tmp_path):
             sys.executable,
             "-c",
             "import sys; from pathlib import Path; "
-            "from orchestration.guard import extract_guarded; p = Path(sys.argv[1]); "
+            "from ingest.sandbox import extract_guarded; p = Path(sys.argv[1]); "
             "extract_guarded(p, p.read_bytes(), timeout_s=300)",
             str(path),
         ],
@@ -392,7 +393,7 @@ def test_javascript_and_embedded_files_are_ignored(tmp_path, extracted):
 
 @pytest.mark.parametrize("name", ["../outside.pdf", "sub/inner.pdf", "..", "/etc/hostname", "link_out.pdf", "ok.pdf"])
 def test_a_partition_key_that_leaves_the_inbox_is_refused(name, tmp_path):
-    from orchestration.assets.raw import refuse_partition_key
+    from orchestration.defs.extraction.assets import refuse_partition_key
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -407,7 +408,7 @@ def test_the_raw_asset_refuses_such_a_partition_and_reads_nothing(tmp_path, monk
     import dagster as dg
     import duckdb
 
-    from orchestration.assets.raw import raw_report
+    from orchestration.defs.extraction.assets import raw_report
     from orchestration.resources import WarehouseDuckDB, WarehouseSettings
 
     inbox = tmp_path / "inbox"

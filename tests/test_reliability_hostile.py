@@ -29,7 +29,8 @@ from extract.document import Source, extract_source
 from extract.errors import ExtractionError
 from extract.lines import dump_lines
 from extract.markup import clean_line
-from extract.numbers import format_amount, parse_amount, parse_fte, parse_percent, ratio_percent, shape
+from extract.number_format import format_amount
+from extract.numbers import parse_amount, parse_fte, parse_percent, ratio_percent, shape
 
 SLOW = settings(
     deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], max_examples=150

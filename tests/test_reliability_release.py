@@ -18,9 +18,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import release
+from serving import release
 from test_reliability_build import table_hashes
-from orchestration.heal import heal, remove_leftovers
+from serving.heal import heal, remove_leftovers
 
 DISK_FULL = OSError(errno.ENOSPC, "No space left on device")
 
@@ -103,7 +103,9 @@ def _stage_all(releases, warehouse):
 def test_a_full_disk_at_any_step_leaves_the_previous_release_whole_and_names_the_cause(
     releases, warehouse, monkeypatch, step
 ):
-    from orchestration import exports, publish as publish_module, report
+    from serving import snapshot as publish_module
+    from serving.open_data import export as exports
+    from extract import atomic_files
 
     before = files(warehouse)
     if step == "database":
@@ -111,7 +113,7 @@ def test_a_full_disk_at_any_step_leaves_the_previous_release_whole_and_names_the
     elif step == "export":
         fail_on_call(monkeypatch, exports, "_write_csv", call=3)  # a few files in
     elif step == "report":
-        fail_on_call(monkeypatch, report.os, "fdopen")
+        fail_on_call(monkeypatch, atomic_files.os, "fdopen")
     else:
         fail_on_call(monkeypatch, release.json, "dump")
     with pytest.raises(release.ReleaseError) as caught:
@@ -127,13 +129,15 @@ def test_a_full_disk_at_any_step_leaves_the_previous_release_whole_and_names_the
 def test_a_failure_becomes_the_steps_reason_in_dagster():
     import dagster as dg
 
-    with pytest.raises(dg.Failure) as caught, release.as_dagster_failure():
+    from orchestration.defs.publishing.assets import as_dagster_failure
+
+    with pytest.raises(dg.Failure) as caught, as_dagster_failure():
         raise release.ReleaseError("no space left on device: 8,7 MB needed to write the open-data exports")
     assert caught.value.description == "no space left on device: 8,7 MB needed to write the open-data exports"
 
 
 def test_after_a_failed_release_the_next_one_equals_a_clean_release(releases, warehouse, monkeypatch):
-    from orchestration import exports
+    from serving.open_data import export as exports
 
     fail_on_call(monkeypatch, exports, "_write_csv", call=2)
     with pytest.raises(release.ReleaseError):

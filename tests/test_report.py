@@ -1,4 +1,4 @@
-"""The overview report (orchestration/report.py): static HTML from a warehouse built from the text dumps.
+"""The overview report (serving/report/): static HTML from a warehouse built from the text dumps.
 
 A module fixture extracts data/dumps/*.txt, loads the rows into a temporary DuckDB, runs the dbt
 models (seeds and models only: the dbt tests are test_dbt_project's job) and builds the report.
@@ -155,7 +155,7 @@ class Built:
 
 @pytest.fixture(scope="module")
 def built(dumps_warehouse, tmp_path_factory) -> Built:
-    from orchestration.report import build_report
+    from serving.report import build_report
 
     started = time.monotonic()
     # the published copy: the report opens the warehouse read-only, as in production
@@ -488,7 +488,7 @@ def test_every_source_link_names_document_and_page_or_line(built):
 
 
 def test_output_is_deterministic_atomic_and_the_database_untouched(built, tmp_path):
-    from orchestration.report import build_report
+    from serving.report import build_report
 
     before = sha256(built.db)
     again = build_report(built.db, tmp_path / "a")
@@ -498,7 +498,7 @@ def test_output_is_deterministic_atomic_and_the_database_untouched(built, tmp_pa
     # the CLI writes the same bytes
     out = tmp_path / "cli"
     proc = subprocess.run(
-        [sys.executable, "-m", "orchestration.report", "--database", str(built.db), "--out", str(out)],
+        [sys.executable, "-m", "serving.report", "--database", str(built.db), "--out", str(out)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -645,3 +645,40 @@ def test_chromium_screenshot_shows_the_charts(chromium, built, tmp_path):
     assert blue > 5_000 and orange > 1_000  # the execution bars below and above 100% are drawn
     if os.environ.get("GENT_REPORT_SCREENSHOT"):
         shutil.copy(shot, os.environ["GENT_REPORT_SCREENSHOT"])
+
+
+def test_text_from_the_reports_is_escaped_by_the_templates(tmp_path):
+    # a title, file name and code as hostile as a PDF can print them: shown as text, never as markup
+    from serving.report.data import Data, ExecRow
+    from serving.report.page import render
+    from serving.report.sources import Doc, Linker, Source
+
+    hostile = '<script>alert("x")</script> & "quotes"'
+    doc = Doc(
+        document_id="ab" * 32,
+        file_name='a"b<c>.pdf',
+        source_format="pdf",
+        title=hostile,
+        theme=None,
+        report_year=2023,
+        previous_year=2022,
+        layout="stad",
+        page_count=3,
+        line_count=90,
+        table_markers=1,
+        node_count=1,
+        leaf_count=0,
+        header_lost_count=0,
+        anomaly_count=0,
+        has_staffing_tables=False,
+    )
+    row = ExecRow(doc, "goal", "PO<1>", "PO<1>", hostile, None, None, None, True, Source(doc, 2, 40))
+    html = render(
+        Data([doc], [row], {}, [], {doc.document_id: {}}, [], {}, {doc.document_id: {}}), Linker(tmp_path, None)
+    )
+    assert "<script>" not in html and 'a"b<c>.pdf' not in html and "PO<1>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;quotes&#34;" in html
+    dom = parse(html)
+    links = dom.find_all("a", class_="src")
+    assert {a.attrs["data-document"] for a in links} == {'a"b<c>.pdf'}  # the attribute holds the name as printed
+    assert [a.text() for a in links if a.attrs.get("data-page")] == ['a"b<c>.pdf, p. 2']

@@ -1,6 +1,6 @@
 """Report identity beyond bytes (issue 19.1): no leaf × entity × year is loaded from two documents.
 
-The rule (`orchestration.identity.judge`) is tested on the dumps' real extractions read back
+The rule (`ingest.identity.judge`) is tested on the dumps' real extractions read back
 from a warehouse (`loaded_identities`), once per case; the raw asset applies it to a
 re-saved PDF of 000 (other bytes, same pages) in one pipeline-level test.
 """
@@ -19,7 +19,7 @@ from conftest import sample_path
 from extract import EXTRACTOR_VERSION
 from extract.document import extract_source
 from extract.writer import to_arrow
-from orchestration.identity import (
+from ingest.identity import (
     OLDER_EDITION_REASON,
     OVERLAP_REASON,
     RESAVE_REASON,
@@ -28,8 +28,8 @@ from orchestration.identity import (
     loaded_identities,
     names_in,
 )
-from orchestration.raw_load import RAW_TABLES, replace_document
-from orchestration.state import WarehouseState, extract_run_key, plan_inbox
+from ingest.raw_load import RAW_TABLES, replace_document
+from ingest.state import WarehouseState, extract_run_key, plan_inbox
 
 ALWAYS, NEVER = (lambda a, b: True), (lambda a, b: False)
 
@@ -139,7 +139,7 @@ def test_the_raw_asset_skips_a_resaved_pdf_and_keeps_the_loaded_rows(tmp_path):
     import dagster as dg
     import pypdfium2 as pdfium
 
-    from orchestration.assets.raw import raw_report
+    from orchestration.defs.extraction.assets import raw_report
     from orchestration.resources import WarehouseDuckDB, WarehouseSettings
 
     inbox, database = tmp_path / "inbox", tmp_path / "build.duckdb"
@@ -207,7 +207,7 @@ def _arrive(conn, extraction, inbox: Path) -> None:
     """What the raw asset does with an extracted report (`judge_and_load`); a refusal is recorded, not raised on."""
     import dagster as dg
 
-    from orchestration.assets.raw import judge_and_load
+    from orchestration.defs.extraction.assets import judge_and_load
 
     try:
         judge_and_load(conn, extraction, inbox / extraction.document.file_name)
@@ -218,7 +218,7 @@ def _arrive(conn, extraction, inbox: Path) -> None:
 def _settle(conn, extractions: dict, inbox: Path) -> list[str]:
     """make run's later rounds: the files whose refusal went stale are judged again; returns what is left to do."""
     from orchestration.pipeline import EXTRACTION_ROUNDS
-    from orchestration.state import read_state
+    from ingest.state import read_state
 
     files = {name: ex.document.document_id for name, ex in extractions.items()}
     for _ in range(EXTRACTION_ROUNDS - 1):
@@ -284,7 +284,7 @@ def test_a_refusal_is_judged_again_once_the_file_it_names_is_replaced(tmp_path, 
     """a.pdf, a re-save of b.pdf, is refused naming b.pdf; b.pdf is then replaced by a corrected
     edition. Before: a.pdf kept 'same report as b.pdf' (stale). Now it is judged again: an older
     edition of what b.pdf holds now."""
-    from orchestration.state import read_state
+    from ingest.state import read_state
 
     ex = extracted("000", "text").extraction
     rows = list(ex.tables["budget_lines"])

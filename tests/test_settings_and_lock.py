@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.settings import ConfigurationError, Settings
+from ingest.config import ConfigurationError, Settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -100,7 +100,7 @@ def test_the_settings_reach_a_run_as_its_resource_not_through_the_environment(tm
     import dagster as dg
     import duckdb
 
-    from orchestration.jobs import extract_reports_job, resources_config
+    from orchestration.defs.automation.jobs import extract_reports_job, resources_config
 
     inbox, elsewhere = tmp_path / "inbox", tmp_path / "elsewhere"
     inbox.mkdir(), elsewhere.mkdir()
@@ -138,7 +138,7 @@ def test_the_code_location_takes_the_environment_as_env_vars():
 
 
 HOLD = (
-    "import sys, time; from pathlib import Path; from orchestration.build_lock import build_lock\n"
+    "import sys, time; from pathlib import Path; from ingest.build_lock import build_lock\n"
     "with build_lock(Path(sys.argv[1]), 'a test build'):\n    print('held', flush=True); time.sleep(60)"
 )
 
@@ -160,7 +160,7 @@ def lock_held_elsewhere(tmp_path):
 
 
 def test_a_second_build_exits_at_once_naming_the_build_that_runs(tmp_path, lock_held_elsewhere):
-    from orchestration.build_lock import is_held
+    from ingest.build_lock import is_held
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -198,7 +198,7 @@ def test_the_build_jobs_lock_resource_refuses_while_another_build_runs(lock_held
 
 
 def test_the_lock_is_free_again_when_its_holder_dies(tmp_path):
-    from orchestration.build_lock import build_lock, is_held
+    from ingest.build_lock import build_lock, is_held
 
     lock = tmp_path / ".build.lock"
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(lock)], cwd=REPO, stdout=subprocess.PIPE, text=True)

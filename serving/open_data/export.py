@@ -1,0 +1,105 @@
+"""The export as a whole: every mart to Parquet and CSV, the descriptor, the personal-data guard."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from .datapackage import _datapackage
+from .fields import field_descriptor
+from extract.atomic_files import fsync_tree, replace_folder
+
+from .files import _write_csv, _write_excel_csv, _write_parquet
+from .manifest import load_manifest, model_docs
+from .marts import Mart, _check_code_keys, _mart_from, _personal_mart, _read, _relations
+from .metadata import (
+    DATAPACKAGE,
+    EXCEL_SUFFIX,
+    MARTS_SCHEMA,
+    PERSONAL_DATA_ENV,
+    PERSONAL_DATA_TAG,
+    ExportError,
+    PersonalDataError,
+)
+from .personal import _scan_for_names, personal_names
+
+
+def export_open_data(
+    database: Path, out_dir: Path, include_personal_data: bool = False, *, manifest: Path | None = None
+) -> dict:
+    """Export every mart of `database` (opened read-only) to `out_dir` as Parquet, CSV and datapackage.json.
+
+    Returns {resource: rows}. The previous contents of out_dir are replaced atomically; on any
+    error nothing is changed. `manifest` defaults to dbt_project/target/manifest.json.
+    """
+    out_dir = Path(out_dir).absolute()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".staging", dir=out_dir.parent))
+    try:
+        summary = write_open_data(database, staged, include_personal_data, manifest=manifest)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    replace_folder(staged, out_dir)
+    return summary
+
+
+def write_open_data(
+    database: Path, staged: Path, include_personal_data: bool = False, *, manifest: Path | None = None
+) -> dict:
+    """The export written into the empty folder `staged`, fsynced, not yet in place (the caller
+    swaps it in, or removes it after an error: a release switches it with the database)."""
+    database = Path(database)
+    if not database.exists():
+        raise ExportError(f"no database at {database}")
+    manifest_json = load_manifest(manifest)
+    docs = model_docs(manifest_json, schema=MARTS_SCHEMA)
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        marts: dict[str, Mart] = {}
+        for table in _relations(con, MARTS_SCHEMA):
+            doc = docs.get(table)
+            if doc is not None and PERSONAL_DATA_TAG in doc.tags and not include_personal_data:
+                continue
+            marts[table] = _mart_from(
+                con, docs, MARTS_SCHEMA, table, table, personal=PERSONAL_DATA_TAG in (doc.tags if doc else [])
+            )
+        if not marts:
+            raise ExportError(f"no tables in schema {MARTS_SCHEMA} of {database}")
+        if include_personal_data:
+            personal = _personal_mart(con, manifest_json)
+            if personal is not None:
+                marts[personal.name] = personal
+        _check_code_keys(con, marts)
+        for mart in marts.values():
+            for col in mart.columns:  # fail before writing anything when a field is undocumented
+                field_descriptor(mart.name, col, mart.doc)
+            mart.table = _read(con, mart)
+            _write_parquet(mart.table, staged / f"{mart.name}.parquet", mart.sort)
+            _write_csv(mart.table, staged / f"{mart.name}.csv")
+            _write_excel_csv(mart.table, staged / f"{mart.name}{EXCEL_SUFFIX}")
+        package = _datapackage(con, marts, staged, include_personal_data)
+        text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
+        (staged / DATAPACKAGE).write_text(text, encoding="utf-8")
+        if not include_personal_data:
+            hits = _scan_for_names(staged, {m.name: m.table for m in marts.values()}, personal_names(con))
+            if hits:
+                raise PersonalDataError(
+                    "personal names found in an export without the personal-data switch: "
+                    + ", ".join(f"{f}: {n}" for f, n in hits)
+                )
+        os.chmod(staged, 0o755)
+        fsync_tree(staged)
+        return {name: marts[name].table.num_rows for name in sorted(marts)}
+    finally:
+        con.close()
+
+
+def personal_data_from_env(environ=os.environ) -> bool:
+    """The documented switch as an environment variable: GENT_EXPORT_PERSONAL_DATA=1 (or true/yes)."""
+    return (environ.get(PERSONAL_DATA_ENV) or "").strip().lower() in ("1", "true", "yes", "on")
