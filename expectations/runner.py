@@ -9,17 +9,17 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from .offline_docs import make_offline
 from . import settings
 from .catalog import Catalog, Skip
 from .checks import BLOCKING, COMMON_COLUMNS, SUITE_TITLES, SUITES, VERSION, Check, checks_of
+from .offline_docs import make_offline
 
 SEVERITY_ORDER = {"OK": 0, "WARN": 1, "ERROR": 2}
 
@@ -108,8 +108,8 @@ def run_suites(
     unknown = [s for s in wanted if s not in SUITES]
     if unknown:
         raise ValueError(f"unknown suite(s) {unknown}; known: {', '.join(SUITES)}")
-    run_id = run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
-    run_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
+    run_at = datetime.now(UTC).replace(tzinfo=None)
     docs_dir = (Path(data_docs_dir) if data_docs_dir else settings.data_docs_dir()).resolve() if data_docs else None
 
     conn = duckdb.connect(str(database), read_only=True)

@@ -5,9 +5,10 @@ Both readers (text dump, PDF) produce `Line`s; everything after that is source-a
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from .grammar import STATUS_AND_PHASE, join_lines
 from .markup import clean_line, is_rule
@@ -36,7 +37,7 @@ class Line:
     def word_boxes(self) -> list[tuple[float, float, str, str]] | None:
         """(x0, x1, word, separator before it) of each word; None when the source has no geometry."""
         tokens = re.split(r"([ \t])", self.text)
-        words, separators = tokens[0::2], [""] + tokens[1::2]
+        words, separators = tokens[0::2], ["", *tokens[1::2]]
         if not self.boxes or len(words) != len(self.boxes):
             return None
         return [(x0, x1, w, sep) for (x0, x1), w, sep in zip(self.boxes, words, separators)]
@@ -91,7 +92,7 @@ def row_columns(lines: list[Line], vocabulary: frozenset[str] = frozenset()) -> 
     # starting exactly on a column edge (seen on another line) after a wider-than-space gap
     # starts a cell too.
     rows = [line.word_boxes() for line in lines]
-    gaps = sorted(b[0] - a[1] for words in rows for a, b in zip(words, words[1:]))
+    gaps = sorted(b[0] - a[1] for words in rows for a, b in itertools.pairwise(words))
     space = gaps[len(gaps) // 4] if gaps else 0.0  # a low quantile: rows of one-word cells have few spaces
     # A project's status and phase start a cell however tight the padding before them: no
     # title reads "… Lopend Uitvoering".

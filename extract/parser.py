@@ -8,6 +8,7 @@ differ (headers wrapped over lines, service placement) the rules accept every va
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -34,7 +35,7 @@ class Block:
     level: str
     code: str | None
     node_id: str
-    parent: "Block | None"
+    parent: Block | None
     line: Line
     position: int
     title: str | None = None
@@ -380,7 +381,7 @@ class ReportParser:
         end of one of its lines that stands right of all its other lines (a column of its own),
         either a cell after a wide gap or, with no wider gap than a word space, a service the
         report names elsewhere. None when no line has one."""
-        parts, lines = [rest] + [l.text for l in below], [first] + below
+        parts, lines = [rest] + [l.text for l in below], [first, *below]
         for t, part in enumerate(parts):
             words = collapse(part).split()
             cell = len(part.rsplit("\t", 1)[1].split()) if "\t" in part.strip() else 0
@@ -410,7 +411,7 @@ class ReportParser:
                     and grammar.looks_like_service(service)
                 )
                 if (service in self.known_services or a_cell) and _beside(lines, t, n):
-                    title_parts = parts[:t] + [" ".join(words[:-n])] + parts[t + 1 :]
+                    title_parts = [*parts[:t], " ".join(words[:-n]), *parts[t + 1 :]]
                     # Broken inside a narrow cell: no line break of the title is deliberate.
                     return collapse(grammar.join_lines(title_parts, self.vocabulary)), service
         return None
@@ -672,7 +673,9 @@ class ReportParser:
         parts, joined, used = [text] if text else [], 0, []
         while k < len(self.lines) and not self._ends_header(self.lines[k]):
             line = self.lines[k]
-            if parts and (line.para_start or stop_at_break and line.after_short_line or row and _elsewhere(line, row)):
+            if parts and (
+                line.para_start or (stop_at_break and line.after_short_line) or (row and _elsewhere(line, row))
+            ):
                 break
             parts.append(line.text)
             used.append(line)
@@ -719,10 +722,8 @@ def name_goes_on(before: str, line: str, known: set[str], same_style: bool = Tru
     lower case (unless `lower_case` is False) or another name of the report starts with
     `before` ("Welzijnsbureau" / "Bloemekenswijk")."""
     first = line.lstrip()[:1]
-    return (
-        bool(_LINKING_WORD.search(before))
-        or same_style
-        and (lower_case and first.islower() or any(name.startswith(before + " ") for name in known))
+    return bool(_LINKING_WORD.search(before)) or (
+        same_style and ((lower_case and first.islower()) or any(name.startswith(before + " ") for name in known))
     )
 
 
@@ -788,7 +789,7 @@ def _past_wrap(lines: list[Line], t: int, n: int) -> bool:
         return False
     bounds = [
         above.boxes[-1][1] + _word_space(below) + (below.boxes[0][1] - below.boxes[0][0])
-        for above, below in zip(lines[:t], lines[1 : t + 1])
+        for above, below in itertools.pairwise(lines[: t + 1])
         if above.boxes and len(below.boxes) > 1
     ]
     return bool(bounds) and row[-n - 1][1] <= min(bounds) < row[-1][1]
@@ -926,7 +927,7 @@ def report_guessed_hyphens(
             word = grammar.guessed_break(last, first, vocabulary, before)
             if word:
                 guessed.setdefault(block.node_id, (block, nxt, []))[2].append(word)
-    for node_id, (block, line, words) in guessed.items():
+    for node_id, (_block, line, words) in guessed.items():
         issues.append(
             Issue(
                 "hyphen_guessed",
@@ -943,7 +944,7 @@ def _broken_words(line: Line, below: list[Line]):
     same column goes on below: the next line, or the piece of a later line starting where the
     cell does (a header row's cells wrap side by side)."""
     cells = line.cells() or [(None, None, line.text)]
-    for k, (x0, _, text) in enumerate(cells):
+    for x0, _, text in cells:
         words = text.split()
         if not words or not (grammar.hyphenated_end(words[-1]) or words[-1] in ("-", "\u2013")):
             continue

@@ -13,9 +13,9 @@ from .assets.dbt import warehouse_dbt_models
 from .assets.publish import published_warehouse
 from .assets.raw import raw_report
 from .assets.serve import open_data_export, overview_report, published_release
-from .resources import BuildLock, WarehouseDuckDB, WarehouseSettings, dbt_resource, settings_resource
 from .checks import warehouse_checks
 from .jobs import build_warehouse, extract_reports, prune_removed_reports
+from .resources import BuildLock, WarehouseDuckDB, WarehouseSettings, dbt_resource, settings_resource
 from .sensors import inbox_sensor, rebuild_sensor
 from .settings import Settings
 

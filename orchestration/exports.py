@@ -51,12 +51,16 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .settings import DBT_PROJECT_DIR, Settings
+
+if TYPE_CHECKING:  # for the annotations only; the functions import frictionless where they use it
+    import frictionless
 
 MARTS_SCHEMA = "marts"
 PERSONAL_DATA_ENV = "GENT_EXPORT_PERSONAL_DATA"
@@ -894,7 +898,7 @@ def _file_stats(path: Path) -> dict:
     return {"bytes": path.stat().st_size, "hash": f"sha256:{_sha256(path)}"}
 
 
-def _table_resource(mart: Mart, folder: Path, resources: set[str]) -> "frictionless.Resource":
+def _table_resource(mart: Mart, folder: Path, resources: set[str]) -> frictionless.Resource:
     """The CSV file of a mart as a tabular resource: the schema from the dbt manifest, the bytes,
     hash and row count as frictionless measures them."""
     from frictionless import Resource, Schema
@@ -919,7 +923,7 @@ def _table_resource(mart: Mart, folder: Path, resources: set[str]) -> "frictionl
     return resource
 
 
-def _file_resource(mart: Mart, folder: Path) -> "frictionless.Resource":
+def _file_resource(mart: Mart, folder: Path) -> frictionless.Resource:
     """The Parquet file of a mart as a file resource: frictionless reads Parquet through pandas, which
     turns a nullable integer into NaN, so the typed rows are validated once, in the CSV resource."""
     from frictionless.resources import FileResource

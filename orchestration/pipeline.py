@@ -30,13 +30,12 @@ import dagster as dg
 
 from extract import EXTRACTOR_VERSION
 
-from .fingerprint import code_hash
 from . import jobs
+from .fingerprint import code_hash
 from .inbox import read_inbox
 from .settings import REPO, Settings
 from .startup import emptying_refused, prepare
 from .state import InboxPlan, WarehouseBusy, WarehouseState, plan_inbox, read_database
-
 
 # The terminal gets make run's own lines (progress, summary); the runs' event logs, stack traces
 # included, stay in the instance for the UI (`make ui`).

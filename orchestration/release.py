@@ -19,7 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .exports import _swap_into_place, write_open_data
-from .publish import _remove as remove_database, copy_database, fsync_folder
+from .publish import _remove as remove_database
+from .publish import copy_database, fsync_folder
 
 PUBLISHED = {"database": "gent.duckdb", "export": "export", "report": "report"}
 STAGED = {"database": ".gent.duckdb.publishing", "export": ".export.release", "report": ".report.release"}

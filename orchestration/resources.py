@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from dataclasses import fields
 from functools import cache
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import dagster as dg

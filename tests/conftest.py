@@ -112,6 +112,43 @@ def dumps_warehouse(tmp_path_factory) -> DumpsWarehouse:
     return DumpsWarehouse(db, published, target, build, docs, compiled)
 
 
+# ------------------------------------------------------------------ headless Chromium
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory) -> Path:
+    """Debian's chromium; installed with apt-get when missing (as root), else the test is skipped with the reason."""
+    import fcntl
+
+    # Parallel test workers share the base temp folder's parent: one of them installs, the others wait.
+    with open(tmp_path_factory.getbasetemp().parent / "chromium.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not CHROMIUM.exists():
+            _install_chromium()
+    return CHROMIUM
+
+
+def _install_chromium() -> None:
+    import os
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        pytest.skip("/usr/bin/chromium missing and not root with apt-get to install it")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    cmd = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
+    try:
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+        if proc.returncode != 0:  # stale package lists: refresh once and retry
+            subprocess.run(["apt-get", "update"], env=env, capture_output=True, text=True, timeout=600)
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    except subprocess.TimeoutExpired:
+        pytest.skip("apt-get install chromium timed out")
+    if proc.returncode != 0 or not CHROMIUM.exists():
+        pytest.skip(f"apt-get install chromium failed ({proc.returncode}): {proc.stderr.strip()[-400:]}")
+
+
 # ------------------------------------------------------------------ the multi-engine corpus
 # Extracting the 27 corpus PDFs takes minutes of one core. The corpus tests run last, and their
 # PDFs are extracted meanwhile in a background process on the core the rest of the suite

@@ -106,17 +106,21 @@ def test_synthetic_reports_are_as_consistent_as_their_source(tmp_path, variant):
     from extract.document import extract_file
     from extract.reconcile import reconcile
 
+    def kinds(extraction) -> Counter:
+        return Counter(
+            a.kind for a in extraction.tables["anomalies"] if a.kind in ("percentage_mismatch", "completeness")
+        )
+
+    def statuses(extraction) -> Counter:
+        return Counter(c.status for c in reconcile(extraction.tables, extraction.document.layout))
+
     render = corpus._render_module()
     for dump in corpus.dumps():
         source = extract_file(dump)
         path = tmp_path / f"{dump.stem}_v{variant}.txt"
         path.write_text("\n".join(corpus.variant_lines(render.read_dump(dump), variant)) + "\n")
         synthetic = extract_file(path)
-        kinds = lambda e: Counter(
-            a.kind for a in e.tables["anomalies"] if a.kind in ("percentage_mismatch", "completeness")
-        )  # noqa: E731
         assert kinds(synthetic) == kinds(source), dump.name
-        statuses = lambda e: Counter(c.status for c in reconcile(e.tables, e.document.layout))  # noqa: E731
         assert statuses(synthetic)["exact"] == statuses(source)["exact"], (
             dump.name
         )  # exact sums stay exact (a rounding difference grows with the factor)

@@ -22,6 +22,7 @@ the load's COMMIT, dbt's target folder filling up with executed models.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -121,10 +122,8 @@ class Build:
 
     def kill(self) -> list[int]:
         """SIGKILL the whole group; returns the processes still alive 10 s later (should be none)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait()
         deadline = time.monotonic() + 10
         while self.processes() and time.monotonic() < deadline:
@@ -498,7 +497,6 @@ def test_bad_input_leaves_the_good_report_and_the_published_warehouse_untouched(
 def test_the_failures_are_visible_in_the_dagster_ui(scenario):
     """The run history the UI shows (warehouse/dagster_home): one failed run per bad file, with its reason."""
     import dagster as dg
-
     from dagster._core.instance.ref import InstanceRef
 
     instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(scenario["w1"] / "dagster_home")))

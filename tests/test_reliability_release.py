@@ -17,9 +17,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_reliability_build import table_hashes
 
 from orchestration import release
-from test_reliability_build import table_hashes
 from orchestration.heal import heal, remove_leftovers
 
 DISK_FULL = OSError(errno.ENOSPC, "No space left on device")
@@ -103,7 +103,8 @@ def _stage_all(releases, warehouse):
 def test_a_full_disk_at_any_step_leaves_the_previous_release_whole_and_names_the_cause(
     releases, warehouse, monkeypatch, step
 ):
-    from orchestration import exports, publish as publish_module, report
+    from orchestration import exports, report
+    from orchestration import publish as publish_module
 
     before = files(warehouse)
     if step == "database":

@@ -4,11 +4,11 @@ orchestration.release)."""
 
 import dagster as dg
 
-from ..resources import BuildLock, WarehouseDuckDB, WarehouseSettings
 from ..checks import CHECKED_ROWS
 from ..fingerprint import code_hash
-from ..release import as_dagster_failure, stage_database
 from ..raw_load import record_publication
+from ..release import as_dagster_failure, stage_database
+from ..resources import BuildLock, WarehouseDuckDB, WarehouseSettings
 from ..state import read_state
 from .dbt import warehouse_dbt_models
 

@@ -12,12 +12,12 @@ from extract.reconcile import reconcile, summary
 from extract.records import SCHEMAS
 from extract.writer import to_arrow
 
-from ..partitions import reports_partitions
 from ..guard import extract_guarded, refuse_layout_drift
 from ..identity import extraction_identity, judge, loaded_identities, newer_in, superseded_reason
+from ..inbox import same_size_files
+from ..partitions import reports_partitions
 from ..raw_load import DUPLICATE_REASON, load_decision, record, release_from_quarantine, replace_document
 from ..resources import WarehouseDuckDB, WarehouseSettings
-from ..inbox import same_size_files
 
 RAW_GROUP = "raw"
 RAW_KEYS = {name: dg.AssetKey(["raw", name]) for name in SCHEMAS}
