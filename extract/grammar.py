@@ -142,9 +142,17 @@ def is_block_start(text: str) -> bool:
     )
 
 
-def _marker_only(pattern: re.Pattern, text: str) -> bool:
+def must_match(pattern: re.Pattern[str], text: str) -> re.Match[str]:
+    """The match of a pattern the caller has already seen match `text` (typed as never None)."""
+    m = pattern.match(text)
+    if m is None:
+        raise ValueError(f"{pattern.pattern!r} does not match {text!r}")
+    return m
+
+
+def _marker_only(pattern: re.Pattern[str], text: str) -> bool:
     """A marker word opens a block only when it stands alone or is followed by a code."""
-    rest = pattern.match(text).group("rest")
+    rest = must_match(pattern, text).group("rest")
     return not rest or bool(GOAL_CODE.match(rest) or PLAN_CODE.match(rest) or LEAF_CODE.match(rest))
 
 
@@ -224,7 +232,7 @@ def document_vocabulary(texts: list[str]) -> frozenset[str]:
 
 def _renderer_hyphenates(texts: list[str], words: set[str]) -> bool:
     """Are the document's line-end hyphens that its own words explain mostly the renderer's?"""
-    votes = Counter()
+    votes: Counter[str] = Counter()
     for text, nxt in itertools.pairwise(texts):
         tokens, following = text.split(), nxt.split()
         if not tokens or not following or not hyphenated_end(tokens[-1]) or not following[0][:1].islower():

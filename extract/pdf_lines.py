@@ -269,7 +269,7 @@ def _styled(fontname: str, families: set[str], by_name: re.Pattern, by_suffix: r
     if by_name.search(name):
         return True
     m = by_suffix.match(name)
-    return bool(m) and m.group("family") in families
+    return m is not None and m.group("family") in families
 
 
 RAISED_SIZE_SHARE = 0.9  # a superscript or subscript is set smaller than the text around it
