@@ -1,8 +1,12 @@
-"""Shared fixtures of the extractor tests: each sample is read and extracted once per session."""
+"""Shared fixtures: each sample extracted once per run, the warehouse of the dumps built once per
+worker, Chromium; and how the suite is split over parallel workers (pytest-xdist)."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
+import pickle
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,17 +42,69 @@ class Extracted:
         return self.extraction.tables
 
 
+# ------------------------------------------------------------------ parallel workers
+# `make test` runs the suite on pytest-xdist workers (`-n auto --dist loadgroup`, pyproject). Each
+# module is one group, so a module's fixtures are built once, on one worker; the corpus PDFs are
+# one group each, so their extraction spreads over the workers. Work that several modules need
+# (a sample PDF's extraction) is done once per run by `computed_once` and shared through files.
+
+
+def run_folder(tmp_path_factory) -> Path:
+    """A folder of this run shared by all its workers (the base temp folder's parent under
+    xdist: pytest-N/, the workers' own being pytest-N/popen-gwK), or the session's own."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def computed_once(tmp_path_factory, key: str, compute):
+    """compute() once per run: the first worker to ask computes and pickles the value, the
+    others wait for it (file lock) and read it back."""
+    folder = run_folder(tmp_path_factory) / "computed_once"
+    folder.mkdir(exist_ok=True)
+    stored = folder / f"{key}.pickle"
+    with open(folder / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stored.exists():
+            return pickle.loads(stored.read_bytes())
+        value = compute()
+        partial = stored.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(value))
+        partial.replace(stored)
+        return value
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(session, config, items):
+    """Group the tests for xdist (see above) and start with the longest groups, so that no
+    worker is left with a long group at the end while the other waits."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: the rest keep their order
+
+
+# Modules by descending wall time of their tests (measured with --durations=0); the others follow.
+LONGEST_FIRST = ()
+
+
+def _extracted(sample: str, fmt: str) -> Extracted:
+    path = sample_path(sample, fmt)
+    data = path.read_bytes()  # the same steps as extract_file, keeping the Source
+    source = read_source(path, data)
+    return Extracted(path, source, extract_source(source, path, hashlib.sha256(data).hexdigest()))
+
+
 @pytest.fixture(scope="session")
-def extracted():
-    """extracted(sample, fmt) -> Extracted; PDFs take seconds, so each file is read only once."""
+def extracted(tmp_path_factory):
+    """extracted(sample, fmt) -> Extracted; PDFs take seconds, so each file is read once per run."""
     cache: dict[tuple[str, str], Extracted] = {}
 
     def get(sample: str, fmt: str) -> Extracted:
         if (sample, fmt) not in cache:
-            path = sample_path(sample, fmt)
-            data = path.read_bytes()  # the same steps as extract_file, keeping the Source
-            source = read_source(path, data)
-            cache[sample, fmt] = Extracted(path, source, extract_source(source, path, hashlib.sha256(data).hexdigest()))
+            cache[sample, fmt] = computed_once(
+                tmp_path_factory, f"extracted-{sample}-{fmt}", lambda: _extracted(sample, fmt)
+            )
         return cache[sample, fmt]
 
     return get
@@ -68,8 +124,6 @@ class DumpsWarehouse:
 
 @pytest.fixture(scope="session")
 def dumps_warehouse(tmp_path_factory) -> DumpsWarehouse:
-    import os
-
     import duckdb
     from dbt.cli.main import dbtRunner
 
@@ -119,10 +173,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 @pytest.fixture(scope="session")
 def chromium(tmp_path_factory) -> Path:
     """Debian's chromium; installed with apt-get when missing (as root), else the test is skipped with the reason."""
-    import fcntl
-
-    # Parallel test workers share the base temp folder's parent: one of them installs, the others wait.
-    with open(tmp_path_factory.getbasetemp().parent / "chromium.lock", "w") as lock:
+    with open(run_folder(tmp_path_factory) / "chromium.lock", "w") as lock:  # one worker installs, the others wait
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not CHROMIUM.exists():
             _install_chromium()
@@ -130,7 +181,6 @@ def chromium(tmp_path_factory) -> Path:
 
 
 def _install_chromium() -> None:
-    import os
     import shutil
     import subprocess
 
@@ -149,53 +199,6 @@ def _install_chromium() -> None:
         pytest.skip(f"apt-get install chromium failed ({proc.returncode}): {proc.stderr.strip()[-400:]}")
 
 
-# ------------------------------------------------------------------ the multi-engine corpus
-# Extracting the 27 corpus PDFs takes minutes of one core. The corpus tests run last, and their
-# PDFs are extracted meanwhile in a background process on the core the rest of the suite
-# leaves free (most of it runs on one); run alone, they use both cores.
-CORPUS_TESTS = "test_extract_corpus.py"
-_corpus_pool: dict = {}
-
-
-def pytest_collection_modifyitems(session, config, items):
-    corpus = [item for item in items if item.path.name == CORPUS_TESTS]
-    if not corpus:
-        return
-    items[:] = [item for item in items if item.path.name != CORPUS_TESTS] + corpus
-    _corpus_pool["workers"] = 1 if len(items) > len(corpus) else 2
-
-
-def extract_in_background(paths: list[Path]) -> dict[Path, object]:
-    """Futures of `extract_file` for each path, submitted once per session."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    if "executor" not in _corpus_pool:
-        _corpus_pool["executor"] = ProcessPoolExecutor(
-            max_workers=_corpus_pool.get("workers", 2), mp_context=multiprocessing.get_context("fork")
-        )
-        _corpus_pool["futures"] = {}
-    futures = _corpus_pool["futures"]
-    for path in paths:
-        if path not in futures:
-            futures[path] = _corpus_pool["executor"].submit(_extract_path, path)
-    return {path: futures[path] for path in paths}
-
-
-def _extract_path(path: Path):
-    from extract.document import extract_file
-
-    return extract_file(path)
-
-
-def pytest_runtest_setup(item):
-    """Start the corpus extraction as soon as the first test of the session runs."""
-    if "workers" in _corpus_pool and "executor" not in _corpus_pool:
-        from test_extract_corpus import corpus_paths
-
-        extract_in_background(corpus_paths())
-
-
 # duckdb 2.0 prints "nanobind: leaked …" lines at interpreter shutdown (harmless). Leave right
 # after pytest's own last words, so that its summary line stays the last line of the run.
 _exit_status: list[int] = []
@@ -203,14 +206,10 @@ _exit_status: list[int] = []
 
 def pytest_sessionfinish(session, exitstatus):
     _exit_status.append(int(exitstatus))
-    if "executor" in _corpus_pool:
-        _corpus_pool["executor"].shutdown(wait=False, cancel_futures=True)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config):
     if _exit_status:
-        import os
-
         sys.stdout.flush(), sys.stderr.flush()
         os._exit(_exit_status[-1])

@@ -37,6 +37,7 @@ def quick_run(tmp_path_factory):
     return result.stdout, out
 
 
+@pytest.mark.slow  # the quick benchmark builds a warehouse
 def test_prints_the_extraction_figures_side_by_side(quick_run):
     stdout, _ = quick_run
     header = next(line for line in stdout.splitlines() if line.startswith("| file "))
@@ -52,11 +53,13 @@ def test_prints_the_extraction_figures_side_by_side(quick_run):
     assert re.search(r"ours / bare extract_words: \d+\.\d\d× by wall time", stdout)
 
 
+@pytest.mark.slow  # the quick benchmark builds a warehouse
 def test_pdfium_engine_rows_are_identical_on_the_quick_report(quick_run):
     stdout, _ = quick_run
     assert re.search(r"rows \(extract.compare.content_rows\) identical on (\d+) of \1 file", stdout), stdout
 
 
+@pytest.mark.slow  # the quick benchmark builds a warehouse
 def test_prints_scale_and_targets(quick_run):
     stdout, out = quick_run
     assert "## Scale: synthetic corpora" in stdout
@@ -75,6 +78,7 @@ def test_prints_scale_and_targets(quick_run):
     assert '"ratio_wall"' in (out / "bench.json").read_text()
 
 
+@pytest.mark.slow  # the quick benchmark builds a warehouse
 def test_prints_where_the_extraction_time_goes(quick_run):
     stdout, _ = quick_run
     section = stdout.split("Where our extractor's time goes")[1].split("##")[0]

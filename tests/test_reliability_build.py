@@ -40,6 +40,8 @@ from test_reliability_files import BAD, NEW_TITLE, SAMPLE, make_huge_page, make_
 
 from extract.records import SCHEMAS
 
+pytestmark = pytest.mark.slow  # whole builds in subprocesses (`pytest -m "not slow"` leaves them out; CI runs them)
+
 BUILD_TIMEOUT = 600
 NAME = SAMPLE.name  # the report's file name in every inbox
 DUPLICATE = "copy_of_" + NAME
