@@ -10,6 +10,7 @@ import pickle
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -84,8 +85,19 @@ def pytest_collection_modifyitems(session, config, items):
     items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: the rest keep their order
 
 
-# Modules by descending wall time of their tests (measured with --durations=0); the others follow.
-LONGEST_FIRST = ()
+# The longest modules first (their whole builds and PDF extractions, per --durations); the others,
+# shorter, follow in collection order and fill in at the end.
+LONGEST_FIRST = (
+    "test_reliability_build",
+    "test_end_to_end",
+    "test_automation",
+    "test_benchmarks_smoke",
+    "test_extract_contents",
+    "test_expectations",
+    "test_reliability_files",
+    "test_report",
+    "test_reliability_hostile",
+)
 
 
 def _extracted(sample: str, fmt: str) -> Extracted:
@@ -112,58 +124,65 @@ def extracted(tmp_path_factory):
 
 @dataclass
 class DumpsWarehouse:
-    """A warehouse built once per session from the bundled text dumps (same rows as the PDFs)."""
+    """A warehouse built once per run from the bundled text dumps (same rows as the PDFs)."""
 
-    db: Path  # the build database dbt wrote (this process may still hold dbt's connection to it)
-    published: Path  # a published copy, safe to open read-only
-    target: Path  # dbt's target path: manifest.json, catalog.json, compiled analyses
-    build: object  # dbtRunnerResult of `dbt build` (models, seeds, tests, unit tests)
-    docs: object  # of `dbt docs generate`
-    compiled: object  # of `dbt compile --select path:analyses`
+    db: Path  # this worker's copy of the build database dbt wrote
+    published: Path  # this worker's copy of the published file
+    target: Path  # dbt's target path, shared (read it only): manifest.json, catalog.json, compiled analyses
+    build: Invocation  # what `dbt build` reported (models, seeds, tests, unit tests)
+    docs: Invocation  # `dbt docs generate`
+    compiled: Invocation  # `dbt compile --select path:analyses`
+
+
+@dataclass
+class Invocation:
+    """A dbt invocation's outcome, in the shape of dbt's dbtRunnerResult that the tests read."""
+
+    success: bool
+    exception: str | None
+    result: list[SimpleNamespace]  # .node.unique_id, .node.name, .node.resource_type, .status, .message
+
+
+def _build_dumps_warehouse(work: Path) -> dict[str, Invocation]:
+    import json
+    import subprocess
+
+    work.mkdir(parents=True)
+    script = Path(__file__).resolve().parent / "dumps_warehouse.py"
+    done = subprocess.run([sys.executable, str(script), str(work)], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, f"building the dumps warehouse failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+    reported = json.loads((work / "invocations.json").read_text())
+    return {
+        name: Invocation(
+            r["success"],
+            r["exception"],
+            [
+                SimpleNamespace(
+                    node=SimpleNamespace(unique_id=n["unique_id"], name=n["name"], resource_type=n["resource_type"]),
+                    status=n["status"],
+                    message=n["message"],
+                )
+                for n in r["nodes"]
+            ],
+        )
+        for name, r in reported.items()
+    }
 
 
 @pytest.fixture(scope="session")
 def dumps_warehouse(tmp_path_factory) -> DumpsWarehouse:
-    import duckdb
-    from dbt.cli.main import dbtRunner
+    """Built once per run (the first worker to ask builds, the others wait); each worker gets its
+    own copy of the database files, so that no two processes open one file for writing."""
+    import shutil
 
-    from extract.document import extract_file
-    from extract.writer import to_arrow
-    from orchestration.publish import publish_database
-    from orchestration.raw_load import replace_document
-
-    work = tmp_path_factory.mktemp("dumps_warehouse")
-    db, target, logs = work / "gent.duckdb", work / "target", work / "logs"
-    con = duckdb.connect(str(db))
-    for dump in sorted(DUMPS.glob("*.txt")):
-        replace_document(con, to_arrow(extract_file(dump)))
-    con.close()
-    project = REPO / "dbt_project"
-    previous = os.environ.get("GENT_BUILD_DB")
-    os.environ["GENT_BUILD_DB"] = str(db)
-    common = [
-        "--project-dir",
-        str(project),
-        "--profiles-dir",
-        str(project),
-        "--target-path",
-        str(target),
-        "--log-path",
-        str(logs),
-        "--quiet",
-    ]
-    try:
-        runner = dbtRunner()
-        build = runner.invoke(["build", *common])
-        docs = runner.invoke(["docs", "generate", *common])
-        compiled = runner.invoke(["compile", "--select", "path:analyses", *common])
-    finally:
-        if previous is None:
-            os.environ.pop("GENT_BUILD_DB", None)
-        else:
-            os.environ["GENT_BUILD_DB"] = previous
-    published = publish_database(db, work / "published" / "gent.duckdb")
-    return DumpsWarehouse(db, published, target, build, docs, compiled)
+    shared = run_folder(tmp_path_factory) / "dumps_warehouse"
+    invocations = computed_once(tmp_path_factory, "dumps-warehouse", lambda: _build_dumps_warehouse(shared))
+    own = tmp_path_factory.mktemp("dumps_warehouse")
+    for path in [*shared.glob("gent.duckdb*"), *shared.glob("published/gent.duckdb*")]:  # with a write-ahead log left
+        copy = own / path.relative_to(shared)
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copyfile(path, copy)
+    return DumpsWarehouse(own / "gent.duckdb", own / "published" / "gent.duckdb", shared / "target", **invocations)
 
 
 # ------------------------------------------------------------------ headless Chromium
