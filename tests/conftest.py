@@ -44,10 +44,10 @@ class Extracted:
 
 
 # ------------------------------------------------------------------ parallel workers
-# `make test` runs the suite on pytest-xdist workers (`-n auto --dist loadgroup`, pyproject). Each
-# module is one group, so a module's fixtures are built once, on one worker; the corpus PDFs are
-# one group each, so their extraction spreads over the workers. Work that several modules need
-# (a sample PDF's extraction) is done once per run by `computed_once` and shared through files.
+# `make test` runs the suite on pytest-xdist workers (`-n auto --dist loadfile`, pyproject): each
+# module runs on one worker, so its fixtures are built once. Work that several modules need (a
+# sample PDF's extraction, the dumps warehouse) is done once per run by `computed_once` and
+# shared through files.
 
 
 def run_folder(tmp_path_factory) -> Path:
@@ -74,13 +74,9 @@ def computed_once(tmp_path_factory, key: str, compute):
         return value
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(session, config, items):
-    """Group the tests for xdist (see above) and start with the longest groups, so that no
-    worker is left with a long group at the end while the other waits."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+    """The longest modules first, so that no worker is left with a long one at the end while
+    the other waits (xdist hands out the modules in this order)."""
     rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: the rest keep their order
 
@@ -88,6 +84,7 @@ def pytest_collection_modifyitems(session, config, items):
 # The longest modules first (their whole builds and PDF extractions, per --durations); the others,
 # shorter, follow in collection order and fill in at the end.
 LONGEST_FIRST = (
+    "test_extract_corpus",  # 27 PDFs extracted
     "test_reliability_build",
     "test_end_to_end",
     "test_automation",

@@ -33,9 +33,7 @@ def case_id(pdf: Path) -> str:
 
 
 def case(pdf: Path, *marks) -> pytest.param:
-    """A corpus PDF as a test parameter; all tests of one PDF run on one worker (conftest), which
-    extracts it once."""
-    return pytest.param(pdf, id=case_id(pdf), marks=[pytest.mark.xdist_group(f"corpus-{case_id(pdf)}"), *marks])
+    return pytest.param(pdf, id=case_id(pdf), marks=marks)
 
 
 CASES = [case(pdf) for pdf in PDFS]
