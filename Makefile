@@ -6,7 +6,7 @@ INBOX ?= data/samples
 PORT ?= 3000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test ui bench samples corpus clean
+.PHONY: install run test lint lint-fix ui bench samples corpus clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,17 @@ run: $(STAMP)  ## build the warehouse from the PDFs in INBOX (default: the bundl
 
 test: $(STAMP)  ## the whole test suite
 	$(PY) -m pytest
+
+lint: $(STAMP)  ## ruff (lint and format), sqlfluff on the dbt SQL, mypy on extract/; settings in pyproject.toml and dbt_project/.sqlfluff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	cd dbt_project && ../$(VENV)/bin/sqlfluff lint . --processes 2
+	$(VENV)/bin/mypy
+
+lint-fix: $(STAMP)  ## apply the fixers: ruff's safe fixes and formatter, sqlfluff fix (review the diff)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	cd dbt_project && ../$(VENV)/bin/sqlfluff fix . --processes 2
 
 ui: $(STAMP)  ## the Dagster UI on http://localhost:PORT (default 3000); its sensors watch INBOX (settings checked first)
 	home=$$($(PY) -m orchestration.instance) && GENT_INBOX=$(abspath $(INBOX)) DAGSTER_HOME=$$home \

@@ -119,7 +119,7 @@ def extraction_phases(path: Path, data: bytes) -> dict[str, float]:
 
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
-            timed_phase("layout", lambda: page.layout)
+            timed_phase("layout", lambda page=page: page.layout)
             chars = timed_phase("chars", PL.layout_chars, page)
             words = timed_phase("words", PL.page_words, chars)
             pages.append(timed_phase("lines", PL._group_lines, words, number, float(page.height)))
@@ -146,7 +146,7 @@ def cpu_jiffies() -> tuple[int, int]:
 class Busy:
     """Average number of busy cores while the block runs (ours and everybody else's)."""
 
-    def __enter__(self) -> "Busy":
+    def __enter__(self) -> Busy:
         self._start = cpu_jiffies()
         return self
 
@@ -178,8 +178,8 @@ def warm_up(seconds: float) -> int:
     import pdfplumber  # noqa: F401
     import pypdfium2  # noqa: F401
 
-    import extract.document  # noqa: F401
-    import extract.parser  # noqa: F401
+    import extract.document
+    import extract.parser
     import extract.pdf_lines  # noqa: F401
 
     time.sleep(seconds)
@@ -252,7 +252,7 @@ class TreeSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> "TreeSampler":
+    def __enter__(self) -> TreeSampler:
         self._thread.start()
         return self
 

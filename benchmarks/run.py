@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -264,7 +265,7 @@ def machine(code_root: Path) -> dict:
         import pypdfium2
 
         pdfium = str(getattr(pypdfium2, "PDFIUM_INFO", "")).split("@")[0]
-    except Exception:  # noqa: BLE001
+    except Exception:
         pdfium = "?"
     git = _git("rev-parse", "--short", "HEAD")
     dirty = _git("status", "--porcelain", "--", *HASHED_PARTS)
@@ -324,10 +325,10 @@ def extraction_speed(measure, files: list[Path], repeat: int, out: Report, quiet
         for f in files:
             data = datas[f]
             runs = {
-                "ours": lambda: measure.ours(f, data),
-                "bare": lambda: measure.bare_extract_words(f, data),
-                "pdfium_text": lambda: measure.pdfium_text(f, data),
-                "ours_pdfium": lambda: measure.ours(f, data, "pdfium"),
+                "ours": partial(measure.ours, f, data),
+                "bare": partial(measure.bare_extract_words, f, data),
+                "pdfium_text": partial(measure.pdfium_text, f, data),
+                "ours_pdfium": partial(measure.ours, f, data, "pdfium"),
             }
             for method in METHODS:
                 timing, result = measure.timed(runs[method])
@@ -516,7 +517,7 @@ def build_and_reruns(
             + f"; load_history {'unchanged' if history_same == history_before else 'CHANGED'}",
         ),
         row(
-            f"re-run, 1 report changed",
+            "re-run, 1 report changed",
             changed,
             ", ".join(changed.stages.get("extracted", [])) or 0,
             len(changed.stages.get("skipped", [])),
@@ -569,7 +570,7 @@ def load_timings(measure, extraction: dict, database: Path) -> dict:
     try:
         ensure_raw_schema(conn)
         for name, result in extraction["extractions"].items():
-            timing, _ = measure.timed(lambda: replace_document(conn, to_arrow(result)))
+            timing, _ = measure.timed(partial(replace_document, conn, to_arrow(result)))
             seconds[name] = timing.wall
     finally:
         conn.close()
@@ -607,8 +608,9 @@ def stage_table(run, extraction: dict, load: dict, reports: int, workers: int) -
     def pct(x: float) -> str:
         return f"{x / run.wall:.0%}"
 
+    startup, *later = between.items()  # the first stage comes before the runs, the others after
     return [
-        [list(between)[0], f1(between[list(between)[0]]), pct(between[list(between)[0]])],
+        [startup[0], f1(startup[1]), pct(startup[1])],
         [
             f"extract + load ({s.get('raw_runs', 0)} extract_inbox run(s), a step per report, {min(workers, reports)} processes)",
             f1(raw),
@@ -620,10 +622,10 @@ def stage_table(run, extraction: dict, load: dict, reports: int, workers: int) -
             "",
         ],
         ["  load alone (library: to_arrow + replace_document, serial sum)", f2(sum(load.values())), ""],
-        *[[name, f1(v), pct(v)] for name, v in list(between.items())[1:2]],
+        *[[name, f1(v), pct(v)] for name, v in later[:1]],
         *[[name, f1(steps[name]), pct(steps[name])] for name in main_steps],
         *[[name, f1(v), pct(v)] for name, v in others.items()],
-        *[[name, f1(v), pct(v)] for name, v in list(between.items())[2:]],
+        *[[name, f1(v), pct(v)] for name, v in later[1:]],
         ["unaccounted", f1(run.wall - accounted), pct(run.wall - accounted)],
         ["**total (wall)**", f1(run.wall), "100%"],
     ]

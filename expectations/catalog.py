@@ -26,7 +26,7 @@ class Catalog:
     columns: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, conn: duckdb.DuckDBPyConnection) -> "Catalog":
+    def read(cls, conn: duckdb.DuckDBPyConnection) -> Catalog:
         database = conn.execute("select current_database()").fetchone()[0]
         rows = conn.execute(
             """select table_schema, table_name, column_name

@@ -21,8 +21,8 @@ checks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .catalog import Catalog, Skip
 

@@ -24,6 +24,7 @@ with `poolclass=StaticPool`, and `isolation_level="AUTOCOMMIT"` is refused by du
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import warnings
@@ -31,15 +32,15 @@ from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-import great_expectations as gx  # noqa: E402
-import great_expectations.expectations as gxe  # noqa: E402
-from great_expectations.checkpoint import UpdateDataDocsAction  # noqa: E402
-from great_expectations.data_context.types.base import (  # noqa: E402
+import great_expectations as gx
+import great_expectations.expectations as gxe
+from great_expectations.checkpoint import UpdateDataDocsAction
+from great_expectations.data_context.types.base import (
     DataContextConfig,
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
-from great_expectations.execution_engine import sqlalchemy_execution_engine as _sqlee  # noqa: E402
+from great_expectations.execution_engine import sqlalchemy_execution_engine as _sqlee
 
 DOCS_SITE = "gent_warehouse"
 RESULTS_FOLDER = ".validation_results"  # GX's JSON validation results, inside the Data Docs folder
@@ -172,19 +173,15 @@ def _close(source) -> None:
     nanobind reports as "leaked instances".
     """
     engines = []
-    try:
+    with contextlib.suppress(Exception):  # best effort
         execution_engine = source.get_execution_engine()
         connection = getattr(execution_engine, "_connection", None)
         if connection is not None:
             connection.close()
             execution_engine._connection = None
         engines.append(execution_engine.engine)
-    except Exception:  # pragma: no cover - best effort
-        pass
-    try:
+    with contextlib.suppress(Exception):
         engines.append(source.get_engine())
-    except Exception:  # pragma: no cover
-        pass
     for engine in engines:
         try:
             engine.dispose()

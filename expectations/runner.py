@@ -112,8 +112,8 @@ def run_suites(
     unknown = [s for s in wanted if s not in SUITES]
     if unknown:
         raise ValueError(f"unknown suite(s) {unknown}; known: {', '.join(SUITES)}")
-    run_id = run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
-    run_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
+    run_at = datetime.now(UTC).replace(tzinfo=None)
     docs_dir = (Path(data_docs_dir) if data_docs_dir else settings.data_docs_dir()).resolve() if data_docs else None
 
     conn = duckdb.connect(str(database), read_only=True)

@@ -156,7 +156,7 @@ def _row_key(table: str, row: dict) -> tuple:
 
 
 def _compare_table_rows(reference, candidate, table, measure, result, flagged) -> None:
-    theirs: dict[tuple, list[dict]] = {}
+    theirs: dict[tuple, list[dict | None]] = {}
     for row in candidate.tables[table]:
         theirs.setdefault(_row_key(table, asdict(row)), []).append(asdict(row))
     for row in reference.tables[table]:

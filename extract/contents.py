@@ -18,6 +18,7 @@ add up to (`missing_tail`), in the budget and the actual column alike.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -74,7 +75,7 @@ def printed_page_numbers(pages: list[list]) -> dict[int, PageNumber]:
 def _runs(numbering: dict[int, PageNumber]) -> bool:
     """Most steps from one numbered page to the next add one: a page numbering, not a column of figures."""
     pages = sorted(numbering)
-    steps = [numbering[b].printed - numbering[a].printed == b - a for a, b in zip(pages, pages[1:])]
+    steps = [numbering[b].printed - numbering[a].printed == b - a for a, b in itertools.pairwise(pages)]
     return sum(steps) >= RUN_SHARE * len(steps)
 
 
@@ -92,7 +93,7 @@ def numbering_problems(numbering: dict[int, PageNumber], page_count: int) -> lis
             if first == 1
             else f"{lead} printed pages missing before page {first} of the file"
         )
-    for a, b in zip(pages, pages[1:]):
+    for a, b in itertools.pairwise(pages):
         n, m = numbering[a].printed, numbering[b].printed
         if m <= n:
             problems.append(

@@ -6,6 +6,7 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import EXTRACTOR_VERSION, grammar
 from .self_checks import bidi_control_issues, completeness_issues, count_table_markers, percentage_issues
@@ -182,8 +183,8 @@ def build_rows(document_id: str, result: ParseResult, layout: str, issues: list[
             table_no += 1
             for row_no, row in enumerate(table.rows, start=1):
                 v = values(row, table.template)
-                common = dict(document_id=document_id, node_id=block.node_id, table_no=table_no)
-                lineage = dict(
+                common: dict[str, Any] = dict(document_id=document_id, node_id=block.node_id, table_no=table_no)
+                lineage: dict[str, Any] = dict(
                     year=table.year,
                     previous_year=table.previous_year,
                     page=row.line.page,
@@ -191,6 +192,7 @@ def build_rows(document_id: str, result: ParseResult, layout: str, issues: list[
                     raw_text=row.line.text,
                 )
                 if table.kind == "budget":
+                    assert row.category and row.direction  # a budget row takes both from BUDGET_ROWS
                     rows["budget_lines"].append(
                         BudgetLine(
                             **common,

@@ -7,6 +7,7 @@ codes printed in the report, never on positions on a page.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -133,20 +134,25 @@ def leaf_entity(code: str, layout: str) -> str | None:
 def is_block_start(text: str) -> bool:
     """Lines that always open something new: block markers and table markers."""
     return bool(
-        GOAL_MARKER.match(text)
-        and _marker_only(GOAL_MARKER, text)
-        or PLAN_MARKER.match(text)
-        and _marker_only(PLAN_MARKER, text)
-        or LEAF_MARKER.match(text)
-        and _marker_only(LEAF_MARKER, text)
+        (GOAL_MARKER.match(text) and _marker_only(GOAL_MARKER, text))
+        or (PLAN_MARKER.match(text) and _marker_only(PLAN_MARKER, text))
+        or (LEAF_MARKER.match(text) and _marker_only(LEAF_MARKER, text))
         or TABLE_MARKER.match(text)
         or ACHIEVEMENTS.match(text)
     )
 
 
-def _marker_only(pattern: re.Pattern, text: str) -> bool:
+def must_match(pattern: re.Pattern[str], text: str) -> re.Match[str]:
+    """The match of a pattern the caller has already seen match `text` (typed as never None)."""
+    m = pattern.match(text)
+    if m is None:
+        raise ValueError(f"{pattern.pattern!r} does not match {text!r}")
+    return m
+
+
+def _marker_only(pattern: re.Pattern[str], text: str) -> bool:
     """A marker word opens a block only when it stands alone or is followed by a code."""
-    rest = pattern.match(text).group("rest")
+    rest = must_match(pattern, text).group("rest")
     return not rest or bool(GOAL_CODE.match(rest) or PLAN_CODE.match(rest) or LEAF_CODE.match(rest))
 
 
@@ -226,8 +232,8 @@ def document_vocabulary(texts: list[str]) -> frozenset[str]:
 
 def _renderer_hyphenates(texts: list[str], words: set[str]) -> bool:
     """Are the document's line-end hyphens that its own words explain mostly the renderer's?"""
-    votes = Counter()
-    for text, nxt in zip(texts, texts[1:]):
+    votes: Counter[str] = Counter()
+    for text, nxt in itertools.pairwise(texts):
         tokens, following = text.split(), nxt.split()
         if not tokens or not following or not hyphenated_end(tokens[-1]) or not following[0][:1].islower():
             continue
@@ -304,7 +310,7 @@ def _judge_break(last: str, first: str, vocabulary: frozenset[str]) -> tuple[str
     if not (first[:1].isalpha() and hyphenated_end(last)):
         return "space", True
     before, piece = _bare(last[:-1]), _bare(first)
-    if piece in SUSPENDED_BEFORE or first.endswith(LINE_END_HYPHENS) and _bare(first[:-1]) in vocabulary:
+    if piece in SUSPENDED_BEFORE or (first.endswith(LINE_END_HYPHENS) and _bare(first[:-1]) in vocabulary):
         return "space", True  # "sport- en", "vrijetijds- sport- en": parts of a word left out
     renderers, certain = hyphen_evidence(last, before, piece, first, vocabulary)
     return ("dehyphenated" if renderers else "hyphen"), certain

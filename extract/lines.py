@@ -5,9 +5,10 @@ Both readers (text dump, PDF) produce `Line`s; everything after that is source-a
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from .grammar import STATUS_AND_PHASE, join_lines
 from .markup import clean_line, is_rule
@@ -36,7 +37,7 @@ class Line:
     def word_boxes(self) -> list[tuple[float, float, str, str]] | None:
         """(x0, x1, word, separator before it) of each word; None when the source has no geometry."""
         tokens = re.split(r"([ \t])", self.text)
-        words, separators = tokens[0::2], [""] + tokens[1::2]
+        words, separators = tokens[0::2], ["", *tokens[1::2]]
         if not self.boxes or len(words) != len(self.boxes):
             return None
         return [(x0, x1, w, sep) for (x0, x1), w, sep in zip(self.boxes, words, separators)]
@@ -84,14 +85,14 @@ def row_columns(lines: list[Line], vocabulary: frozenset[str] = frozenset()) -> 
     when the lines carry no geometry, form a single column, or a line has two pieces in one
     column (then they are no row of cells).
     """
-    if not lines or any(line.word_boxes() is None for line in lines):
+    rows = [boxes for line in lines if (boxes := line.word_boxes()) is not None]
+    if not lines or len(rows) < len(lines):
         return None
     # In a tight table the padding between two cells is narrower than a cell gap, but still
     # clearly wider than the word spaces of the row: such a gap separates cells here. A word
     # starting exactly on a column edge (seen on another line) after a wider-than-space gap
     # starts a cell too.
-    rows = [line.word_boxes() for line in lines]
-    gaps = sorted(b[0] - a[1] for words in rows for a, b in zip(words, words[1:]))
+    gaps = sorted(b[0] - a[1] for words in rows for a, b in itertools.pairwise(words))
     space = gaps[len(gaps) // 4] if gaps else 0.0  # a low quantile: rows of one-word cells have few spaces
     # A project's status and phase start a cell however tight the padding before them: no
     # title reads "… Lopend Uitvoering".
@@ -116,11 +117,11 @@ def row_columns(lines: list[Line], vocabulary: frozenset[str] = frozenset()) -> 
                 cells.append([x0, x1, word])
             else:
                 cells[-1][1], cells[-1][2] = x1, f"{cells[-1][2]} {word}"
-        cells = [tuple(c) for c in cells if c[2].strip()]
-        if not cells:
+        printed = [(x0, x1, text) for x0, x1, text in cells if text.strip()]
+        if not printed:
             return None
-        per_line.append(cells)
-        fragments += [(x0, x1, n, text) for x0, x1, text in cells]
+        per_line.append(printed)
+        fragments += [(x0, x1, n, text) for x0, x1, text in printed]
     columns: list[list] = []
     for x0, x1, n, text in sorted(fragments):
         if columns and x0 < columns[-1][1]:

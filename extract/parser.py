@@ -8,8 +8,10 @@ differ (headers wrapped over lines, service placement) the rules accept every va
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from . import grammar
@@ -35,7 +37,7 @@ class Block:
     level: str
     code: str | None
     node_id: str
-    parent: "Block | None"
+    parent: Block | None
     line: Line
     position: int
     title: str | None = None
@@ -78,7 +80,7 @@ def parse_report(lines: list[Line]) -> ParseResult:
 
 
 class ReportParser:
-    def __init__(self, lines: list[Line], services: set[str] = frozenset()):
+    def __init__(self, lines: list[Line], services: set[str] | frozenset[str] = frozenset()):
         self.lines = hoist_table_headers(join_split_markers(lines))
         self.vocabulary = grammar.document_vocabulary([l.words for l in self.lines])
         self.from_pdf = any(l.page is not None for l in self.lines)
@@ -127,7 +129,9 @@ class ReportParser:
             return self._table(i)
         if line.para_start and self._is_leaf_header(text) and self.plan is not None:
             self._issue("marker_missing", "leaf header without an 'Acties' marker", line)
-            _, row_text, end, alternative = self._header_row(i, self._is_leaf_header)
+            row = self._header_row(i, self._is_leaf_header)
+            assert row is not None  # lines[i] is a code line itself
+            _, row_text, end, alternative = row
             return self._leaf_header(i, i, text=row_text, end=end, alternative=alternative)
         achieved = grammar.ACHIEVEMENTS.match(text)
         if achieved:
@@ -149,10 +153,10 @@ class ReportParser:
 
     def _open_goal(self, i: int) -> int:
         marker = self.lines[i]
-        m = grammar.GOAL_MARKER.match(marker.text)
-        code, j = m.group("code"), i + 1
-        if code is None and j < len(self.lines) and grammar.GOAL_CODE.match(self.lines[j].text):
-            code, j = grammar.GOAL_CODE.match(self.lines[j].text).group("code"), j + 1
+        code, j = grammar.must_match(grammar.GOAL_MARKER, marker.text).group("code"), i + 1
+        below = grammar.GOAL_CODE.match(self.lines[j].text) if code is None and j < len(self.lines) else None
+        if below:
+            code, j = below.group("code"), j + 1
         if code is None:
             raise LayoutError(f"line {marker.line}: goal marker without an SD code: {marker.text!r}")
         goal = self._new_block("goal", code, None, marker)
@@ -164,7 +168,7 @@ class ReportParser:
 
     def _open_plan(self, i: int) -> int:
         marker = self.lines[i]
-        rest = grammar.PLAN_MARKER.match(marker.text).group("rest")
+        rest = grammar.must_match(grammar.PLAN_MARKER, marker.text).group("rest")
         j = i + 1
         row = self._header_row(j, lambda text: bool(grammar.PLAN_CODE.match(text))) if not rest else None
         if row:
@@ -217,7 +221,7 @@ class ReportParser:
 
     def _open_leaf(self, i: int) -> int:
         marker = self.lines[i]
-        rest = grammar.LEAF_MARKER.match(marker.text).group("rest")
+        rest = grammar.must_match(grammar.LEAF_MARKER, marker.text).group("rest")
         if rest:  # "Acties AC12345 - …" on one line
             return self._leaf_header(i, i, text=rest)
         j = i + 1
@@ -255,13 +259,13 @@ class ReportParser:
     @staticmethod
     def _is_leaf_header(text: str) -> bool:
         m = grammar.LEAF_CODE.match(text)
-        return bool(m) and (text[len(m.group("code")) :].lstrip()[:1] in ("-", "–", "\t", ""))
+        return m is not None and (text[len(m.group("code")) :].lstrip()[:1] in ("-", "–", "\t", ""))
 
     def _leaf_header(
         self, j: int, marker_index: int, text: str | None = None, end: int | None = None, alternative: str | None = None
     ) -> int:
         first = self.lines[j]
-        m = grammar.LEAF_CODE.match(text if text is not None else first.text)
+        m = grammar.must_match(grammar.LEAF_CODE, text if text is not None else first.text)
         code = m.group("code")
         parent = self._leaf_parent(first)
         level = "project" if code.startswith("PR") else "action"
@@ -274,9 +278,10 @@ class ReportParser:
         if status is None and level == "project":
             # The status line below; a title set apart over two paragraphs of its own style
             # (same weight as the code line) may come first.
-            title_parts, m = [], k
+            title_parts: list[str] = []
+            at = k
             for _ in range(3):
-                extra, k2, _ = self._paragraph_from("", m, stop_at_break=True)
+                extra, k2, _ = self._paragraph_from("", at, stop_at_break=True)
                 if not extra:
                     break
                 if grammar.PROJECT_STATUS.search(grammar.without_separators(extra)):
@@ -284,16 +289,16 @@ class ReportParser:
                     k, wrapped = k2, wrapped + 1 + len(title_parts)
                     status = grammar.PROJECT_STATUS.search(grammar.without_separators(header))
                     break
-                if self.lines[m].bold != first.bold or self.lines[m].bold is None:
+                if self.lines[at].bold != first.bold or self.lines[at].bold is None:
                     break
                 title_parts.append(extra)
-                m = k2
+                at = k2
         if level == "action" and first.bold and "\t" not in header and k < len(self.lines) and self.lines[k].bold:
             # A title wrapped by the source over lines that the renderer spaced like paragraphs.
             longer, k2 = self._bold_continuation(header, k)
             # Only where bold sets the header apart: in a design that sets everything bold
             # the text below would go on bold too.
-            if longer != header and k2 < len(self.lines) and self.lines[k2].bold is False:
+            if longer and longer != header and k2 < len(self.lines) and self.lines[k2].bold is False:
                 header, wrapped, k = longer, wrapped + (k2 - k), k2
         if wrapped:
             self._issue("title_wrapped", f"header of {code} joined from {wrapped + 1} lines", first, leaf)
@@ -306,7 +311,7 @@ class ReportParser:
                 "header_cells", f"{cells} cells in the header of {code}; middle ones kept in the title", first, leaf
             )
         if alternative:
-            leaf.alternative = leaf_header_fields(grammar.LEAF_CODE.match(alternative).group("rest"))
+            leaf.alternative = leaf_header_fields(grammar.must_match(grammar.LEAF_CODE, alternative).group("rest"))
             service = leaf.alternative["service"]
             if leaf.status is None and leaf.alternative["status"]:
                 reason = "only so its status, phase and period are read"
@@ -381,7 +386,7 @@ class ReportParser:
         end of one of its lines that stands right of all its other lines (a column of its own),
         either a cell after a wide gap or, with no wider gap than a word space, a service the
         report names elsewhere. None when no line has one."""
-        parts, lines = [rest] + [l.text for l in below], [first] + below
+        parts, lines = [rest] + [l.text for l in below], [first, *below]
         for t, part in enumerate(parts):
             words = collapse(part).split()
             cell = len(part.rsplit("\t", 1)[1].split()) if "\t" in part.strip() else 0
@@ -411,7 +416,7 @@ class ReportParser:
                     and grammar.looks_like_service(service)
                 )
                 if (service in self.known_services or a_cell) and _beside(lines, t, n):
-                    title_parts = parts[:t] + [" ".join(words[:-n])] + parts[t + 1 :]
+                    title_parts = [*parts[:t], " ".join(words[:-n]), *parts[t + 1 :]]
                     # Broken inside a narrow cell: no line break of the title is deliberate.
                     return collapse(grammar.join_lines(title_parts, self.vocabulary)), service
         return None
@@ -479,6 +484,7 @@ class ReportParser:
             self._issue("marker_missing", f"second {table.kind} table after {owner.node_id}: new block", table.marker)
             self._lost_leaf(table.marker, j)
             owner = self.current
+            assert owner is not None  # the block _lost_leaf opened
         owner.tables.append(table)
         for issue in table.issues:
             issue.node_id = owner.node_id
@@ -674,7 +680,9 @@ class ReportParser:
         parts, joined, used = [text] if text else [], 0, []
         while k < len(self.lines) and not self._ends_header(self.lines[k]):
             line = self.lines[k]
-            if parts and (line.para_start or stop_at_break and line.after_short_line or row and _elsewhere(line, row)):
+            if parts and (
+                line.para_start or (stop_at_break and line.after_short_line) or (row and _elsewhere(line, row))
+            ):
                 break
             parts.append(line.text)
             used.append(line)
@@ -682,9 +690,9 @@ class ReportParser:
             joined += 1 if len(parts) > 1 else 0
         return self._join(parts, used), k, joined
 
-    def _complete_from_toc(self, code: str, title: str | None, j: int) -> tuple[str | None, int]:
+    def _complete_from_toc(self, code: str | None, title: str | None, j: int) -> tuple[str | None, int]:
         """A header wrapped by the renderer continues on the next lines: the TOC says how far."""
-        full = self.toc.get(code)
+        full = self.toc.get(code) if code else None
         if not full or not title or collapse(title) == full or not full.startswith(collapse(title)):
             return title, j
         while j < len(self.lines) and not self._ends_header(self.lines[j]):
@@ -695,9 +703,8 @@ class ReportParser:
         return title, j
 
     def _issue(self, kind: str, detail: str, line: Line, block: Block | None = None) -> None:
-        self.issues.append(
-            Issue(kind, detail, line, (block or self.current).node_id if (block or self.current) else None)
-        )
+        owner = block or self.current
+        self.issues.append(Issue(kind, detail, line, owner.node_id if owner else None))
 
 
 class LayoutError(ValueError):
@@ -721,10 +728,8 @@ def name_goes_on(before: str, line: str, known: set[str], same_style: bool = Tru
     lower case (unless `lower_case` is False) or another name of the report starts with
     `before` ("Welzijnsbureau" / "Bloemekenswijk")."""
     first = line.lstrip()[:1]
-    return (
-        bool(_LINKING_WORD.search(before))
-        or same_style
-        and (lower_case and first.islower() or any(name.startswith(before + " ") for name in known))
+    return bool(_LINKING_WORD.search(before)) or (
+        same_style and ((lower_case and first.islower()) or any(name.startswith(before + " ") for name in known))
     )
 
 
@@ -790,7 +795,7 @@ def _past_wrap(lines: list[Line], t: int, n: int) -> bool:
         return False
     bounds = [
         above.boxes[-1][1] + _word_space(below) + (below.boxes[0][1] - below.boxes[0][0])
-        for above, below in zip(lines[:t], lines[1 : t + 1])
+        for above, below in itertools.pairwise(lines[: t + 1])
         if above.boxes and len(below.boxes) > 1
     ]
     return bool(bounds) and row[-n - 1][1] <= min(bounds) < row[-1][1]
@@ -851,7 +856,7 @@ def parse_front_matter(lines: list[Line]) -> FrontMatter:
         if pending is not None:
             end = grammar.TOC_ENTRY_END.search(pending)
             if end:
-                entry = grammar.GOAL_CODE.match(pending) or grammar.PLAN_CODE.match(pending)
+                entry = grammar.GOAL_CODE.match(pending) or grammar.must_match(grammar.PLAN_CODE, pending)
                 front.toc[entry.group("code")] = collapse(pending[len(entry.group("code")) : end.start()].lstrip(" -–"))
                 pending = None
     return front
@@ -859,7 +864,9 @@ def parse_front_matter(lines: list[Line]) -> FrontMatter:
 
 def leaf_header_fields(header: str) -> dict:
     """Title, service and project status/phase/period of a leaf header (the text after the code)."""
-    fields = dict(title=None, service=None, status=None, phase=None, period_start=None, period_end=None)
+    fields: dict[str, str | int | None] = dict(
+        title=None, service=None, status=None, phase=None, period_start=None, period_end=None
+    )
     header = grammar.without_separators(header)
     status = grammar.PROJECT_STATUS.search(header)
     if status:
@@ -890,8 +897,10 @@ def choose_header_readings(blocks: list[Block], issues: list[Issue]) -> None:
     not. First the services of the headers that read only one way count; when neither reading
     occurs there, the readings of the other ambiguous headers do. Ties keep the wrapped line.
     """
-    sure = Counter(b.service for b in blocks if b.service and not b.alternative)
-    either = Counter(s for b in blocks if b.alternative for s in {b.service, b.alternative["service"]} if s)
+    sure: Counter[str | None] = Counter(b.service for b in blocks if b.service and not b.alternative)
+    either: Counter[str | None] = Counter(
+        s for b in blocks if b.alternative for s in {b.service, b.alternative["service"]} if s
+    )
     for block in blocks:
         alternative, block.alternative = block.alternative, None
         if not alternative or alternative["service"] == block.service:
@@ -919,7 +928,8 @@ def report_guessed_hyphens(
     """One anomaly per block whose text joins a word broken at a hyphen on a guess: nothing in
     the document told whether the hyphen was printed or the renderer's."""
     starts = {(b.line.page, b.line.line): b for b in blocks}
-    block, guessed = None, {}
+    block: Block | None = None
+    guessed: dict[str, tuple[Block, Line, list[str]]] = {}
     for n, line in enumerate(lines):
         block = starts.get((line.page, line.line), block)
         if block is None:
@@ -928,7 +938,7 @@ def report_guessed_hyphens(
             word = grammar.guessed_break(last, first, vocabulary, before)
             if word:
                 guessed.setdefault(block.node_id, (block, nxt, []))[2].append(word)
-    for node_id, (block, line, words) in guessed.items():
+    for node_id, (_block, line, words) in guessed.items():
         issues.append(
             Issue(
                 "hyphen_guessed",
@@ -944,8 +954,9 @@ def _broken_words(line: Line, below: list[Line]):
     """(line, word before, last word, first word) where a cell of `line` ends in a hyphen and the
     same column goes on below: the next line, or the piece of a later line starting where the
     cell does (a header row's cells wrap side by side)."""
-    cells = line.cells() or [(None, None, line.text)]
-    for k, (x0, _, text) in enumerate(cells):
+    geometry = line.cells()
+    cells: list[tuple[float | None, float | None, str]] = list(geometry) if geometry else [(None, None, line.text)]
+    for x0, _, text in cells:
         words = text.split()
         if not words or not (grammar.hyphenated_end(words[-1]) or words[-1] in ("-", "\u2013")):
             continue
@@ -961,7 +972,7 @@ def _broken_words(line: Line, below: list[Line]):
                     break
 
 
-def restore_capitalised_services(blocks: list[Block], issues: list[Issue], texts: list[str] = ()) -> None:
+def restore_capitalised_services(blocks: list[Block], issues: list[Issue], texts: Sequence[str] = ()) -> None:
     """Services printed in capitals (small caps): the spelling another block prints, if any,
     else each word as the report spells it elsewhere (an anomaly says so either way).
 
@@ -1010,7 +1021,7 @@ def _in_capitals(name: str) -> bool:
     return any(w.isupper() and len(w) > MAX_ACRONYM for w in _WORD.findall(name))
 
 
-def word_case_reader(services: list[str], titles: list[str], texts: list[str]):
+def word_case_reader(services: list[str], titles: list[str], texts: Sequence[str]):
     """A function giving a text in capitals the case its words have elsewhere in the report:
     as in other services first, then in titles, then anywhere; a word the report only prints
     in capitals (an acronym: "POOW", "IVA") stays so. The first word starts with a capital."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -208,7 +209,7 @@ def _group_lines(words: list[dict], page: int, height: float = 0.0) -> list[Phys
         italic = sum(len(w["text"]) for w in row if _italic(w["fontname"], families)) * 2 > letters
         row = _join_touching(row, size)
         parts = [row[0]["text"]]
-        for before, word in zip(row, row[1:]):
+        for before, word in itertools.pairwise(row):
             parts.append("\t" if word["x0"] - before["x1"] > CELL_GAP_EM * size else " ")
             parts.append(word["text"])
         top = min(w["top"] for w in row)
@@ -268,7 +269,7 @@ def _styled(fontname: str, families: set[str], by_name: re.Pattern, by_suffix: r
     if by_name.search(name):
         return True
     m = by_suffix.match(name)
-    return bool(m) and m.group("family") in families
+    return m is not None and m.group("family") in families
 
 
 RAISED_SIZE_SHARE = 0.9  # a superscript or subscript is set smaller than the text around it

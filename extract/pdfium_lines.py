@@ -86,7 +86,8 @@ def _page_chars(document, index: int) -> tuple[list[dict], float]:
         name, descent = ctypes.create_string_buffer(256), ctypes.c_float()
         objects: dict[int, tuple[str, float, float]] = {}  # text object -> (font name, size, descent in points)
         object_address = _object_address()
-        chars, previous = [], None
+        chars: list[dict] = []
+        previous = None
         for i in range(count):
             key = object_address(textpage, i)
             if not key:  # a space or line break PDFium generated where the page prints none
@@ -148,7 +149,8 @@ def _visual_order(chars: list[dict]) -> list[dict]:
     the same baseline: such a run is reversed. Its widths are those of the letters, not of
     the joined forms printed, so its right end is set to where the text goes on when that
     is less than a point away (pdfminer's glyphs touch there)."""
-    out, i = [], 0
+    out: list[dict] = []
+    i = 0
     while i < len(chars):
         j = i + 1
         while (
@@ -181,7 +183,9 @@ def _object_address():
 
     function = raw.FPDFText_GetTextObject
     prototype = ctypes.CFUNCTYPE(ctypes.c_void_p, *function.argtypes)
-    return prototype(ctypes.cast(function, ctypes.c_void_p).value)
+    address = ctypes.cast(function, ctypes.c_void_p).value
+    assert address  # a loaded library function is never at address 0
+    return prototype(address)
 
 
 def _page_text(raw, textpage, count: int) -> list[str]:

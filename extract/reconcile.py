@@ -37,7 +37,7 @@ def reconcile(tables: dict[str, list], layout: str) -> list[Reconciliation]:
     for node in nodes:
         if node.parent_node_id and (node.level != "action_plan" or layout != "district09"):
             children[node.parent_node_id].append(node.node_id)
-    cells: dict[str, dict[str, object]] = defaultdict(dict)
+    cells: dict[str, dict[str, Decimal | int | None]] = defaultdict(dict)
     for row in tables["budget_lines"]:
         for metric in BUDGET_METRICS:
             cells[row.node_id][f"{row.category}/{row.direction}/{metric}"] = getattr(row, metric)
@@ -49,14 +49,14 @@ def reconcile(tables: dict[str, list], layout: str) -> list[Reconciliation]:
         for metric, printed in cells.get(parent, {}).items():
             half = Decimal("0.005") if metric.startswith("vte/") else Decimal("0.5")
             values = [cells.get(k, {}).get(metric) for k in kids]
-            total = sum((v for v in values if v is not None), start=0)
+            total: Decimal | int = sum((v for v in values if v is not None), start=0)
             tolerance = half * (len(kids) + 1)
             if printed is None or None in values:
                 status = "not_printed"
             elif printed == total:
                 status = "exact"
             else:
-                status = "rounding" if abs(printed - total) <= tolerance else "gap"
+                status = "rounding" if abs(Decimal(printed) - Decimal(total)) <= tolerance else "gap"
             out.append(Reconciliation(parent, metric, printed, total, len(kids), tolerance, status))
     return out
 

@@ -165,5 +165,5 @@ _BY_ANNOTATION = {
 }
 for _name, _cls in ROW_TYPES.items():
     SCHEMAS[_name] = pa.schema(
-        [pa.field(f.name, _OVERRIDES.get(f.name) or _BY_ANNOTATION[f.type]) for f in fields(_cls)]
+        [pa.field(f.name, _OVERRIDES.get(f.name) or _BY_ANNOTATION[str(f.type)]) for f in fields(_cls)]
     )

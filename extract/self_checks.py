@@ -34,7 +34,7 @@ def count_table_markers(lines: list[Line]) -> int:
         marker = TABLE_MARKER_ANYWHERE.match(line.text)
         if marker:
             this_kind = "staffing" if "personeel" in marker.group(1).lower() else "budget"
-            continued = this_kind == kind and 0 < rows < ROWS_PER_TABLE[kind] and line.page not in (None, page)
+            continued = this_kind == kind and 0 < rows < ROWS_PER_TABLE[this_kind] and line.page not in (None, page)
             if not continued:
                 count, kind, rows = count + 1, this_kind, 0
         elif kind and ROW_LABEL.match(line.text) and NUMBER.search(line.text):

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import combinations
+from typing import cast
 
 from . import grammar
 from .lines import Line
@@ -131,7 +132,7 @@ def table_kind(marker_label: str) -> str:
 def parse_table(lines: list[Line], start: int) -> tuple[Table, int]:
     """Parse the table whose marker is lines[start]; return it and the index after it."""
     marker = lines[start]
-    m = grammar.TABLE_MARKER.match(marker.text)
+    m = grammar.must_match(grammar.TABLE_MARKER, marker.text)
     kind = table_kind(m.group("label"))
     table = Table(kind, marker, m.group("label"), m.group("rest"), None, None, [], [])
     canonical = "Onderbouwing personeel" if kind == "staffing" else "Budgettaire onderbouwing"
@@ -139,7 +140,7 @@ def parse_table(lines: list[Line], start: int) -> tuple[Table, int]:
         table.issues.append(Issue("label_misspelt", f"{m.group('label')!r} read as {canonical!r}", marker))
     header = [m.group("rest")]
     i = start + 1
-    expected = list(BUDGET_ROWS) if kind == "budget" else [(None, None)]
+    expected: list[tuple[str | None, str | None]] = list(BUDGET_ROWS) if kind == "budget" else [(None, None)]
     pending_category: grammar.Label | None = None
     # Header fragments run until the first labelled row (the 2021 layout wraps them over many lines).
     end = _skip_header(lines, i, kind)
@@ -287,7 +288,7 @@ def _parse_row(tokens, line, kind, expected, category, table) -> Row | None:
     return row
 
 
-def _candidate_alignments(shapes: list[str], template: tuple[str, ...]) -> list[tuple[int, ...]]:
+def _candidate_alignments(shapes: list[str | None], template: tuple[str, ...]) -> list[tuple[int, ...]]:
     """Column positions the printed cells can occupy, keeping their order and shapes."""
     if len(shapes) > len(template):
         return []
@@ -307,7 +308,7 @@ def _align_rows(table: Table) -> None:
     template = table.template
     decided: dict[tuple[int, ...], int] = {}
     for row in table.rows:
-        printed = row.raw_cells
+        printed = cast(list[str], row.raw_cells)  # before placement, every cell is a printed token
         row.alignments = _candidate_alignments([shape(t) for t in printed], template)
         if len(row.alignments) > 1:
             scored = [(a, _evidence(_place(printed, a), table.kind)) for a in row.alignments]
@@ -318,10 +319,10 @@ def _align_rows(table: Table) -> None:
         if len(row.alignments) == 1 and len(printed) < len(template):
             decided[row.alignments[0]] = decided.get(row.alignments[0], 0) + 1
     # Rows whose own cells cannot tell (all zeros) follow the table's majority alignment.
-    majority = max(decided, key=decided.get) if decided else None
+    majority = max(decided, key=lambda alignment: decided[alignment]) if decided else None
     columns = BUDGET_COLUMNS if table.kind == "budget" else STAFFING_COLUMNS
     for row in table.rows:
-        printed = row.raw_cells
+        printed = cast(list[str], row.raw_cells)
         if len(printed) == len(template) and row.alignments:
             continue
         if not row.alignments:
@@ -347,6 +348,7 @@ def _align_rows(table: Table) -> None:
             )
             continue
         chosen = majority if len(row.alignments) > 1 else row.alignments[0]
+        assert chosen is not None  # several alignments reach here only when the majority is one of them
         how = "the table's other rows" if len(row.alignments) > 1 else "shape and arithmetic"
         row.raw_cells = _place(printed, chosen)
         missing = [columns[k] for k in range(len(template)) if k not in chosen]

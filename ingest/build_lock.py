@@ -46,7 +46,7 @@ def build_lock(lock: Path, who: str):
             _held[lock][1] -= 1
         return
     lock.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(lock, "a+")
+    handle = open(lock, "a+")  # noqa: SIM115  (held open as long as the build holds the lock)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -16,6 +16,7 @@ extractor's own reason, or the crash it died of.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
@@ -161,6 +162,7 @@ def _child(argv: list[str]) -> int:
     # The code is imported before the cap: its footprint is the same for every file (about
     # 300 MB of address space, most of it reserved by shared libraries); the cap is on the total.
     import pdfplumber  # noqa: F401
+
     from extract import pdf_lines  # noqa: F401
     from extract.document import extract_bytes
 

@@ -36,7 +36,6 @@ from serving.startup import emptying_refused, prepare
 
 from .defs.automation import jobs
 
-
 # The terminal gets make run's own lines (progress, summary); the runs' event logs, stack traces
 # included, stay in the instance for the UI (`make ui`).
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}

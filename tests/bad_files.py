@@ -6,12 +6,11 @@ import io
 import zlib
 from pathlib import Path
 
+from conftest import sample_path
 from reportlab.lib import pdfencrypt
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
-
-from conftest import sample_path
 
 
 def png_bytes(width: int = 40, height: int = 30) -> bytes:

@@ -1,11 +1,16 @@
-"""Shared fixtures of the extractor tests: each sample is read and extracted once per session."""
+"""Shared fixtures: each sample extracted once per run, the warehouse of the dumps built once per
+worker, Chromium; and how the suite is split over parallel workers (pytest-xdist)."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
+import pickle
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -38,17 +43,77 @@ class Extracted:
         return self.extraction.tables
 
 
+# ------------------------------------------------------------------ parallel workers
+# `make test` runs the suite on pytest-xdist workers (`-n auto --dist loadfile`, pyproject): each
+# module runs on one worker, so its fixtures are built once. Work that several modules need (a
+# sample PDF's extraction, the dumps warehouse) is done once per run by `computed_once` and
+# shared through files.
+
+
+def run_folder(tmp_path_factory) -> Path:
+    """A folder of this run shared by all its workers (the base temp folder's parent under
+    xdist: pytest-N/, the workers' own being pytest-N/popen-gwK), or the session's own."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def computed_once(tmp_path_factory, key: str, compute):
+    """compute() once per run: the first worker to ask computes and pickles the value, the
+    others wait for it (file lock) and read it back."""
+    folder = run_folder(tmp_path_factory) / "computed_once"
+    folder.mkdir(exist_ok=True)
+    stored = folder / f"{key}.pickle"
+    with open(folder / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stored.exists():
+            return pickle.loads(stored.read_bytes())
+        value = compute()
+        partial = stored.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(value))
+        partial.replace(stored)
+        return value
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The longest modules first, so that no worker is left with a long one at the end while
+    the other waits (xdist hands out the modules in this order)."""
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: the rest keep their order
+
+
+# The longest modules first (their whole builds and PDF extractions, per --durations); the others,
+# shorter, follow in collection order and fill in at the end.
+LONGEST_FIRST = (
+    "test_extract_corpus",  # 27 PDFs extracted
+    "test_reliability_build",
+    "test_end_to_end",
+    "test_automation",
+    "test_benchmarks_smoke",
+    "test_extract_contents",
+    "test_expectations",
+    "test_reliability_files",
+    "test_report",
+    "test_reliability_hostile",
+)
+
+
+def _extracted(sample: str, fmt: str) -> Extracted:
+    path = sample_path(sample, fmt)
+    data = path.read_bytes()  # the same steps as extract_file, keeping the Source
+    source = read_source(path, data)
+    return Extracted(path, source, extract_source(source, path, hashlib.sha256(data).hexdigest()))
+
+
 @pytest.fixture(scope="session")
-def extracted():
-    """extracted(sample, fmt) -> Extracted; PDFs take seconds, so each file is read only once."""
+def extracted(tmp_path_factory):
+    """extracted(sample, fmt) -> Extracted; PDFs take seconds, so each file is read once per run."""
     cache: dict[tuple[str, str], Extracted] = {}
 
     def get(sample: str, fmt: str) -> Extracted:
         if (sample, fmt) not in cache:
-            path = sample_path(sample, fmt)
-            data = path.read_bytes()  # the same steps as extract_file, keeping the Source
-            source = read_source(path, data)
-            cache[sample, fmt] = Extracted(path, source, extract_source(source, path, hashlib.sha256(data).hexdigest()))
+            cache[sample, fmt] = computed_once(
+                tmp_path_factory, f"extracted-{sample}-{fmt}", lambda: _extracted(sample, fmt)
+            )
         return cache[sample, fmt]
 
     return get
@@ -56,107 +121,98 @@ def extracted():
 
 @dataclass
 class DumpsWarehouse:
-    """A warehouse built once per session from the bundled text dumps (same rows as the PDFs)."""
+    """A warehouse built once per run from the bundled text dumps (same rows as the PDFs)."""
 
-    db: Path  # the build database dbt wrote (this process may still hold dbt's connection to it)
-    published: Path  # a published copy, safe to open read-only
-    target: Path  # dbt's target path: manifest.json, catalog.json, compiled analyses
-    build: object  # dbtRunnerResult of `dbt build` (models, seeds, tests, unit tests)
-    docs: object  # of `dbt docs generate`
-    compiled: object  # of `dbt compile --select path:analyses`
+    db: Path  # this worker's copy of the build database dbt wrote
+    published: Path  # this worker's copy of the published file
+    target: Path  # dbt's target path, shared (read it only): manifest.json, catalog.json, compiled analyses
+    build: Invocation  # what `dbt build` reported (models, seeds, tests, unit tests)
+    docs: Invocation  # `dbt docs generate`
+    compiled: Invocation  # `dbt compile --select path:analyses`
+
+
+@dataclass
+class Invocation:
+    """A dbt invocation's outcome, in the shape of dbt's dbtRunnerResult that the tests read."""
+
+    success: bool
+    exception: str | None
+    result: list[SimpleNamespace]  # .node.unique_id, .node.name, .node.resource_type, .status, .message
+
+
+def _build_dumps_warehouse(work: Path) -> dict[str, Invocation]:
+    import json
+    import subprocess
+
+    work.mkdir(parents=True)
+    script = Path(__file__).resolve().parent / "dumps_warehouse.py"
+    done = subprocess.run([sys.executable, str(script), str(work)], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, f"building the dumps warehouse failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+    reported = json.loads((work / "invocations.json").read_text())
+    return {
+        name: Invocation(
+            r["success"],
+            r["exception"],
+            [
+                SimpleNamespace(
+                    node=SimpleNamespace(unique_id=n["unique_id"], name=n["name"], resource_type=n["resource_type"]),
+                    status=n["status"],
+                    message=n["message"],
+                )
+                for n in r["nodes"]
+            ],
+        )
+        for name, r in reported.items()
+    }
 
 
 @pytest.fixture(scope="session")
 def dumps_warehouse(tmp_path_factory) -> DumpsWarehouse:
-    import os
+    """Built once per run (the first worker to ask builds, the others wait); each worker gets its
+    own copy of the database files, so that no two processes open one file for writing."""
+    import shutil
 
-    import duckdb
-    from dbt.cli.main import dbtRunner
+    shared = run_folder(tmp_path_factory) / "dumps_warehouse"
+    invocations = computed_once(tmp_path_factory, "dumps-warehouse", lambda: _build_dumps_warehouse(shared))
+    own = tmp_path_factory.mktemp("dumps_warehouse")
+    for path in [*shared.glob("gent.duckdb*"), *shared.glob("published/gent.duckdb*")]:  # with a write-ahead log left
+        copy = own / path.relative_to(shared)
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copyfile(path, copy)
+    return DumpsWarehouse(own / "gent.duckdb", own / "published" / "gent.duckdb", shared / "target", **invocations)
 
-    from extract.document import extract_file
-    from extract.writer import to_arrow
-    from serving.snapshot import publish_database
-    from ingest.raw_load import replace_document
 
-    work = tmp_path_factory.mktemp("dumps_warehouse")
-    db, target, logs = work / "gent.duckdb", work / "target", work / "logs"
-    con = duckdb.connect(str(db))
-    for dump in sorted(DUMPS.glob("*.txt")):
-        replace_document(con, to_arrow(extract_file(dump)))
-    con.close()
-    project = REPO / "dbt_project"
-    previous = os.environ.get("GENT_BUILD_DB")
-    os.environ["GENT_BUILD_DB"] = str(db)
-    common = [
-        "--project-dir",
-        str(project),
-        "--profiles-dir",
-        str(project),
-        "--target-path",
-        str(target),
-        "--log-path",
-        str(logs),
-        "--quiet",
-    ]
+# ------------------------------------------------------------------ headless Chromium
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory) -> Path:
+    """Debian's chromium; installed with apt-get when missing (as root), else the test is skipped with the reason."""
+    with open(run_folder(tmp_path_factory) / "chromium.lock", "w") as lock:  # one worker installs, the others wait
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not CHROMIUM.exists():
+            _install_chromium()
+    return CHROMIUM
+
+
+def _install_chromium() -> None:
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        pytest.skip("/usr/bin/chromium missing and not root with apt-get to install it")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    cmd = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
     try:
-        runner = dbtRunner()
-        build = runner.invoke(["build", *common])
-        docs = runner.invoke(["docs", "generate", *common])
-        compiled = runner.invoke(["compile", "--select", "path:analyses", *common])
-    finally:
-        if previous is None:
-            os.environ.pop("GENT_BUILD_DB", None)
-        else:
-            os.environ["GENT_BUILD_DB"] = previous
-    published = publish_database(db, work / "published" / "gent.duckdb")
-    return DumpsWarehouse(db, published, target, build, docs, compiled)
-
-
-# ------------------------------------------------------------------ the multi-engine corpus
-# Extracting the 27 corpus PDFs takes minutes of one core. The corpus tests run last, and their
-# PDFs are extracted meanwhile in a background process on the core the rest of the suite
-# leaves free (most of it runs on one); run alone, they use both cores.
-CORPUS_TESTS = "test_extract_corpus.py"
-_corpus_pool: dict = {}
-
-
-def pytest_collection_modifyitems(session, config, items):
-    corpus = [item for item in items if item.path.name == CORPUS_TESTS]
-    if not corpus:
-        return
-    items[:] = [item for item in items if item.path.name != CORPUS_TESTS] + corpus
-    _corpus_pool["workers"] = 1 if len(items) > len(corpus) else 2
-
-
-def extract_in_background(paths: list[Path]) -> dict[Path, object]:
-    """Futures of `extract_file` for each path, submitted once per session."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    if "executor" not in _corpus_pool:
-        _corpus_pool["executor"] = ProcessPoolExecutor(
-            max_workers=_corpus_pool.get("workers", 2), mp_context=multiprocessing.get_context("fork")
-        )
-        _corpus_pool["futures"] = {}
-    futures = _corpus_pool["futures"]
-    for path in paths:
-        if path not in futures:
-            futures[path] = _corpus_pool["executor"].submit(_extract_path, path)
-    return {path: futures[path] for path in paths}
-
-
-def _extract_path(path: Path):
-    from extract.document import extract_file
-
-    return extract_file(path)
-
-
-def pytest_runtest_setup(item):
-    """Start the corpus extraction as soon as the first test of the session runs."""
-    if "workers" in _corpus_pool and "executor" not in _corpus_pool:
-        from test_extract_corpus import corpus_paths
-
-        extract_in_background(corpus_paths())
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+        if proc.returncode != 0:  # stale package lists: refresh once and retry
+            subprocess.run(["apt-get", "update"], env=env, capture_output=True, text=True, timeout=600)
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    except subprocess.TimeoutExpired:
+        pytest.skip("apt-get install chromium timed out")
+    if proc.returncode != 0 or not CHROMIUM.exists():
+        pytest.skip(f"apt-get install chromium failed ({proc.returncode}): {proc.stderr.strip()[-400:]}")
 
 
 # duckdb 2.0 prints "nanobind: leaked …" lines at interpreter shutdown (harmless). Leave right
@@ -166,14 +222,10 @@ _exit_status: list[int] = []
 
 def pytest_sessionfinish(session, exitstatus):
     _exit_status.append(int(exitstatus))
-    if "executor" in _corpus_pool:
-        _corpus_pool["executor"].shutdown(wait=False, cancel_futures=True)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config):
     if _exit_status:
-        import os
-
         sys.stdout.flush(), sys.stderr.flush()
         os._exit(_exit_status[-1])

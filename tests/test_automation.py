@@ -40,6 +40,8 @@ from test_reliability_files import changed_dump, make_new_edition, render_dump
 
 from ingest.identity import OLDER_EDITION_REASON, RESAVE_REASON
 
+pytestmark = pytest.mark.slow  # whole builds through the sensors (`pytest -m "not slow"` leaves them out)
+
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 

@@ -37,6 +37,7 @@ def quick_run(tmp_path_factory):
     return result.stdout, out
 
 
+@pytest.mark.slow  # the quick benchmark builds a warehouse
 def test_prints_the_extraction_figures_side_by_side(quick_run):
     stdout, _ = quick_run
     header = next(line for line in stdout.splitlines() if line.startswith("| file "))
@@ -52,11 +53,13 @@ def test_prints_the_extraction_figures_side_by_side(quick_run):
     assert re.search(r"ours / bare extract_words: \d+\.\d\d× by wall time", stdout)
 
 
+@pytest.mark.slow  # the quick benchmark builds a warehouse
 def test_pdfium_engine_rows_are_identical_on_the_quick_report(quick_run):
     stdout, _ = quick_run
     assert re.search(r"rows \(extract.compare.content_rows\) identical on (\d+) of \1 file", stdout), stdout
 
 
+@pytest.mark.slow  # the quick benchmark builds a warehouse
 def test_prints_scale_and_targets(quick_run):
     stdout, out = quick_run
     assert "## Scale: synthetic corpora" in stdout
@@ -78,6 +81,7 @@ def test_prints_scale_and_targets(quick_run):
     assert '"ratio_wall"' in (out / "bench.json").read_text()
 
 
+@pytest.mark.slow  # the quick benchmark builds a warehouse
 def test_prints_where_the_extraction_time_goes(quick_run):
     stdout, _ = quick_run
     section = stdout.split("Where our extractor's time goes")[1].split("##")[0]
@@ -109,17 +113,21 @@ def test_synthetic_reports_are_as_consistent_as_their_source(tmp_path, variant):
     from extract.document import extract_file
     from extract.reconcile import reconcile
 
+    def kinds(extraction) -> Counter:
+        return Counter(
+            a.kind for a in extraction.tables["anomalies"] if a.kind in ("percentage_mismatch", "completeness")
+        )
+
+    def statuses(extraction) -> Counter:
+        return Counter(c.status for c in reconcile(extraction.tables, extraction.document.layout))
+
     render = corpus._render_module()
     for dump in corpus.dumps():
         source = extract_file(dump)
         path = tmp_path / f"{dump.stem}_v{variant}.txt"
         path.write_text("\n".join(corpus.variant_lines(render.read_dump(dump), variant)) + "\n")
         synthetic = extract_file(path)
-        kinds = lambda e: Counter(
-            a.kind for a in e.tables["anomalies"] if a.kind in ("percentage_mismatch", "completeness")
-        )  # noqa: E731
         assert kinds(synthetic) == kinds(source), dump.name
-        statuses = lambda e: Counter(c.status for c in reconcile(e.tables, e.document.layout))  # noqa: E731
         assert statuses(synthetic)["exact"] == statuses(source)["exact"], (
             dump.name
         )  # exact sums stay exact (a rounding difference grows with the factor)

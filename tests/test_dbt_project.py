@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import unicodedata
 from collections import defaultdict
@@ -246,7 +245,7 @@ def test_fct_spending_conserves_raw_leaf_totals_to_the_euro(warehouse):
 def test_pairs_match_independent_title_normalisation(warehouse):
     nodes, _, _ = raw_model(warehouse)
     by_key = defaultdict(list)
-    for (d, n), node in nodes.items():
+    for (d, _), node in nodes.items():
         if node["level"] in LEAF_LEVELS and node["title"]:
             by_key[d, node["parent"], node["level"], title_key(node["title"])].append(node)
     exact = sum(

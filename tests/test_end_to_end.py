@@ -19,6 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+pytestmark = pytest.mark.slow  # four whole builds (`pytest -m "not slow"` leaves them out; CI runs them)
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
 MARTS = (

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_report import console_problems, run_chromium
 
 from expectations.catalog import Catalog
-from test_report import chromium, console_problems, run_chromium  # noqa: F401  (Chromium fixture and helpers)
 from expectations import SUITES
 from expectations.checks import BLOCKING, CHECKS, reconciliation_sql
 
@@ -586,7 +586,7 @@ def test_printed_value_changed_on_its_way_to_the_marts(marts_db, tmp_path):
 
 
 def test_quality_runs_keep_history_per_document(clean_marts):
-    db, _, first, second = clean_marts
+    db, _, first, _second = clean_marts
     rows = query(
         db,
         """select run_id, file_name, tables_extracted, table_markers, tables_match, reconciliation_checked,
@@ -596,7 +596,7 @@ def test_quality_runs_keep_history_per_document(clean_marts):
     )
     assert [(r[0], r[1]) for r in rows] == [(run, doc) for run in ("run-1", "run-2") for doc in sorted(GAPS)]
     for (
-        run_id,
+        _run_id,
         doc,
         extracted,
         markers,
@@ -609,7 +609,7 @@ def test_quality_runs_keep_history_per_document(clean_marts):
         gap_list,
         by_suite,
         run_at,
-        suites,
+        _suites,
     ) in rows:
         assert extracted == markers and match and extracted > 0
         assert gaps == GAPS[doc] and len(json.loads(gap_list)) == gaps

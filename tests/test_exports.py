@@ -16,7 +16,6 @@ import decimal
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -483,7 +482,7 @@ def test_a_formula_in_a_title_is_neutralised_in_csv_and_kept_in_parquet(built, t
     out = tmp_path / "export"
     export_open_data(db, out, manifest=built.manifest)
     header, rows = read_csv(out / "dim_action_plan.csv")
-    x_header, x_rows = read_as_belgian_excel(out / f"dim_action_plan{exports.EXCEL_SUFFIX}")
+    _x_header, x_rows = read_as_belgian_excel(out / f"dim_action_plan{exports.EXCEL_SUFFIX}")
     i, k = header.index("action_plan_title"), header.index("action_plan_code")
     assert [r[i] for r in rows if r[k] == code] == [r[i] for r in x_rows if r[k] == code] == ["'" + hostile]
     assert not any(r[i].startswith("=") for r in rows + x_rows)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from bad_files import make_empty, make_encrypted, make_scanned, make_text_as_pdf, make_truncated, png_bytes, write_pdf
-from conftest import FIXTURES, REPO, sample_path
+from conftest import FIXTURES, REPO
 
 from extract import writer
 from extract.document import PDF_ENGINES, extract_file

@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import REPO, extract_in_background, sample_path
+from conftest import REPO
 
 from extract.acceptance import refusal
 from extract.compare import compare, content_rows
@@ -26,23 +26,43 @@ from extract.document import extract_file
 
 CORPUS = REPO / "tests" / "corpus"
 PDFS = sorted(CORPUS.glob("*/*.pdf"))
-CASES = [pytest.param(pdf, id=f"{pdf.parent.name}/{pdf.name[:3]}") for pdf in PDFS]
 
 
-DUMPS = {n: sample_path(n, "text") for n in ("000", "001", "002")}
+def case_id(pdf: Path) -> str:
+    return f"{pdf.parent.name}/{pdf.name[:3]}"
 
 
-def corpus_paths() -> list[Path]:
-    """The corpus PDFs, then the dumps they are compared with."""
-    return [*PDFS, *DUMPS.values()]
+def case(pdf: Path, *marks) -> pytest.param:
+    return pytest.param(pdf, id=case_id(pdf), marks=marks)
+
+
+CASES = [case(pdf) for pdf in PDFS]
+
+
+class Corpus:
+    """Each PDF extracted, and compared with its dump's extraction, once: on first use."""
+
+    def __init__(self, extracted):
+        self.extracted = extracted
+        self.pairs: dict[Path, tuple] = {}
+        self.comparisons: dict[Path, object] = {}
+
+    def __getitem__(self, pdf: Path) -> tuple:
+        """(extraction of the dump, extraction of the PDF)."""
+        if pdf not in self.pairs:
+            self.pairs[pdf] = (self.extracted(pdf.name[:3], "text").extraction, extract_file(pdf))
+        return self.pairs[pdf]
+
+    def compared(self, pdf: Path):
+        """compare(dump, PDF): the field-by-field comparison takes longer than the extraction."""
+        if pdf not in self.comparisons:
+            self.comparisons[pdf] = compare(*self[pdf])
+        return self.comparisons[pdf]
 
 
 @pytest.fixture(scope="module")
-def corpus():
-    """Every corpus PDF and every dump extracted once, in the background (see conftest)."""
-    futures = extract_in_background(corpus_paths())
-    done = {path: future.result() for path, future in futures.items()}
-    return {pdf: (done[DUMPS[pdf.name[:3]]], done[pdf]) for pdf in PDFS}
+def corpus(extracted) -> Corpus:
+    return Corpus(extracted)
 
 
 def test_the_corpus_is_there():
@@ -51,12 +71,13 @@ def test_the_corpus_is_there():
     assert {"chromium", "weasyprint", "libreoffice"} <= engines
     for folder in {p.parent for p in PDFS}:
         assert sorted(p.name[:3] for p in folder.glob("*.pdf")) == ["000", "001", "002"], folder
+    assert set(PDFIUM_CASES) <= {case_id(pdf) for pdf in PDFS}
 
 
 @pytest.mark.parametrize("pdf", CASES)
 def test_every_budget_and_staffing_cell_is_the_dumps(corpus, pdf):
     reference, candidate = corpus[pdf]
-    result = compare(reference, candidate)
+    result = corpus.compared(pdf)
     for measure in ("budget_rows", "budget_cells", "staffing_rows", "staffing_cells", "nodes"):
         assert result.share(measure) == 1.0, (measure, [d for d in result.differences if d.table != "nodes"][:5])
     assert candidate.document.report_year == reference.document.report_year
@@ -72,8 +93,7 @@ def test_the_acceptance_rule_loads_it(corpus, pdf):
 
 @pytest.mark.parametrize("pdf", CASES)
 def test_the_text_is_the_dumps_word_for_word(corpus, pdf):
-    reference, candidate = corpus[pdf]
-    assert compare(reference, candidate).text_ratio >= 0.998
+    assert corpus.compared(pdf).text_ratio >= 0.998
 
 
 # PDFs that do not meet the whole bar yet, and why (see the notes on issue 14).
@@ -84,28 +104,22 @@ KNOWN_GAPS = {
 
 
 def cases_with_gaps(kind: str) -> list:
+    gaps = KNOWN_GAPS[kind]
     return [
-        pytest.param(
-            pdf,
-            id=f"{pdf.parent.name}/{pdf.name[:3]}",
-            marks=pytest.mark.xfail(strict=False, reason=KNOWN_GAPS[kind][key]) if key in KNOWN_GAPS[kind] else (),
-        )
+        case(pdf, *[pytest.mark.xfail(strict=False, reason=gaps[case_id(pdf)])] if case_id(pdf) in gaps else [])
         for pdf in PDFS
-        for key in [f"{pdf.parent.name}/{pdf.name[:3]}"]
     ]
 
 
 @pytest.mark.parametrize("pdf", cases_with_gaps("titles"))
 def test_titles_and_services_meet_the_bar(corpus, pdf):
-    reference, candidate = corpus[pdf]
-    result = compare(reference, candidate)
+    result = corpus.compared(pdf)
     assert result.share("title") >= 0.995 and result.share("service") >= 0.995, result.summary()
 
 
 @pytest.mark.parametrize("pdf", cases_with_gaps("silent"))
 def test_every_difference_is_flagged_by_an_anomaly(corpus, pdf):
-    reference, candidate = corpus[pdf]
-    silent = compare(reference, candidate).silent
+    silent = corpus.compared(pdf).silent
     assert not silent, [(d.key, d.field, d.reference, d.candidate) for d in silent[:10]]
 
 
@@ -117,7 +131,6 @@ def test_every_difference_is_flagged_by_an_anomaly(corpus, pdf):
 PDFIUM_CASES = ("weasyprint-stacked/001", "chromium-grid/001", "libreoffice-grid/002")
 
 
-@pytest.mark.parametrize("case", PDFIUM_CASES)
-def test_the_pdfium_engine_reads_the_rows_pdfplumber_reads(corpus, case):
-    pdf = next(p for p in PDFS if f"{p.parent.name}/{p.name[:3]}" == case)
+@pytest.mark.parametrize("pdf", [case(pdf) for pdf in PDFS if case_id(pdf) in PDFIUM_CASES])
+def test_the_pdfium_engine_reads_the_rows_pdfplumber_reads(corpus, pdf):
     assert content_rows(extract_file(pdf, engine="pdfium")) == content_rows(corpus[pdf][1])

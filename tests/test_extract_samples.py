@@ -155,7 +155,8 @@ def test_block_counts_match_the_markers_of_the_dump(extracted, sample, fmt):
     # The text layer the extractor read (PDF words or dump lines) carries the same markers.
     layer = [plain(line.text) for line in extracted(sample, fmt).source.lines]
     assert [sum(bool(p.match(t)) for t in layer) for p in (GOAL, PLAN, LEAF)] == [goals, plans, leaf_markers]
-    assert Counter(m.group(1) for t in layer if (m := LEAF_CODE.match(t))) == code_lines
+    codes = [LEAF_CODE.match(t) for t in layer]
+    assert Counter(m.group(1) for m in codes if m) == code_lines
 
     nodes = extracted(sample, fmt).tables["nodes"]
     levels = Counter(LEVEL_KIND[n.level] for n in nodes)
@@ -307,7 +308,7 @@ def test_the_dropped_column_of_001_is_the_actual_column(extracted):
     The parent's actual minus the actuals of its other leaves must fit both printed
     percentages of the short row; had the cells shifted, the budget column would not reconcile.
     """
-    raw, scanned = dump_scan("001")
+    _raw, scanned = dump_scan("001")
     short = [(n, rows) for n in scanned for kind, rows in n.tables if any(len(t) == 4 for _, t in rows)]
     assert [n.code for n, _ in short] == ["AC34852"] and [line for line, _ in short[0][1]] == list(range(763, 769))
     for fmt in FORMATS:

@@ -7,14 +7,13 @@ import os
 import duckdb
 import pyarrow as pa
 import pytest
+from conftest import sample_path
 
 from extract.document import extract_file
 from extract.writer import to_arrow
 from serving.snapshot import publish_database
 from ingest.raw_load import RAW_TABLES, drop_document, replace_document
 from ingest.inbox import inbox_files
-
-from conftest import sample_path
 
 
 V = "v1"

@@ -22,6 +22,7 @@ the load's COMMIT, dbt's target folder filling up with executed models.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -38,6 +39,8 @@ from conftest import REPO
 from test_reliability_files import BAD, NEW_TITLE, SAMPLE, make_huge_page, make_new_edition, png_bytes
 
 from extract.records import SCHEMAS
+
+pytestmark = pytest.mark.slow  # whole builds in subprocesses (`pytest -m "not slow"` leaves them out; CI runs them)
 
 BUILD_TIMEOUT = 600
 NAME = SAMPLE.name  # the report's file name in every inbox
@@ -121,10 +124,8 @@ class Build:
 
     def kill(self) -> list[int]:
         """SIGKILL the whole group; returns the processes still alive 10 s later (should be none)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait()
         deadline = time.monotonic() + 10
         while self.processes() and time.monotonic() < deadline:

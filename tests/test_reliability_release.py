@@ -17,9 +17,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_reliability_build import table_hashes
 
 from serving import release
-from test_reliability_build import table_hashes
 from serving.heal import heal, remove_leftovers
 
 DISK_FULL = OSError(errno.ENOSPC, "No space left on device")

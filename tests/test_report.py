@@ -27,7 +27,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt_project"
 DUMPS = REPO / "data" / "dumps"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 # ----------------------------------------------------------------------------- a tiny DOM
@@ -525,26 +524,6 @@ def test_output_is_deterministic_atomic_and_the_database_untouched(built, tmp_pa
 
 
 # ----------------------------------------------------------------------------- headless Chromium
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    """Debian's chromium; installed with apt-get when missing (as root), else the test is skipped with the reason."""
-    if not CHROMIUM.exists():
-        if os.geteuid() != 0 or shutil.which("apt-get") is None:
-            pytest.skip("/usr/bin/chromium missing and not root with apt-get to install it")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        cmd = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
-        try:
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-            if proc.returncode != 0:  # stale package lists: refresh once and retry
-                subprocess.run(["apt-get", "update"], env=env, capture_output=True, text=True, timeout=600)
-                proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-        except subprocess.TimeoutExpired:
-            pytest.skip("apt-get install chromium timed out")
-        if proc.returncode != 0 or not CHROMIUM.exists():
-            pytest.skip(f"apt-get install chromium failed ({proc.returncode}): {proc.stderr.strip()[-400:]}")
-    return CHROMIUM
 
 
 def run_chromium(chromium: Path, page: Path, tmp: Path, *extra: str) -> subprocess.CompletedProcess:

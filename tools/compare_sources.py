@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from extract.compare import compare  # noqa: E402
-from extract.document import extract_file  # noqa: E402
-from extract.errors import ExtractionError  # noqa: E402
+from extract.compare import compare
+from extract.document import extract_file
+from extract.errors import ExtractionError
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -72,6 +72,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import html
+import itertools
 import os
 import re
 import shutil
@@ -88,7 +89,6 @@ for _p in (REPO, REPO / "tools"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
-from extract.markup import clean_line, is_rule  # noqa: E402
 from render_samples import (  # noqa: E402
     ACHIEVED,
     BLOCK_MARKER,
@@ -99,6 +99,8 @@ from render_samples import (  # noqa: E402
     read_table,
     report_title,
 )
+
+from extract.markup import clean_line, is_rule  # noqa: E402
 
 DESIGN_DIR = Path(__file__).resolve().parent / "html_designs"
 DESIGNS = ("grid", "stacked", "magazine")
@@ -357,7 +359,7 @@ def header_html(block: Block, design: str, engine: str) -> str:
             return f'<p class="hd-cont">{inline_html(title[0], True)}</p>{cont}'
         # widths: code-only cell narrow; title cell gets the rest; meta cells narrow
         widths: list[float] = []
-        for k, c in enumerate(title):
+        for k in range(len(title)):
             widths.append(9.0 if k == 0 and len(title) == 2 else 0.0)
         for c in meta:
             p = plain_of(c)
@@ -502,7 +504,7 @@ def build_html(raw_lines: list[str], design: str, engine: str) -> str:
 
 
 def _run(cmd: list[str], timeout: int = 1800, **kw) -> None:
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, **kw)
+    proc = subprocess.run(cmd, capture_output=True, timeout=timeout, **kw)
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-2000:]}")
 
@@ -657,7 +659,7 @@ def _match(tokens: list[str], used: bytearray, j: int, word: str, local: bool, d
                     continue
                 more = _match(tokens, used, nxt, rest, local, depth + 1)
                 if more:
-                    return [j] + more
+                    return [j, *more]
     return []
 
 
@@ -696,8 +698,8 @@ def align(words: list[str], tokens: list[str]) -> tuple[list[int | None], bytear
     for i, j in anchors:
         where[i] = j
         used[j] = 1
-    bounds = [(-1, -1)] + anchors + [(len(words), len(tokens))]
-    segments = [(i0 + 1, i1, j0 + 1, j1) for (i0, j0), (i1, j1) in zip(bounds, bounds[1:])]
+    bounds = [(-1, -1), *anchors, (len(words), len(tokens))]
+    segments = [(i0 + 1, i1, j0 + 1, j1) for (i0, j0), (i1, j1) in itertools.pairwise(bounds)]
     # 1. exact words, any order within the segment
     for wi0, wi1, tj0, tj1 in segments:
         free: dict[str, list[int]] = defaultdict(list)
@@ -833,11 +835,11 @@ def main(argv: list[str] | None = None) -> int:
         for dump, d, e in jobs:
             pdf = args.out / f"{e}-{d}" / f"{dump.stem}.pdf"
             if not pdf.exists():
-                print(f"{str(pdf.relative_to(args.out)):48} missing")
+                print(f"{pdf.relative_to(args.out)!s:48} missing")
                 continue
             r = check_pdf(pdf, dump)
             print(
-                f"{str(pdf.relative_to(args.out)):48} {r.pages:5d} {pdf.stat().st_size / 1024:6.0f} {r.words:7d} "
+                f"{pdf.relative_to(args.out)!s:48} {r.pages:5d} {pdf.stat().st_size / 1024:6.0f} {r.words:7d} "
                 f"{100 * r.strict:7.3f}% {100 * r.local:7.3f}% {r.extra:6d}",
                 flush=True,
             )

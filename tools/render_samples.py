@@ -21,7 +21,6 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from extract.markup import clean_line, is_rule  # noqa: E402  (needs the sys.path entry)
 from reportlab.lib import colors  # noqa: E402
 from reportlab.lib.pagesizes import A4  # noqa: E402
 from reportlab.lib.styles import ParagraphStyle  # noqa: E402
@@ -29,6 +28,8 @@ from reportlab.lib.units import mm  # noqa: E402
 from reportlab.pdfbase import pdfmetrics  # noqa: E402
 from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # noqa: E402
+
+from extract.markup import clean_line, is_rule  # noqa: E402  (needs the sys.path entry)
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
@@ -173,7 +174,7 @@ def parse_blocks(lines: list[str]) -> list[Para | TableBlock]:
     return blocks
 
 
-def _continues(previous: "Para | TableBlock | None", line_before: str, style: str) -> bool:
+def _continues(previous: Para | TableBlock | None, line_before: str, style: str) -> bool:
     return (
         isinstance(previous, Para)
         and bool(line_before)

@@ -42,7 +42,7 @@ for _p in (REPO, REPO / "tools"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
-from extract.markup import clean_line, is_rule  # noqa: E402
+from render_samples import Para, TableBlock, parse_blocks, read_dump  # noqa: E402
 from reportlab.lib import colors  # noqa: E402
 from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT  # noqa: E402
 from reportlab.lib.pagesizes import A4, A5, landscape, letter  # noqa: E402
@@ -53,7 +53,7 @@ from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
 from reportlab.pdfgen import canvas as rl_canvas  # noqa: E402
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # noqa: E402
 
-from render_samples import Para, TableBlock, parse_blocks, read_dump  # noqa: E402
+from extract.markup import clean_line, is_rule  # noqa: E402
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FALLBACK = "DejaVuSans"  # only for glyphs a standard font cannot show (the stray Arabic letters)

@@ -16,7 +16,8 @@ select
     sum(f.actual_eur) as actual_eur,
     round(100.0 * sum(f.actual_eur) / nullif(sum(f.budget_eur), 0), 1) as execution_pct,
     sum(coalesce(f.actual_eur, f.actual_eur_imputed)) as actual_eur_with_imputed,
-    round(100.0 * sum(coalesce(f.actual_eur, f.actual_eur_imputed)) / nullif(sum(f.budget_eur), 0), 1) as execution_pct_with_imputed,
+    round(100.0 * sum(coalesce(f.actual_eur, f.actual_eur_imputed)) / nullif(sum(f.budget_eur), 0), 1)
+        as execution_pct_with_imputed,
     sum(case when f.is_intra_group then f.actual_eur else 0 end) as intra_group_actual_eur
 from {{ ref('fct_spending') }} as f
 inner join {{ ref('dim_action_plan') }} as p
@@ -26,4 +27,4 @@ inner join {{ ref('dim_entity') }} as e
 where p.action_plan_code = '{{ var("example_action_plan_code", "OD10076") }}'
     and f.fiscal_year = {{ var("example_fiscal_year", 2024) }}
 group by all
-order by e.entity_code, f.category, f.direction desc
+order by e.entity_code asc, f.category asc, f.direction desc

@@ -46,4 +46,4 @@ inner join {{ ref('dim_document') }} as d
 left join printed as p
     on p.document_key = l.document_key
     and p.goal_key = l.goal_key
-order by d.report_year desc, d.theme, g.goal_code
+order by d.report_year desc, d.theme asc, g.goal_code asc

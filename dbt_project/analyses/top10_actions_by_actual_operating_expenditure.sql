@@ -22,7 +22,7 @@ per_action as (
 )
 
 select
-    row_number() over (order by p.actual_eur desc nulls last, a.codes) as rank,
+    row_number() over (order by p.actual_eur desc nulls last, a.codes asc) as rank,
     a.codes,
     a.title_printed,
     a.entity_codes,

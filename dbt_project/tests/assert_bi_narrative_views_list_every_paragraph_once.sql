@@ -12,7 +12,8 @@ listed as (
 ),
 
 counted as (
-    select narrative_key, count(*) as n_listed from listed group by all
+    select narrative_key, count(*) as n_listed from listed
+    group by all
 )
 
 select m.narrative_key, coalesce(c.n_listed, 0) as n_listed

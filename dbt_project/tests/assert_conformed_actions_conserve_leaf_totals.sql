@@ -16,7 +16,12 @@ raw_leaves as (
 ),
 
 per_action as (
-    select f.document_id, a.action_key, sum(f.budget_eur) as budget, sum(f.actual_eur) as actual, sum(f.actual_prev_eur) as actual_prev
+    select
+        f.document_id,
+        a.action_key,
+        sum(f.budget_eur) as budget,
+        sum(f.actual_eur) as actual,
+        sum(f.actual_prev_eur) as actual_prev
     from {{ ref('fct_spending') }} as f
     inner join {{ ref('dim_action') }} as a
         on a.action_key = f.action_key

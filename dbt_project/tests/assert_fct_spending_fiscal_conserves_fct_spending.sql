@@ -16,7 +16,8 @@ mart as (
 ),
 
 fiscal as (
-    select document_id, category, 'uitgaven' as direction, fiscal_year,
+    select
+        document_id, category, 'uitgaven' as direction, fiscal_year,
         sum(expenditure_budget_eur) as budget, sum(expenditure_actual_eur) as actual
     from {{ ref('fct_spending_fiscal') }}
     group by all

@@ -3,11 +3,13 @@
 with
 
 expected as (
-    select * from (values
+    select * from (
+        values
         ('Dienst Organisaatiebrede budgetten', 'Dienst Organisatiebrede budgetten'),
         ('Welijnsbureau Nieuw Gent', 'Welzijnsbureau Nieuw Gent'),
         ('Welijnsbureau Bloemekenswijk', 'Welzijnsbureau Bloemekenswijk')
-    ) as e(service_printed, service_canonical)
+    -- the alias names the columns (sqlfluff's AL05 sees an alias no select uses):
+    ) as e (service_printed, service_canonical)  -- noqa: AL05
 ),
 
 services as (
@@ -20,7 +22,7 @@ inner join services as s
     on s.service_printed = e.service_printed
 where s.service_canonical <> e.service_canonical
 union all
-select s.service_canonical, s.service_canonical, c.service_canonical
+select s.service_canonical as service_printed, s.service_canonical as expected, c.service_canonical as actual
 from services as s
 inner join services as c
     on c.service_printed = s.service_canonical

@@ -20,8 +20,9 @@ members as (
         -- preference of the member that describes the conformed action
         row_number() over (
             partition by p.action_nk
-            order by t.report_year desc, p.document_id desc,
-                case p.entity_code when 'stad' then 1 when 'ocmw' then 2 else 3 end, p.node_id
+            order by
+                t.report_year desc, p.document_id desc,
+                case p.entity_code when 'stad' then 1 when 'ocmw' then 2 else 3 end, p.node_id asc
         ) as preference
     from {{ ref('int_actions_paired') }} as p
     inner join {{ ref('int_policy_nodes_joined_to_tree') }} as t
@@ -66,7 +67,8 @@ select
     a.match_score,
     cast(a.edit_distance as integer) as edit_distance,
     m.title_printed,
-    case when a.is_paired and a.ocmw_title_printed is distinct from m.title_printed then a.ocmw_title_printed end as ocmw_title_printed,
+    case when a.is_paired and (a.ocmw_title_printed is distinct from m.title_printed) then a.ocmw_title_printed end
+        as ocmw_title_printed,
     m.service_printed,
     m.goal_code,
     m.action_plan_code,

@@ -15,11 +15,13 @@ cells as (
 ),
 
 leaf_cells as (
-    select * from cells where node_level in ('action', 'project')
+    select * from cells
+    where node_level in ('action', 'project')
 ),
 
 missing as (
-    select * from leaf_cells where value_printed is null
+    select * from leaf_cells
+    where value_printed is null
 ),
 
 siblings as (
@@ -51,7 +53,9 @@ imputed as (
         end as value_imputed,
         case
             when s.unprinted_count = 1 and parent.value_printed is not null then 'parent_minus_printed_siblings'
-            when m.metric = 'actual' and b.budget_eur is not null and b.execution_pct_printed is not null then 'budget_times_printed_pct'
+            when
+                m.metric = 'actual' and b.budget_eur is not null and b.execution_pct_printed is not null
+                then 'budget_times_printed_pct'
         end as imputation_method,
         b.budget_eur,
         b.execution_pct_printed

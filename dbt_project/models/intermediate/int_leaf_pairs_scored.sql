@@ -61,7 +61,11 @@ candidates as (
             (a.entity_code = 'stad' and b.entity_code = 'ocmw')
             or (
                 a.node_id < b.node_id
-                and not (a.entity_code in ('stad', 'ocmw') and b.entity_code in ('stad', 'ocmw') and a.entity_code <> b.entity_code)
+                and not (
+                    a.entity_code in ('stad', 'ocmw')
+                    and b.entity_code in ('stad', 'ocmw')
+                    and a.entity_code <> b.entity_code
+                )
             )
         )
     where levenshtein(a.title_key, b.title_key) <= {{ review_distance }}
@@ -71,7 +75,7 @@ eligible as (
     select
         *,
         is_stad_ocmw and is_same_plan and is_same_level
-            and edit_distance <= {{ max_distance }} and match_score >= {{ min_score }} as is_eligible
+        and edit_distance <= {{ max_distance }} and match_score >= {{ min_score }} as is_eligible
     from candidates
 ),
 
@@ -79,10 +83,18 @@ ranked as (
     select
         *,
         -- best distance each side can reach among its eligible candidates, and how many reach it
-        min(case when is_eligible then edit_distance end) over (partition by document_id, left_node_id) as left_best_distance,
-        count(case when is_eligible then 1 end) over (partition by document_id, left_node_id, is_eligible, edit_distance) as left_ties,
-        min(case when is_eligible then edit_distance end) over (partition by document_id, right_node_id) as right_best_distance,
-        count(case when is_eligible then 1 end) over (partition by document_id, right_node_id, is_eligible, edit_distance) as right_ties
+        min(case when is_eligible then edit_distance end)
+            over (partition by document_id, left_node_id)
+            as left_best_distance,
+        count(case when is_eligible then 1 end)
+            over (partition by document_id, left_node_id, is_eligible, edit_distance)
+            as left_ties,
+        min(case when is_eligible then edit_distance end)
+            over (partition by document_id, right_node_id)
+            as right_best_distance,
+        count(case when is_eligible then 1 end)
+            over (partition by document_id, right_node_id, is_eligible, edit_distance)
+            as right_ties
     from eligible
 ),
 
@@ -90,8 +102,8 @@ classified as (
     select
         *,
         is_eligible
-            and edit_distance = left_best_distance and left_ties = 1
-            and edit_distance = right_best_distance and right_ties = 1 as is_paired
+        and edit_distance = left_best_distance and left_ties = 1
+        and edit_distance = right_best_distance and right_ties = 1 as is_paired
     from ranked
 )
 

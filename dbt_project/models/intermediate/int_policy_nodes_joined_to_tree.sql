@@ -75,8 +75,10 @@ select
     goal.node_code as goal_code,
     t.plan_node_id,
     plan.node_code as action_plan_code,
-    concat_ws(' > ', goal.node_code, plan.node_code,
-        case when t.is_leaf then coalesce(t.node_code, t.node_id) end) as node_path,
+    concat_ws(
+        ' > ', goal.node_code, plan.node_code,
+        case when t.is_leaf then coalesce(t.node_code, t.node_id) end
+    ) as node_path,
     t.title_printed,
     t.service_printed,
     t.entity_code,

@@ -19,23 +19,31 @@ staffing as (
 ),
 
 cells as (
-    {%- for metric, value, raw in [('budget', 'budget_eur', 'budget_raw'), ('actual', 'actual_eur', 'actual_raw'), ('actual_prev', 'actual_prev_eur', 'actual_prev_raw')] %}
-    select
-        document_id, node_id, '{{ metric }}' as metric, category, direction, 'EUR' as unit,
-        cast({{ value }} as decimal(18, 2)) as value_printed, {{ raw }} as value_raw,
-        {% if metric == 'actual_prev' %}previous_fiscal_year{% else %}fiscal_year{% endif %} as value_year,
-        table_no, row_no, page, line
-    from budget
-    union all
+    {%- for metric, value, raw in [
+        ('budget', 'budget_eur', 'budget_raw'),
+        ('actual', 'actual_eur', 'actual_raw'),
+        ('actual_prev', 'actual_prev_eur', 'actual_prev_raw'),
+    ] %}
+        select
+            document_id, node_id, '{{ metric }}' as metric, category, direction, 'EUR' as unit,
+            cast({{ value }} as decimal(18, 2)) as value_printed, {{ raw }} as value_raw,
+            {% if metric == 'actual_prev' %}previous_fiscal_year{% else %}fiscal_year{% endif %} as value_year,
+            table_no, row_no, page, line
+        from budget
+        union all
     {%- endfor %}
-    {%- for metric, value, raw in [('plan_fte', 'plan_fte', 'plan_raw'), ('paid_fte', 'paid_fte', 'paid_raw'), ('paid_prev_fte', 'paid_prev_fte', 'paid_prev_raw')] %}
-    select
-        document_id, node_id, '{{ metric }}' as metric, 'personeel' as category, 'vte' as direction, 'FTE' as unit,
-        cast({{ value }} as decimal(18, 2)) as value_printed, {{ raw }} as value_raw,
-        {% if metric == 'paid_prev_fte' %}previous_fiscal_year{% else %}fiscal_year{% endif %} as value_year,
-        table_no, 1 as row_no, page, line
-    from staffing
-    {% if not loop.last %}union all{% endif %}
+    {%- for metric, value, raw in [
+        ('plan_fte', 'plan_fte', 'plan_raw'),
+        ('paid_fte', 'paid_fte', 'paid_raw'),
+        ('paid_prev_fte', 'paid_prev_fte', 'paid_prev_raw'),
+    ] %}
+        select
+            document_id, node_id, '{{ metric }}' as metric, 'personeel' as category, 'vte' as direction, 'FTE' as unit,
+            cast({{ value }} as decimal(18, 2)) as value_printed, {{ raw }} as value_raw,
+            {% if metric == 'paid_prev_fte' %}previous_fiscal_year{% else %}fiscal_year{% endif %} as value_year,
+            table_no, 1 as row_no, page, line
+        from staffing
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 )
 

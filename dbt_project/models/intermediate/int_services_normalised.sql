@@ -25,7 +25,7 @@ word_weights as (
     from (
         select unnest(string_split(regexp_replace(service_normalised, '[^a-z0-9]+', ' ', 'g'), ' ')) as word, node_count
         from printed
-    )
+    ) as words
     where word <> ''
     group by word
 ),
@@ -33,7 +33,7 @@ word_weights as (
 scored as (
     select p.service_printed, p.service_normalised, p.node_count, p.document_count, sum(w.word_weight) as spelling_score
     from printed as p
-    cross join unnest(string_split(regexp_replace(p.service_normalised, '[^a-z0-9]+', ' ', 'g'), ' ')) as u(word)
+    cross join unnest(string_split(regexp_replace(p.service_normalised, '[^a-z0-9]+', ' ', 'g'), ' ')) as u (word)
     inner join word_weights as w
         on w.word = u.word
     group by all
@@ -50,7 +50,8 @@ candidates as (
     inner join scored as c
         on abs(length(v.service_normalised) - length(c.service_normalised)) <= {{ max_distance }}
         and levenshtein(v.service_normalised, c.service_normalised) <= {{ max_distance }}
-        and levenshtein(v.service_normalised, c.service_normalised) < 0.15 * greatest(length(v.service_normalised), length(c.service_normalised))
+        and levenshtein(v.service_normalised, c.service_normalised)
+        < 0.15 * greatest(length(v.service_normalised), length(c.service_normalised))
 ),
 
 automatic as (

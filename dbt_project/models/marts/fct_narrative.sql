@@ -47,7 +47,10 @@ select
     n.is_header_lost,
     n.report_year as fiscal_year,
     p.text_section,
-    {{ dutch_label('p.text_section', {'description': 'Omschrijving', 'achievements': 'Wat hebben we bereikt?', 'indicator': 'Indicator'}) }} as sectie,
+    {{ dutch_label(
+        'p.text_section',
+        {'description': 'Omschrijving', 'achievements': 'Wat hebben we bereikt?', 'indicator': 'Indicator'}
+    ) }} as sectie,
     cast(p.text_seq as integer) as section_seq,
     cast(p.paragraph_no as integer) as paragraph_no,
     p.paragraph_text,

@@ -42,7 +42,8 @@ imputed as (
 ),
 
 entities as (
-    select entity_code, name_in_titles from {{ ref('entities') }} where is_group_member
+    select entity_code, name_in_titles from {{ ref('entities') }}
+    where is_group_member
 ),
 
 intra_group_seed as (
