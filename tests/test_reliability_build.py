@@ -55,6 +55,10 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+def build_command(inbox: Path, warehouse: Path, *options: str) -> list[str]:
+    return [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse), *options]
+
+
 class Build:
     """`python -m orchestration.build` in its own session, output to files."""
 
@@ -65,16 +69,7 @@ class Build:
         self.out_path, self.err_path = logs / f"{label}.out", logs / f"{label}.err"
         with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
             self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "orchestration.build",
-                    "--inbox",
-                    str(inbox),
-                    "--warehouse",
-                    str(warehouse),
-                    *options,
-                ],
+                build_command(inbox, warehouse, *options),
                 cwd=REPO,
                 env=env or clean_env(),
                 stdout=out,
@@ -627,17 +622,7 @@ def run_build(
 ) -> subprocess.CompletedProcess:
     """`make run` on that inbox and warehouse (`as_user`: a command that runs it as another user)."""
     return subprocess.run(
-        [
-            *as_user,
-            sys.executable,
-            "-m",
-            "orchestration.build",
-            "--inbox",
-            str(inbox),
-            "--warehouse",
-            str(warehouse),
-            *options,
-        ],
+        [*as_user, *build_command(inbox, warehouse, *options)],
         cwd=REPO,
         env=env or clean_env(),
         capture_output=True,
