@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,11 @@ import duckdb
 
 from extract.number_format import belgian
 
-from .offline_docs import make_offline
-from . import settings
+from . import SUITES, settings
 from .catalog import Catalog, Skip
-from . import SUITES
 from .checks import BLOCKING, COMMON_COLUMNS, SUITE_TITLES, VERSION, Check, checks_of
 from .materialise import materialise, rows_per_check, scratch_database
+from .offline_docs import make_offline
 
 SEVERITY_ORDER = {"OK": 0, "WARN": 1, "ERROR": 2}
 

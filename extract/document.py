@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from . import EXTRACTOR_VERSION, grammar
-from .self_checks import bidi_control_issues, completeness_issues, count_table_markers, percentage_issues
 from .contents import PageNumber, contents_issues, printed_page_numbers
 from .errors import ExtractionError
 from .glyphs import recover_ligatures
 from .lines import Line, dump_lines
 from .parser import Block, LayoutError, ParseResult, parse_report
 from .records import Anomaly, BudgetLine, Document, Node, Responsible, StaffingLine, Text
+from .self_checks import bidi_control_issues, completeness_issues, count_table_markers, percentage_issues
 from .tables import Issue, values
 
 TEXT_SUFFIXES = {".txt", ".text"}

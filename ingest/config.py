@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from extract.document import PDF_ENGINES
-
 from ingest.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 
 REPO = Path(__file__).resolve().parents[1]

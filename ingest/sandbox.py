@@ -16,7 +16,6 @@ extractor's own reason, or the crash it died of.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pickle
 import signal

@@ -22,7 +22,6 @@ from .defs.publishing.release_assets import open_data_export, overview_report, p
 from .defs.quality.checks import warehouse_checks
 from .resources import BuildLock, WarehouseDuckDB, WarehouseSettings, settings_resource
 
-
 # every asset but the publish step, which is gated on their blocking checks and the suites'
 CHECKED_ASSETS = [raw_report, warehouse_dbt_models, open_data_export, overview_report, published_release]
 

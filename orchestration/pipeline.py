@@ -27,7 +27,6 @@ from pathlib import Path
 import dagster as dg
 
 from extract import EXTRACTOR_VERSION
-
 from ingest.config import Settings
 from ingest.fingerprint import code_hash
 from ingest.inbox import read_inbox

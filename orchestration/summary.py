@@ -5,10 +5,10 @@ from __future__ import annotations
 import duckdb
 
 from extract.number_format import belgian
-
-from ingest.inbox import report_entries
-from .pipeline import BuildOutcome, failed_checks
 from ingest.config import Settings
+from ingest.inbox import report_entries
+
+from .pipeline import BuildOutcome, failed_checks
 
 REPORT_QUERY = """
 select d.file_name, d.layout, d.report_year, coalesce(d.page_count, 0),

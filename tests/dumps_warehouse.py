@@ -24,8 +24,8 @@ def build(work: Path) -> None:
 
     from extract.document import extract_file
     from extract.writer import to_arrow
-    from serving.snapshot import publish_database
     from ingest.raw_load import replace_document
+    from serving.snapshot import publish_database
 
     db, target, logs = work / "gent.duckdb", work / "target", work / "logs"
     con = duckdb.connect(str(db))

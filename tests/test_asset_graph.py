@@ -70,9 +70,9 @@ def test_code_location_loads_without_great_expectations():
 def test_the_publish_step_waits_for_every_blocking_check_of_the_code_location():
     # the gate is handed its checks by the definitions (it cannot import them: no cycle), so it must
     # be handed all of them: every blocking check the asset graph knows, and only those
+    from orchestration.definitions import CHECKED_ASSETS, defs
     from orchestration.defs.publishing.assets import blocking_check_keys
     from orchestration.defs.quality.checks import warehouse_checks
-    from orchestration.definitions import CHECKED_ASSETS, defs
 
     graph = defs.resolve_asset_graph()
     blocking = {key for key in graph.asset_check_keys if graph.get_check_spec(key).blocking}

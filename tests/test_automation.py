@@ -123,8 +123,8 @@ def story(tmp_path_factory):
         changed_dump("PR62068 - MoniTHOR 2020", "PR62068 - MoniTHOR 2020 (tweede editie)"), contents / "second.pdf"
     )
     seen: dict = {"contents": {p.stem: sha(p) for p in (original, edition, second)}}
-    from orchestration.definitions import build_definitions
     from ingest.config import Settings
+    from orchestration.definitions import build_definitions
 
     # the code location with this story's settings, handed to its resources (sensors and runs read them)
     defs = build_definitions(Settings.build(inbox=inbox, warehouse_dir=warehouse))

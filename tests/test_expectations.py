@@ -22,8 +22,8 @@ import duckdb
 import pytest
 from test_report import console_problems, run_chromium
 
-from expectations.catalog import Catalog
 from expectations import SUITES
+from expectations.catalog import Catalog
 from expectations.checks import BLOCKING, CHECKS, reconciliation_sql
 
 REPO = Path(__file__).resolve().parents[1]

@@ -26,8 +26,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from serving import open_data as exports
-from serving.open_data import __main__ as open_data_cli, export as export_module
 from serving.open_data import PersonalDataError, csv_value, export_open_data, name_variants
+from serving.open_data import __main__ as open_data_cli
+from serving.open_data import export as export_module
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt_project"

@@ -11,10 +11,9 @@ from conftest import sample_path
 
 from extract.document import extract_file
 from extract.writer import to_arrow
-from serving.snapshot import publish_database
-from ingest.raw_load import RAW_TABLES, drop_document, replace_document
 from ingest.inbox import inbox_files
-
+from ingest.raw_load import RAW_TABLES, drop_document, replace_document
+from serving.snapshot import publish_database
 
 V = "v1"
 
@@ -278,9 +277,9 @@ def test_inbox_sensor_asks_for_what_the_warehouse_lacks(tmp_path, monkeypatch, r
     """The sensor compares the inbox with the build database, not with a cursor of its own."""
     import dagster as dg
 
+    from ingest.config import Settings
     from orchestration.definitions import build_definitions
     from orchestration.defs.automation.sensors import inbox_sensor
-    from ingest.config import Settings
 
     inbox, db = tmp_path / "inbox", tmp_path / "build" / "gent.duckdb"
     inbox.mkdir(), db.parent.mkdir()
@@ -315,9 +314,9 @@ def test_the_sensors_never_empty_the_warehouse_and_republish_a_damaged_file(tmp_
     file DuckDB cannot read asks for a rebuild, with a run key of its own (a key is used once)."""
     import dagster as dg
 
+    from ingest.config import Settings
     from orchestration.definitions import build_definitions
     from orchestration.defs.automation.sensors import inbox_sensor, rebuild_sensor
-    from ingest.config import Settings
 
     warehouse, inbox = tmp_path / "warehouse", tmp_path / "inbox"
     db = warehouse / "build" / "gent.duckdb"

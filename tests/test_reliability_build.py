@@ -696,8 +696,8 @@ def test_make_ui_heals_damaged_state_at_its_sensor_ticks(scenario, tmp_path):
     import dagster as dg
     from test_automation import tick
 
-    from orchestration.definitions import build_definitions
     from ingest.config import Settings
+    from orchestration.definitions import build_definitions
 
     warehouse = tmp_path / "warehouse"
     shutil.copytree(scenario["pristine"], warehouse, symlinks=True)

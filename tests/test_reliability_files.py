@@ -23,10 +23,10 @@ import pytest
 from bad_files import make_empty, make_encrypted, make_scanned, make_text_as_pdf, make_truncated, png_bytes, write_pdf
 from conftest import FIXTURES, REPO, sample_path
 
+from extract.acceptance import refuse_layout_drift
 from extract.compare import content_rows
 from extract.errors import ExtractionError
 from ingest import sandbox as guard
-from extract.acceptance import refuse_layout_drift
 from ingest.sandbox import extract_guarded
 
 if "render_samples" not in sys.modules:  # tools/ is no package: load the renderer by path

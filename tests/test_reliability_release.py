@@ -103,9 +103,9 @@ def _stage_all(releases, warehouse):
 def test_a_full_disk_at_any_step_leaves_the_previous_release_whole_and_names_the_cause(
     releases, warehouse, monkeypatch, step
 ):
+    from extract import atomic_files
     from serving import snapshot as publish_module
     from serving.open_data import export as exports
-    from extract import atomic_files
 
     before = files(warehouse)
     if step == "database":

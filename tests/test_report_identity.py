@@ -7,6 +7,7 @@ re-saved PDF of 000 (other bytes, same pages) in one pipeline-level test.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from dataclasses import replace
 from itertools import permutations
@@ -209,16 +210,14 @@ def _arrive(conn, extraction, inbox: Path) -> None:
 
     from orchestration.defs.extraction.assets import judge_and_load
 
-    try:
+    with contextlib.suppress(dg.Failure):
         judge_and_load(conn, extraction, inbox / extraction.document.file_name)
-    except dg.Failure:
-        pass
 
 
 def _settle(conn, extractions: dict, inbox: Path) -> list[str]:
     """make run's later rounds: the files whose refusal went stale are judged again; returns what is left to do."""
-    from orchestration.pipeline import EXTRACTION_ROUNDS
     from ingest.state import read_state
+    from orchestration.pipeline import EXTRACTION_ROUNDS
 
     files = {name: ex.document.document_id for name, ex in extractions.items()}
     for _ in range(EXTRACTION_ROUNDS - 1):

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from .fields import _quote, field_descriptor
 from extract.atomic_files import sha256_of
+
+from .fields import _quote, field_descriptor
 from .marts import Mart
 from .metadata import (
     CODE_KEYS,
@@ -157,7 +158,7 @@ def _file_stats(path: Path) -> dict:
     return {"bytes": path.stat().st_size, "hash": f"sha256:{sha256_of(path)}"}
 
 
-def _table_resource(mart: Mart, folder: Path, resources: set[str]) -> "frictionless.Resource":
+def _table_resource(mart: Mart, folder: Path, resources: set[str]) -> frictionless.Resource:
     """The CSV file of a mart as a tabular resource: the schema from the dbt manifest, the bytes,
     hash and row count as frictionless measures them."""
     from frictionless import Resource, Schema
@@ -182,7 +183,7 @@ def _table_resource(mart: Mart, folder: Path, resources: set[str]) -> "frictionl
     return resource
 
 
-def _file_resource(mart: Mart, folder: Path) -> "frictionless.Resource":
+def _file_resource(mart: Mart, folder: Path) -> frictionless.Resource:
     """The Parquet file of a mart as a file resource: frictionless reads Parquet through pandas, which
     turns a nullable integer into NaN, so the typed rows are validated once, in the CSV resource."""
     from frictionless.resources import FileResource

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import duckdb
 
-from .datapackage import _datapackage
-from .fields import field_descriptor
 from extract.atomic_files import fsync_tree, replace_folder
 
+from .datapackage import _datapackage
+from .fields import field_descriptor
 from .files import _write_csv, _write_excel_csv, _write_parquet
 from .manifest import load_manifest, model_docs
 from .marts import Mart, _check_code_keys, _mart_from, _personal_mart, _read, _relations

@@ -14,10 +14,17 @@ import hashlib
 import dagster as dg
 
 from extract import EXTRACTOR_VERSION
-
 from ingest.build_lock import BuildRunning, build_lock, holder, is_held
 from ingest.inbox import read_inbox
-from ingest.state import InboxPlan, WarehouseBusy, WarehouseState, drop_run_key, extract_run_key, plan_inbox, read_database
+from ingest.state import (
+    InboxPlan,
+    WarehouseBusy,
+    WarehouseState,
+    drop_run_key,
+    extract_run_key,
+    plan_inbox,
+    read_database,
+)
 from orchestration.defs.automation.jobs import RAW_JOBS, build_warehouse, extract_reports, prune_removed_reports
 from orchestration.defs.extraction.partitions import reports_partitions
 from orchestration.resources import WarehouseSettings

@@ -7,12 +7,11 @@ from collections import Counter
 import dagster as dg
 
 from extract import EXTRACTOR_VERSION
+from extract.acceptance import refuse_layout_drift
 from extract.errors import ExtractionError
 from extract.reconcile import reconcile, summary
 from extract.records import SCHEMAS
 from extract.writer import to_arrow
-
-from extract.acceptance import refuse_layout_drift
 from ingest.identity import (
     Verdict,
     extraction_identity,

@@ -6,13 +6,13 @@ from contextlib import contextmanager
 
 import dagster as dg
 
-from orchestration.resources import BuildLock, WarehouseDuckDB, WarehouseSettings
-from orchestration.defs.quality.checks import CHECKED_ROWS
 from ingest.fingerprint import code_hash
-from serving.release import ReleaseError, stage_database
 from ingest.raw_load import record_publication
 from ingest.state import read_state
 from orchestration.defs.dbt.assets import warehouse_dbt_models
+from orchestration.defs.quality.checks import CHECKED_ROWS
+from orchestration.resources import BuildLock, WarehouseDuckDB, WarehouseSettings
+from serving.release import ReleaseError, stage_database
 
 
 @contextmanager

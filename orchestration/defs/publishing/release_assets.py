@@ -8,8 +8,8 @@ in the UI, they wait for no build either).
 
 import dagster as dg
 
-from orchestration.resources import BuildLock, WarehouseSettings
 from orchestration.defs.publishing.assets import PUBLISHED_WAREHOUSE, as_dagster_failure
+from orchestration.resources import BuildLock, WarehouseSettings
 
 
 @dg.asset(
@@ -20,8 +20,8 @@ from orchestration.defs.publishing.assets import PUBLISHED_WAREHOUSE, as_dagster
 def open_data_export(settings: WarehouseSettings, build_lock: BuildLock) -> dg.MaterializeResult:
     from pathlib import Path
 
-    from serving.release import stage_exports
     from orchestration.defs.dbt.resources import dbt_project
+    from serving.release import stage_exports
 
     config = settings.get()
     include = config.export_personal_data

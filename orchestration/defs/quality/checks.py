@@ -9,7 +9,6 @@ contains are warnings. GX is imported inside the check only: the code location l
 import dagster as dg
 
 from expectations import SUITES
-
 from orchestration.resources import WarehouseSettings
 
 # Which mart each suite guards, and whether a failure blocks publication.
@@ -61,7 +60,6 @@ def check_result(result, checked_rows: str | None = None) -> dg.AssetCheckResult
 @dg.multi_asset_check(specs=[_spec(s) for s in SUITES], can_subset=False)
 def quality_suites(context: dg.AssetCheckExecutionContext, settings: WarehouseSettings):
     from expectations import run_suites
-
     from ingest.state import read_database
 
     build_db = settings.get().build_db
