@@ -44,11 +44,18 @@ mart as (
 ),
 
 expected as (
-    select p.action_plan_code, r.* exclude (plan_node_id)
+    select
+        p.action_plan_code,
+        r.* exclude (plan_node_id)  -- noqa: RF02 (an EXCLUDE list names columns of r.*)
     from raw_leaves as r
     inner join plans as p
         on p.document_id = r.document_id
         and p.plan_node_id = r.plan_node_id
 )
 
-{{ totals_that_differ('expected', 'mart', ['document_id', 'action_plan_code', 'category', 'direction'], ['n_rows', 'budget', 'actual', 'actual_prev']) }}
+{{ totals_that_differ(
+    'expected',
+    'mart',
+    ['document_id', 'action_plan_code', 'category', 'direction'],
+    ['n_rows', 'budget', 'actual', 'actual_prev']
+) }}

@@ -27,4 +27,9 @@ fiscal as (
     group by all
 )
 
-{{ totals_that_differ('mart', 'fiscal', ['document_id', 'category', 'direction', 'fiscal_year'], ['budget', 'actual']) }}
+{{ totals_that_differ(
+    'mart',
+    'fiscal',
+    ['document_id', 'category', 'direction', 'fiscal_year'],
+    ['budget', 'actual']
+) }}

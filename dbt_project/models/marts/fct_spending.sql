@@ -103,7 +103,14 @@ joined as (
 
 select
     {{ surrogate_key(['document_id', 'node_id', 'category', 'direction']) }} as spending_key,
-    {{ fact_keys('document_id', 'goal_code', 'action_plan_code', action_nk='action_nk', entity='entity_code', service='service_canonical') }},
+    {{ fact_keys(
+        'document_id',
+        'goal_code',
+        'action_plan_code',
+        action_nk='action_nk',
+        entity='entity_code',
+        service='service_canonical'
+    ) }},
     document_id,
     node_id,
     node_code as leaf_code,

@@ -35,7 +35,14 @@ recomputed as (
 
 select
     {{ surrogate_key(['r.document_id', 'r.node_id', 'r.category', 'r.direction']) }} as reported_spending_key,
-    {{ fact_keys('r.document_id', 't.goal_code', 't.action_plan_code', action_nk='p.action_nk', entity='t.entity_code', leaf='t.is_leaf') }},
+    {{ fact_keys(
+        'r.document_id',
+        't.goal_code',
+        't.action_plan_code',
+        action_nk='p.action_nk',
+        entity='t.entity_code',
+        leaf='t.is_leaf'
+    ) }},
     r.document_id,
     r.node_id,
     t.node_code,

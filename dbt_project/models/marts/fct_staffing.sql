@@ -24,7 +24,14 @@ services as (
 
 select
     {{ surrogate_key(['l.document_id', 'l.node_id']) }} as staffing_key,
-    {{ fact_keys('l.document_id', 'l.goal_code', 'l.action_plan_code', action_nk='p.action_nk', entity='l.entity_code', service='sv.service_canonical') }},
+    {{ fact_keys(
+        'l.document_id',
+        'l.goal_code',
+        'l.action_plan_code',
+        action_nk='p.action_nk',
+        entity='l.entity_code',
+        service='sv.service_canonical'
+    ) }},
     l.document_id,
     l.node_id,
     l.node_code as leaf_code,

@@ -17,7 +17,14 @@ paired as (
 
 select
     {{ surrogate_key(['s.document_id', 's.node_id']) }} as reported_staffing_key,
-    {{ fact_keys('s.document_id', 't.goal_code', 't.action_plan_code', action_nk='p.action_nk', entity='t.entity_code', leaf='t.is_leaf') }},
+    {{ fact_keys(
+        's.document_id',
+        't.goal_code',
+        't.action_plan_code',
+        action_nk='p.action_nk',
+        entity='t.entity_code',
+        leaf='t.is_leaf'
+    ) }},
     s.document_id,
     s.node_id,
     t.node_code,
