@@ -46,7 +46,7 @@ mart as (
 expected as (
     select
         p.action_plan_code,
-        r.* exclude (plan_node_id)  -- noqa: RF02 (an EXCLUDE list names columns of r.*)
+        r.* exclude (plan_node_id)  -- noqa: RF02
     from raw_leaves as r
     inner join plans as p
         on p.document_id = r.document_id
