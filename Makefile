@@ -13,6 +13,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ingest.dbt_manifest  # dbt's parse of the project, ahead (parsed again at start only if a model changes)
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -45,13 +45,14 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
             "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ?", [RAW_SCHEMA]
         ).fetchall()
     )
+    tables = {table for table, _ in present}
     for name, schema in SCHEMAS.items():
         columns = ", ".join(f'"{f.name}" {_duck_type(f)}' for f in schema)
         conn.execute(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{name} ({columns})")
         # A build database made by an older extractor gains the columns added since (its
         # documents are extracted again: the extractor version changed).
         for f in schema:
-            if (name, f.name) not in present and any(table == name for table, _ in present):
+            if name in tables and (name, f.name) not in present:
                 conn.execute(f'ALTER TABLE {RAW_SCHEMA}.{name} ADD COLUMN "{f.name}" {_duck_type(f)}')
     for name, columns in BOOKKEEPING.items():
         conn.execute(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{name} ({columns})")

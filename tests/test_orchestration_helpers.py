@@ -425,3 +425,18 @@ def test_publish_gate_refuses_on_a_failed_blocking_check_and_not_on_a_warning():
         assert failed_blocking_checks(instance, checked.run_id, keys) == ["mart:broken", "mart:never_run"]
         unchecked = dg.materialize([mart], instance=instance)  # new rows, no checks in this run
         assert failed_blocking_checks(instance, unchecked.run_id, [fine.check_key]) == ["mart:fine"]
+
+
+def test_a_raw_table_of_an_older_extractor_gains_the_columns_added_since(tmp_path):
+    from ingest.raw_load import RAW_SCHEMA, SCHEMAS, ensure_raw_schema
+
+    conn = duckdb.connect(str(tmp_path / "old.duckdb"))
+    conn.execute(f"CREATE SCHEMA {RAW_SCHEMA}")
+    conn.execute(f"CREATE TABLE {RAW_SCHEMA}.texts (document_id VARCHAR)")  # as an older extractor left it
+    conn.execute(f"INSERT INTO {RAW_SCHEMA}.texts VALUES ('kept')")
+    ensure_raw_schema(conn)
+    ensure_raw_schema(conn)  # a second time changes nothing
+    columns = [row[1] for row in conn.execute(f"PRAGMA table_info('{RAW_SCHEMA}.texts')").fetchall()]
+    assert sorted(columns) == sorted(f.name for f in SCHEMAS["texts"])  # each once, none missing
+    assert conn.execute(f"SELECT document_id FROM {RAW_SCHEMA}.texts").fetchall() == [("kept",)]
+    conn.close()

@@ -4,49 +4,24 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.config import DBT_PROJECT_DIR
+from ingest.dbt_manifest import DbtParseError, ensure_manifest
 
 from .metadata import ExportError
 
 
-def default_manifest_path() -> Path:
-    return DBT_PROJECT_DIR / "target" / "manifest.json"
-
-
 def load_manifest(path: Path | None = None) -> dict:
-    """The dbt manifest; without a path the project's target/manifest.json, parsed if missing."""
-    if path is not None:
-        if not Path(path).exists():
-            raise ExportError(f"no dbt manifest at {path}")
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    path = default_manifest_path()
-    if path.exists():
-        return json.loads(path.read_text(encoding="utf-8"))
-    from dbt.cli.main import dbtRunner
-
-    project = DBT_PROJECT_DIR
-    with tempfile.TemporaryDirectory(prefix="gent-export-manifest-") as tmp:
-        result = dbtRunner().invoke(
-            [
-                "parse",
-                "--quiet",
-                "--project-dir",
-                str(project),
-                "--profiles-dir",
-                str(project),
-                "--target-path",
-                tmp,
-                "--log-path",
-                tmp,
-            ]
-        )
-        if not result.success:
-            raise ExportError(f"no dbt manifest at {path} and `dbt parse` failed: {result.exception}")
-        return json.loads((Path(tmp) / "manifest.json").read_text(encoding="utf-8"))
+    """The dbt manifest; without a path the project's own, parsed first if stale (ingest.dbt_manifest)."""
+    if path is None:
+        try:
+            path = ensure_manifest()
+        except DbtParseError as exc:
+            raise ExportError(f"no dbt manifest: {exc}") from exc
+    if not Path(path).exists():
+        raise ExportError(f"no dbt manifest at {path}")
+    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 @dataclass
