@@ -178,10 +178,6 @@ def _prepare(conn: duckdb.DuckDBPyConnection, catalog: Catalog, suite: str) -> _
                 "raw",
                 "raw",
                 "ERROR",
-                None,
-                None,
-                None,
-                None,
                 "the warehouse has no raw schema (raw.documents missing): nothing to validate",
             )
         )
@@ -196,15 +192,7 @@ def _prepare(conn: duckdb.DuckDBPyConnection, catalog: Catalog, suite: str) -> _
         except duckdb.Error as exc:
             errors.append(
                 _failure(
-                    suite,
-                    check.name,
-                    check.name,
-                    "ERROR",
-                    None,
-                    None,
-                    None,
-                    None,
-                    f"check {check.name} could not run: {exc}".splitlines()[0],
+                    suite, check.name, check.name, "ERROR", f"check {check.name} could not run: {exc}".splitlines()[0]
                 )
             )
             continue
@@ -266,15 +254,7 @@ def _result(suite: str, prepared: _Prepared, outcome: object) -> SuiteResult:
     if isinstance(outcome, Exception):
         failures.append(
             _failure(
-                suite,
-                "gx",
-                "gx",
-                "ERROR",
-                None,
-                None,
-                None,
-                None,
-                f"suite {suite} could not be validated: {type(outcome).__name__}: {outcome}",
+                suite, "gx", "gx", "ERROR", f"suite {suite} could not be validated: {type(outcome).__name__}: {outcome}"
             )
         )
     elif outcome is not None:
@@ -350,56 +330,23 @@ def _failures_of(suite: str, r) -> list[dict]:
     severity = "WARN" if _severity(config) == "warning" else "ERROR"
     raised = _raised(r.exception_info)
     if raised:
-        return [
-            _failure(
-                suite,
-                check,
-                name,
-                "ERROR",
-                None,
-                None,
-                None,
-                None,
-                f"expectation {name} could not be evaluated: {raised}",
-            )
-        ]
+        return [_failure(suite, check, name, "ERROR", f"expectation {name} could not be evaluated: {raised}")]
     if r.success:
         return []
+
+    def failure(message: str, **extra) -> dict:
+        return _failure(suite, check, name, severity, message, **extra)
+
     result = r.result or {}
     rows = result.get("unexpected_index_list")
     if not rows:
         observed = _plain(result.get("observed_value"))
         kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id",)}
-        return [
-            _failure(
-                suite,
-                check,
-                name,
-                severity,
-                None,
-                None,
-                None,
-                None,
-                f"{name}: observed {observed}, expected {kwargs} (all documents)",
-                observed_value=observed,
-            )
-        ]
+        return [failure(f"{name}: observed {observed}, expected {kwargs} (all documents)", observed_value=observed)]
     out = []
     more = (result.get("unexpected_count") or 0) - len(rows)
     if more > 0:
-        out.append(
-            _failure(
-                suite,
-                check,
-                name,
-                severity,
-                None,
-                None,
-                None,
-                None,
-                f"{name}: {more} more unexpected rows not listed (the first {len(rows)} are)",
-            )
-        )
+        out.append(failure(f"{name}: {more} more unexpected rows not listed (the first {len(rows)} are)"))
     for row in rows:
         row = {k: _plain(v) for k, v in row.items() if v is not None}
         document, page, line, node = row.get("document"), row.get("page"), row.get("line"), row.get("node_id")
@@ -410,14 +357,15 @@ def _failures_of(suite: str, r) -> list[dict]:
             extra["metric"] = extra.pop("metric_label", extra.get("metric"))  # category × direction × measure
             extra["sum"] = extra.get("children_sum")
         out.append(
-            _failure(
-                suite, check, name, severity, document, page, line, node, message, detail=row.get("detail"), **extra
-            )
+            failure(message, document=document, page=page, line=line, node_id=node, detail=row.get("detail"), **extra)
         )
     return out
 
 
-def _failure(suite, check, expectation, severity, document, page, line, node_id, message, **extra) -> dict:
+def _failure(
+    suite, check, expectation, severity, message, *, document=None, page=None, line=None, node_id=None, **extra
+) -> dict:
+    """One failure row; without a document, page, line or node it is about the whole suite or check."""
     return {
         "suite": suite,
         "check": check,

@@ -168,6 +168,32 @@ def _check_codes(result: ParseResult, layout: str, path: Path) -> None:
             )
 
 
+# The five printed cells of a table row, in print order: (field of the raw text, field of the value).
+BUDGET_CELLS = (
+    ("budget_raw", "budget"),
+    ("actual_raw", "actual"),
+    ("execution_pct_raw", "execution_pct"),
+    ("actual_prev_raw", "actual_prev"),
+    ("change_pct_raw", "change_pct"),
+)
+STAFFING_CELLS = (
+    ("plan_raw", "plan_fte"),
+    ("paid_raw", "paid_fte"),
+    ("paid_pct_raw", "paid_pct"),
+    ("paid_prev_raw", "paid_prev_fte"),
+    ("change_pct_raw", "change_pct"),
+)
+
+
+def _cells(fields: tuple[tuple[str, str], ...], raw_cells: list[str | None], parsed: list) -> dict[str, Any]:
+    """A row's printed cells and their values, by the record's field names."""
+    cells: dict[str, Any] = {}
+    for i, (raw_field, value_field) in enumerate(fields):
+        cells[raw_field] = raw_cells[i]
+        cells[value_field] = parsed[i]
+    return cells
+
+
 def build_rows(document_id: str, result: ParseResult, layout: str, issues: list[Issue]) -> dict[str, list]:
     rows: dict[str, list] = {
         name: [] for name in ("nodes", "responsibles", "budget_lines", "staffing_lines", "texts", "anomalies")
@@ -200,16 +226,7 @@ def build_rows(document_id: str, result: ParseResult, layout: str, issues: list[
                             category=row.category,
                             direction=row.direction,
                             label_printed=row.label_printed,
-                            budget_raw=row.raw_cells[0],
-                            actual_raw=row.raw_cells[1],
-                            execution_pct_raw=row.raw_cells[2],
-                            actual_prev_raw=row.raw_cells[3],
-                            change_pct_raw=row.raw_cells[4],
-                            budget=v[0],
-                            actual=v[1],
-                            execution_pct=v[2],
-                            actual_prev=v[3],
-                            change_pct=v[4],
+                            **_cells(BUDGET_CELLS, row.raw_cells, v),
                             **lineage,
                         )
                     )
@@ -217,16 +234,7 @@ def build_rows(document_id: str, result: ParseResult, layout: str, issues: list[
                     rows["staffing_lines"].append(
                         StaffingLine(
                             **common,
-                            plan_raw=row.raw_cells[0],
-                            paid_raw=row.raw_cells[1],
-                            paid_pct_raw=row.raw_cells[2],
-                            paid_prev_raw=row.raw_cells[3],
-                            change_pct_raw=row.raw_cells[4],
-                            plan_fte=v[0],
-                            paid_fte=v[1],
-                            paid_pct=v[2],
-                            paid_prev_fte=v[3],
-                            change_pct=v[4],
+                            **_cells(STAFFING_CELLS, row.raw_cells, v),
                             **lineage,
                         )
                     )

@@ -111,6 +111,11 @@ def copy_of(db: Path, tmp_path: Path, *statements: str, params: list | None = No
     return target
 
 
+def failures_after_fault(db: Path, tmp_path: Path, expectation: str, *statements: str, params: list) -> list[dict]:
+    """Run the suites on a copy of db with the fault injected: only `expectation` fails; its failures."""
+    return assert_only(run(copy_of(db, tmp_path, *statements, params=params)), expectation)
+
+
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     conn = duckdb.connect(str(db), read_only=True)
     try:
@@ -384,14 +389,11 @@ def test_shifted_column(raw_db, tmp_path):
     rows = query(
         raw_db, "select page, line from raw.budget_lines where document_id = ? and table_no = ?", [doc_id, table]
     )
-    db = copy_of(
-        raw_db,
-        tmp_path,
+    fault = (
         "update raw.budget_lines set actual = actual_prev, actual_raw = actual_prev_raw "
-        "where document_id = ? and table_no = ?",
-        params=[doc_id, table],
+        "where document_id = ? and table_no = ?"
     )
-    failures = assert_only(run(db), "percentages_match_ratios")
+    failures = failures_after_fault(raw_db, tmp_path, "percentages_match_ratios", fault, params=[doc_id, table])
     assert failures and all(
         (f["document"], f["page"], f["line"]) in {(DOC_002, p, l) for p, l in rows} for f in failures
     )
@@ -409,13 +411,8 @@ def test_dropped_table_row(raw_db, tmp_path):
         order by b.page desc, b.line limit 1""",
         [DOC_000],
     )[0]
-    db = copy_of(
-        raw_db,
-        tmp_path,
-        "delete from raw.budget_lines where document_id = ? and table_no = ? and row_no = 4",
-        params=[doc_id, table],
-    )
-    (failure,) = assert_only(run(db), "budget_tables_have_six_rows")
+    fault = "delete from raw.budget_lines where document_id = ? and table_no = ? and row_no = 4"
+    (failure,) = failures_after_fault(raw_db, tmp_path, "budget_tables_have_six_rows", fault, params=[doc_id, table])
     assert located(failure, DOC_000, page, line)
     assert f"budget table {table} of {node} has 5 of 6 rows; missing: Investering Ontvangsten" in failure["message"]
 
@@ -431,14 +428,13 @@ def test_one_changed_digit(raw_db, tmp_path):
         [DOC_001],
     )[0]
     misread = "7" + actual_raw[1:]  # 1.xxx.xxx read as 7.xxx.xxx
-    db = copy_of(
-        raw_db,
-        tmp_path,
+    fault = (
         "update raw.budget_lines set actual_raw = ?, actual = cast(replace(?, '.', '') as bigint) "
-        "where document_id = ? and table_no = ? and row_no = ?",
-        params=[misread, misread, doc_id, table, row],
+        "where document_id = ? and table_no = ? and row_no = ?"
     )
-    failures = assert_only(run(db), "percentages_match_ratios")
+    failures = failures_after_fault(
+        raw_db, tmp_path, "percentages_match_ratios", fault, params=[misread, misread, doc_id, table, row]
+    )
     assert {(f["page"], f["line"]) for f in failures} == {(page, line)}
     assert all(located(f, DOC_001, page, line) and misread in f["message"] and node in f["message"] for f in failures)
 
@@ -473,15 +469,12 @@ def test_zero_written_where_staffing_is_not_reported(raw_db, tmp_path):
         where d.file_name = ? and n.level = 'project' and b.row_no = 1 order by b.page, b.line limit 1""",
         [DOC_000],
     )[0]
-    db = copy_of(
-        raw_db,
-        tmp_path,
-        """
+    fault = """
         insert into raw.staffing_lines values (?, ?, ?, '0,00', '0,00', '0,0%', '0,00', '0,0%', 0, 0, 0, 0, 0,
-                                               2021, 2020, ?, ?, 'VTE 0,00 0,00 0,0% 0,00 0,0%')""",
-        params=[doc_id, node, table, page, line],
+                                               2021, 2020, ?, ?, 'VTE 0,00 0,00 0,0% 0,00 0,0%')"""
+    failures = failures_after_fault(
+        raw_db, tmp_path, "no_staffing_value_where_not_reported", fault, params=[doc_id, node, table, page, line]
     )
-    failures = assert_only(run(db), "no_staffing_value_where_not_reported")
     assert len(failures) == 3  # plan, paid, paid_prev
     assert all(located(f, DOC_000, page, line) and node in f["message"] and "= 0.00" in f["message"] for f in failures)
 
@@ -525,14 +518,11 @@ def test_duplicated_leaf_in_the_conformed_facts(marts_db, tmp_path):
         where d.file_name = ? and f.budget_eur > 0 order by f.page, f.line limit 1""",
         [DOC_002],
     )[0]
-    db = copy_of(
-        marts_db,
-        tmp_path,
-        """insert into marts.fct_spending select * replace (spending_key || '-2' as spending_key)
-                                        from marts.fct_spending where document_id = ? and node_id = ?""",
-        params=[doc_id, node],
+    fault = """insert into marts.fct_spending select * replace (spending_key || '-2' as spending_key)
+                                        from marts.fct_spending where document_id = ? and node_id = ?"""
+    failures = failures_after_fault(
+        marts_db, tmp_path, "conformed_facts_conserve_raw_leaves", fault, params=[doc_id, node]
     )
-    failures = assert_only(run(db), "conformed_facts_conserve_raw_leaves")
     page, line = query(
         marts_db, "select page, line from raw.nodes where document_id = ? and node_id = ?", [doc_id, plan]
     )[0]
@@ -549,13 +539,10 @@ def test_zero_written_in_fct_staffing_where_not_reported(marts_db, tmp_path):
         where d.file_name = ? and f.fte_null_reason = 'not_reported' order by f.page, f.line limit 1""",
         [DOC_000],
     )[0]
-    db = copy_of(
-        marts_db,
-        tmp_path,
-        "update marts.fct_staffing set paid_fte = 0 where document_id = ? and node_id = ?",
-        params=[doc_id, node],
+    fault = "update marts.fct_staffing set paid_fte = 0 where document_id = ? and node_id = ?"
+    (failure,) = failures_after_fault(
+        marts_db, tmp_path, "no_staffing_value_where_not_reported", fault, params=[doc_id, node]
     )
-    (failure,) = assert_only(run(db), "no_staffing_value_where_not_reported")
     assert located(failure, DOC_000, page, line)
     assert "marts.fct_staffing: paid_fte = 0.00" in failure["message"] and "not_reported" in failure["message"]
 
@@ -569,14 +556,13 @@ def test_printed_value_changed_on_its_way_to_the_marts(marts_db, tmp_path):
         where d.file_name = ? and n.level = 'action_plan' order by r.page, r.line limit 1""",
         [DOC_001],
     )[0]
-    db = copy_of(
-        marts_db,
-        tmp_path,
+    fault = (
         "update marts.fct_spending_reported set budget_eur = budget_eur + 1 "
-        "where document_id = ? and node_id = ? and category = ? and direction = ?",
-        params=[doc_id, node, cat, direction],
+        "where document_id = ? and node_id = ? and category = ? and direction = ?"
     )
-    (failure,) = assert_only(run(db), "printed_values_unchanged")
+    (failure,) = failures_after_fault(
+        marts_db, tmp_path, "printed_values_unchanged", fault, params=[doc_id, node, cat, direction]
+    )
     assert located(failure, DOC_001, page, line) and "budget: raw" in failure["message"]
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from report_dumps import FRONT_2024
 
 from extract.document import Source, extract_source
 from extract.lines import dump_lines
@@ -53,14 +54,6 @@ def tables(**kw) -> list[str]:
     return budget(**kw) + staffing()
 
 
-FRONT_2024 = [
-    "JAARREKENING 2024 4 | Gent, stad voor en door Gentenaars",
-    "",
-    "OCMW Gent - Onderbergen 86, 9000 Gent - BE 0212 214 125",
-    "",
-    "Stad Gent - Botermarkt 1, 9000 Gent - BE 0207 451 227",
-    "",
-]
 GOAL_2024 = ["Beleidsdoelstelling SD10041", "", "We maken Gent samen met haar burgers en partners", "", *tables()]
 PLAN_2024 = [
     "Actieplan",

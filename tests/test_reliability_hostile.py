@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from report_dumps import FRONT_2024
 
 from extract import grammar
 from extract.document import Source, extract_source
@@ -165,14 +166,6 @@ BUDGET_HEAD = (
     "Budget 2024\tJaarrekening 2024\t% Besteding budget 2024\tJaarrekening 2023\tJaarrekening 2024 t.o.v. 2023"
 )
 STAFF_HEAD = "Plan 2024\tBetaald 2024\t% Besteding plan 2024\tBetaald 2023\tBetaald 2024 t.o.v. 2023"
-FRONT = [
-    "JAARREKENING 2024 4 | Gent, stad voor en door Gentenaars",
-    "",
-    "OCMW Gent - Onderbergen 86, 9000 Gent - BE 0212 214 125",
-    "",
-    "Stad Gent - Botermarkt 1, 9000 Gent - BE 0207 451 227",
-    "",
-]
 PROSE = "Via een netwerk van eigen balies kan de burger terecht voor informatie, afspraken en meldingen."
 GARBAGE = "\ufffd\ufb01\ufb02\u0663\u0661\u06f4\u00b7\u2022\u25a1\u25a0\u25c6\u200b\u00ad"
 
@@ -299,7 +292,7 @@ def reports(draw, drop: bool = True):
             unique=True,
         )
     )
-    lines = list(FRONT)
+    lines = list(FRONT_2024)
     (gb, gs, gd), (pb, ps, pd) = blocks[0], blocks[1]
     lines += [
         "Beleidsdoelstelling SD10041",
@@ -402,27 +395,29 @@ def test_a_dropped_column_is_never_silent(report):
     check_values(report, strict=False)
 
 
-def small_report(budget: Table, staffing: Table) -> tuple[list[str], list[Table]]:
-    zeros = Table("budget", [budget_cells(0, 0, 0)] * 6)
-    staff = Table("staffing", [staffing_cells(Decimal(1), Decimal(1), Decimal(1))])
-    lines = [
-        *FRONT,
+def goal_plan_action(upper: list[Table], leaf: list[Table]) -> list[str]:
+    """A report of one goal, one action plan (each with the `upper` tables) and one action (with `leaf`)."""
+    return [
+        *FRONT_2024,
         "Beleidsdoelstelling SD10041",
         "",
         "Doel",
         "",
-        *table_lines(zeros, QUIET),
-        *table_lines(staff, QUIET),
+        *(line for t in upper for line in table_lines(t, QUIET)),
         "Actieplan",
         "",
         "OD10075\tTitel\t2020 - 2027\tGroep Gent",
         "",
         *prose(QUIET),
-        *table_lines(zeros, QUIET),
-        *table_lines(staff, QUIET),
-        *leaf_lines("AC34852", [budget, staffing], QUIET),
+        *(line for t in upper for line in table_lines(t, QUIET)),
+        *leaf_lines("AC34852", leaf, QUIET),
     ]
-    return lines, [zeros, staff, zeros, staff, budget, staffing]
+
+
+def small_report(budget: Table, staffing: Table) -> tuple[list[str], list[Table]]:
+    zeros = Table("budget", [budget_cells(0, 0, 0)] * 6)
+    staff = Table("staffing", [staffing_cells(Decimal(1), Decimal(1), Decimal(1))])
+    return goal_plan_action([zeros, staff], [budget, staffing]), [zeros, staff, zeros, staff, budget, staffing]
 
 
 QUIET = {
@@ -520,27 +515,9 @@ def test_arbitrary_damage_never_crashes_and_every_value_is_its_printed_cell(line
 
 def test_the_generator_makes_reports_the_extractor_reads_whole():
     """The generated report without damage reads back exactly: the properties above test damage, not the generator."""
-    quiet = QUIET
     b = Table("budget", [budget_cells(1_158_616, 1_230_000, 1_178_695)] + [budget_cells(0, 0, 0)] * 5)
     s = Table("staffing", [staffing_cells(Decimal("15.30"), Decimal("15.37"), Decimal("16.08"))])
-    lines = [
-        *FRONT,
-        "Beleidsdoelstelling SD10041",
-        "",
-        "Doel",
-        "",
-        *table_lines(b, quiet),
-        *table_lines(s, quiet),
-        "Actieplan",
-        "",
-        "OD10075\tTitel\t2020 - 2027\tGroep Gent",
-        "",
-        *prose(quiet),
-        *table_lines(b, quiet),
-        *table_lines(s, quiet),
-        *leaf_lines("AC34852", [b, s], quiet),
-    ]
-    t = extract_lines(lines)
+    t = extract_lines(goal_plan_action([b, s], [b, s]))
     assert [n.code for n in t["nodes"]] == ["SD10041", "OD10075", "AC34852"]
     assert len(t["budget_lines"]) == 18 and len(t["staffing_lines"]) == 3
     first = rows_in_order(t, "budget_lines")[0]

@@ -310,25 +310,35 @@ def page_decoration(title: str):
     return draw
 
 
+def reproducible_document(
+    out_path: Path, pagesize: tuple[float, float], margins: tuple[float, ...], title: str, creator: str
+) -> SimpleDocTemplate:
+    """A document at out_path (its folder made) that renders byte-identical on every run.
+
+    margins: left, right, top, bottom."""
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    left, right, top, bottom = margins
+    return SimpleDocTemplate(
+        str(out_path),
+        pagesize=pagesize,
+        invariant=1,  # invariant: byte-identical reruns
+        leftMargin=left,
+        rightMargin=right,
+        topMargin=top,
+        bottomMargin=bottom,
+        title=title,
+        author="",
+        subject="",
+        creator=creator,
+    )
+
+
 def render_lines(lines: list[str], out_path: Path, running_title: str) -> int:
     """Render raw dump lines into a PDF at out_path; returns the page count."""
     register_fonts()
     cleaned = [clean_line(line) for line in lines]
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    doc = SimpleDocTemplate(
-        str(out_path),
-        pagesize=A4,
-        invariant=1,  # invariant: byte-identical reruns
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        title=running_title,
-        author="",
-        subject="",
-        creator="tools/render_samples.py",
-    )
+    doc = reproducible_document(out_path, A4, (MARGIN,) * 4, running_title, "tools/render_samples.py")
     decorate = page_decoration(running_title)
     avail = doc.width - 2 * FRAME_PADDING
     doc.build(flowables(parse_blocks(cleaned), avail), onFirstPage=decorate, onLaterPages=decorate)

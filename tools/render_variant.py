@@ -42,7 +42,7 @@ for _p in (REPO, REPO / "tools"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
-from render_samples import Para, TableBlock, parse_blocks, read_dump  # noqa: E402
+from render_samples import Para, TableBlock, parse_blocks, read_dump, reproducible_document  # noqa: E402
 from reportlab.lib import colors  # noqa: E402
 from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT  # noqa: E402
 from reportlab.lib.pagesizes import A4, A5, landscape, letter  # noqa: E402
@@ -51,7 +51,7 @@ from reportlab.lib.units import mm  # noqa: E402
 from reportlab.pdfbase import pdfmetrics  # noqa: E402
 from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
 from reportlab.pdfgen import canvas as rl_canvas  # noqa: E402
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # noqa: E402
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle  # noqa: E402
 
 from extract.markup import clean_line, is_rule  # noqa: E402
 
@@ -518,21 +518,8 @@ def render_lines(lines: list[str], out_path: Path, style: str) -> int:
     look = LOOKS[style]
     cleaned = [clean_line(line) for line in lines]
     title, short, year = running_texts(cleaned)
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    left, right, top, bottom = look.margins
-    doc = SimpleDocTemplate(
-        str(out_path),
-        pagesize=look.pagesize,
-        invariant=1,
-        leftMargin=left,
-        rightMargin=right,
-        topMargin=top,
-        bottomMargin=bottom,
-        title=title,
-        author="",
-        subject="",
-        creator=f"tools/render_variant.py --style {style}",
+    doc = reproducible_document(
+        out_path, look.pagesize, look.margins, title, f"tools/render_variant.py --style {style}"
     )
     avail = doc.width - 12
     renderer = Renderer(look)
