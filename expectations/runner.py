@@ -23,6 +23,7 @@ from .catalog import Catalog, Skip
 from .checks import BLOCKING, COMMON_COLUMNS, SUITE_TITLES, VERSION, Check, checks_of
 from .materialise import materialise, rows_per_check, scratch_database
 from .offline_docs import make_offline
+from .sql_numbers import register as register_sql_numbers
 
 SEVERITY_ORDER = {"OK": 0, "WARN": 1, "ERROR": 2}
 
@@ -116,6 +117,7 @@ def run_suites(
     docs_dir = (Path(data_docs_dir) if data_docs_dir else settings.data_docs_dir()).resolve() if data_docs else None
 
     conn = duckdb.connect(str(database), read_only=True)
+    register_sql_numbers(conn)  # _prepare binds the checks' SQL here
     try:
         catalog = Catalog.read(conn)
         prepared = {suite: _prepare(conn, catalog, suite) for suite in wanted}
