@@ -69,28 +69,6 @@ staffing_leaves as (
     from {{ ref('fct_staffing') }}
     where {{ documents_to_build() }}
     group by document_id, goal_key
-),
-
-operating as (
-    select
-        n.document_id,
-        n.node_id,
-        case when p.node_id is not null then 'printed' when d.node_id is not null then 'derived' end as origin,
-        case when p.node_id is not null then p.budget_eur else d.budget_eur end as budget_eur,
-        case when p.node_id is not null then p.actual_eur else d.actual_eur end as actual_eur,
-        case
-            when p.node_id is not null then p.execution_pct_printed
-            when d.node_id is not null then {{ percentage_of('d.actual_eur', 'd.budget_eur') }}
-        end as execution_rate_pct,
-        coalesce(p.page, d.page) as page,
-        coalesce(p.line, d.line) as line
-    from nodes as n
-    left join printed as p
-        on p.document_id = n.document_id
-        and p.node_id = n.node_id
-    left join derived as d
-        on d.document_id = n.document_id
-        and d.node_id = n.node_id
 )
 
 select
@@ -104,12 +82,18 @@ select
     n.node_level,
     n.goal_code,
     n.action_plan_code,
-    o.origin as operating_origin,
-    cast(o.budget_eur as bigint) as operating_budget_eur,
-    cast(o.actual_eur as bigint) as operating_actual_eur,
-    cast(o.execution_rate_pct as decimal(12, 1)) as operating_execution_rate_pct,
-    cast(o.page as integer) as operating_page,
-    cast(o.line as integer) as operating_line,
+    -- a printed row wins; a derived total stands only where the goal prints none
+    case when p.node_id is not null then 'printed' when d.node_id is not null then 'derived' end as operating_origin,
+    cast(case when p.node_id is not null then p.budget_eur else d.budget_eur end as bigint) as operating_budget_eur,
+    cast(case when p.node_id is not null then p.actual_eur else d.actual_eur end as bigint) as operating_actual_eur,
+    cast(
+        case
+            when p.node_id is not null then p.execution_pct_printed
+            when d.node_id is not null then {{ percentage_of('d.actual_eur', 'd.budget_eur') }}
+        end as decimal(12, 1)
+    ) as operating_execution_rate_pct,
+    cast(coalesce(p.page, d.page) as integer) as operating_page,
+    cast(coalesce(p.line, d.line) as integer) as operating_line,
     cast(s.planned_fte as decimal(18, 2)) as planned_fte,
     cast(s.paid_fte as decimal(18, 2)) as paid_fte,
     cast({{ percentage_of('s.paid_fte', 's.planned_fte') }} as decimal(12, 1)) as paid_vs_planned_pct,
@@ -119,9 +103,12 @@ select
     cast(s.page as integer) as staffing_page,
     cast(s.line as integer) as staffing_line
 from nodes as n
-left join operating as o
-    on o.document_id = n.document_id
-    and o.node_id = n.node_id
+left join printed as p
+    on p.document_id = n.document_id
+    and p.node_id = n.node_id
+left join derived as d
+    on d.document_id = n.document_id
+    and d.node_id = n.node_id
 left join staffing_printed as s
     on s.document_id = n.document_id
     and s.node_id = n.node_id
