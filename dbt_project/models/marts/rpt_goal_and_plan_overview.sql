@@ -84,8 +84,12 @@ select
     n.action_plan_code,
     -- a printed row wins; a derived total stands only where the goal prints none
     case when p.node_id is not null then 'printed' when d.node_id is not null then 'derived' end as operating_origin,
-    cast(case when p.node_id is not null then p.budget_eur else d.budget_eur end as bigint) as operating_budget_eur,
-    cast(case when p.node_id is not null then p.actual_eur else d.actual_eur end as bigint) as operating_actual_eur,
+    cast(
+        case when p.node_id is not null then p.budget_eur else d.budget_eur end as decimal(18, 2)
+    ) as operating_budget_eur,
+    cast(
+        case when p.node_id is not null then p.actual_eur else d.actual_eur end as decimal(18, 2)
+    ) as operating_actual_eur,
     cast(
         case
             when p.node_id is not null then p.execution_pct_printed
