@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import SUITES, settings
+from . import SUITES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
         "--database",
         type=Path,
         default=None,
-        help=f"DuckDB warehouse to validate (default GENT_BUILD_DB: {settings.build_db()})",
+        help="DuckDB warehouse to validate (default GENT_BUILD_DB, or <GENT_WAREHOUSE_DIR>/build/gent.duckdb)",
     )
     parser.add_argument(
         "--suite",
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         "--docs",
         type=Path,
         default=None,
-        help=f"Data Docs folder (default GENT_GX_DOCS_DIR or <GENT_WAREHOUSE_DIR>/gx: {settings.data_docs_dir()})",
+        help="Data Docs folder (default GENT_GX_DOCS_DIR, or <GENT_WAREHOUSE_DIR>/gx)",
     )
     parser.add_argument("--no-docs", action="store_true", help="do not build the Data Docs site")
     parser.add_argument("--no-record", action="store_true", help="do not append to quality.quality_runs")

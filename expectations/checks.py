@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .catalog import Catalog, Skip
+from .sql_numbers import belgian_sql
 
 BLOCKING = {
     "completeness": True,
@@ -77,29 +78,14 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
 
 
-def _be(expr: str, fte: str = "false", places: int = 2) -> str:
-    """SQL rendering a number as the reports print it: 1.234.567 (EUR), 1.097,07 (VTE)."""
-    return (
-        "case when "
-        + fte
-        + " then translate(format('{:,."
-        + str(places)
-        + "f}', cast("
-        + expr
-        + " as double)), ',.', '.,') else translate(format('{:,}', cast(round("
-        + expr
-        + ") as bigint)), ',', '.') end"
-    )
+def _be(expr: str, fte: str = "false") -> str:
+    """SQL writing a number as the reports print it: 1.234.567 (EUR), 1.097,07 (VTE where `fte` holds)."""
+    return belgian_sql(expr, f"case when {fte} then 2 else 0 end")
 
 
 def _tolerance(expr: str, fte: str) -> str:
-    return (
-        "translate(format(case when "
-        + fte
-        + " then '{:,.3f}' else '{:,.1f}' end, cast("
-        + expr
-        + " as double)), ',.', '.,')"
-    )
+    """A rounding tolerance (½ unit × (n + 1)): 3,5 (EUR) / 0,035 (VTE)."""
+    return belgian_sql(expr, f"case when {fte} then 3 else 1 end")
 
 
 def _docs(cat: Catalog) -> str:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from .sql_numbers import register as register_sql_numbers
+
 SCRATCH_CATALOG = "gx_suite_rows"  # the scratch file's stem: DuckDB names the catalog after it
 MEMORY_LIMIT = "384MB"  # DuckDB's share of the process; the suites' queries spill beyond it
 
@@ -39,6 +41,7 @@ def materialise(database: Path, catalog: str, scratch: Path, queries: dict[str, 
     """
     errors: dict[str, str] = {}
     conn = duckdb.connect(str(scratch), config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False})
+    register_sql_numbers(conn)
     try:
         conn.execute(f"ATTACH '{database}' AS \"{catalog}\" (READ_ONLY)")
         conn.execute(f'USE "{catalog}"')

@@ -18,11 +18,12 @@ import duckdb
 
 from extract.number_format import belgian
 
-from . import SUITES, settings
+from . import SUITES
 from .catalog import Catalog, Skip
 from .checks import BLOCKING, COMMON_COLUMNS, SUITE_TITLES, VERSION, Check, checks_of
 from .materialise import materialise, rows_per_check, scratch_database
 from .offline_docs import make_offline
+from .sql_numbers import register as register_sql_numbers
 
 SEVERITY_ORDER = {"OK": 0, "WARN": 1, "ERROR": 2}
 
@@ -96,15 +97,17 @@ def run_suites(
     *,
     data_docs: bool = True,
 ) -> list[SuiteResult]:
-    """Validate `database` (default GENT_BUILD_DB) with the given suites (default all five).
+    """Validate `database` (default: the settings' build database, GENT_BUILD_DB) with the given
+    suites (default all five).
 
     The database is opened read-only for the validation. Data Docs go to `data_docs_dir`
-    (default GENT_GX_DOCS_DIR or <GENT_WAREHOUSE_DIR>/gx; `data_docs=False`: none). With
+    (default: the settings' GENT_GX_DOCS_DIR or <GENT_WAREHOUSE_DIR>/gx; `data_docs=False`: none). With
     `record_run`, one row per document is appended to quality.quality_runs in the same
     database (read-write, after the validation has released the file).
     """
     started = time.monotonic()
-    database = Path(database or settings.build_db()).resolve()
+    settings = _settings() if database is None or (data_docs and not data_docs_dir) else None
+    database = Path(database or settings.build_db).resolve()
     if not database.is_file():
         raise FileNotFoundError(f"warehouse database not found: {database}")
     wanted = list(suites or SUITES)
@@ -113,9 +116,10 @@ def run_suites(
         raise ValueError(f"unknown suite(s) {unknown}; known: {', '.join(SUITES)}")
     run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
     run_at = datetime.now(UTC).replace(tzinfo=None)
-    docs_dir = (Path(data_docs_dir) if data_docs_dir else settings.data_docs_dir()).resolve() if data_docs else None
+    docs_dir = (Path(data_docs_dir) if data_docs_dir else settings.data_docs_dir).resolve() if data_docs else None
 
     conn = duckdb.connect(str(database), read_only=True)
+    register_sql_numbers(conn)  # _prepare binds the checks' SQL here
     try:
         catalog = Catalog.read(conn)
         prepared = {suite: _prepare(conn, catalog, suite) for suite in wanted}
@@ -151,6 +155,13 @@ def run_suites(
 
         _record(database, run_id, run_at, results, documents)
     return results
+
+
+def _settings():
+    """The warehouse's settings (ingest.config: the one reader of the environment), for the defaults."""
+    from ingest.config import Settings  # here: it imports pyarrow, which the checks need only then
+
+    return Settings.from_env()
 
 
 # ---------------------------------------------------------------------------------------------

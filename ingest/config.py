@@ -35,6 +35,7 @@ ENV_VARS = {
     "warehouse_dir": "GENT_WAREHOUSE_DIR",
     "build_db": "GENT_BUILD_DB",
     "dagster_home": "DAGSTER_HOME",
+    "data_docs_dir": "GENT_GX_DOCS_DIR",
     "pdf_engine": "GENT_PDF_ENGINE",
     "doc_timeout_s": "GENT_DOC_TIMEOUT_S",
     "doc_memory_mb": "GENT_DOC_MEMORY_MB",
@@ -58,6 +59,7 @@ class Settings:
     warehouse_dir: Path
     build_db: Path
     dagster_home: Path
+    data_docs_dir: Path  # the quality suites' Data Docs site (Great Expectations)
     pdf_engine: str = "pdfplumber"
     doc_timeout_s: float = DEFAULT_TIMEOUT_S
     doc_memory_mb: int = DEFAULT_MEMORY_MB
@@ -90,6 +92,7 @@ class Settings:
         warehouse_dir=None,
         build_db=None,
         dagster_home=None,
+        data_docs_dir=None,
         pdf_engine=None,
         doc_timeout_s=None,
         doc_memory_mb=None,
@@ -104,6 +107,7 @@ class Settings:
             warehouse_dir=warehouse,
             build_db=_path(build_db, warehouse / "build" / "gent.duckdb"),
             dagster_home=_path(dagster_home, warehouse / "dagster_home"),
+            data_docs_dir=_path(data_docs_dir, warehouse / "gx"),
             pdf_engine=_engine(pdf_engine),
             doc_timeout_s=_number(
                 "doc_timeout_s", doc_timeout_s, float, DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, MAX_TIMEOUT_S, "s"

@@ -31,6 +31,7 @@ class WarehouseSettings(dg.ConfigurableResource):
     warehouse_dir: str = ""
     build_db: str = ""
     dagster_home: str = ""
+    data_docs_dir: str = ""
     pdf_engine: str = ""
     doc_timeout_s: str = ""
     doc_memory_mb: str = ""

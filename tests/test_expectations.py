@@ -208,6 +208,32 @@ def test_no_question_mark_in_check_sql(marts_db):
         assert "?" not in check.build(cat), check.name
 
 
+def test_numbers_in_the_checks_details_are_written_by_the_one_formatter():
+    """The checks' SQL writes numbers through extract.number_format (as the reports print them)."""
+    from expectations.checks import _be, _tolerance
+    from expectations.sql_numbers import register
+
+    conn = duckdb.connect()
+    register(conn)
+    rows = conn.execute(
+        f"""
+        select {_be("v", "unit = 'FTE'")} as number, {_tolerance("t", "unit = 'FTE'")} as tolerance
+        from (values (-13407::bigint, 'EUR', 3.5::decimal(18, 3)),
+                     (1097.07::decimal(18, 2), 'FTE', 0.035::decimal(18, 3)),
+                     (12345678901234::hugeint, 'EUR', 1000.5::decimal(18, 3)),
+                     (2.5::decimal(18, 2), 'EUR', 2.000::decimal(18, 3)),
+                     (null, 'FTE', null)) as t(v, unit, t)"""
+    ).fetchall()
+    conn.close()
+    assert rows == [
+        ("-13.407", "3,5"),
+        ("1.097,07", "0,035"),
+        ("12.345.678.901.234", "1.000,5"),
+        ("3", "2,0"),  # half up, as the reports round
+        (None, None),
+    ]
+
+
 def test_percentage_sql_is_the_extractors_interval_logic(tmp_path):
     """The SQL of percentages_match_ratios decides every cell as extract.tables.percentage_consistent."""
     import pyarrow as pa

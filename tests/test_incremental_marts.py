@@ -115,6 +115,7 @@ def test_a_report_added_to_a_built_warehouse_gives_the_full_rebuilds_marts(steps
     steps.dbt("--full-refresh")
     assert steps.differences() == {}
     assert len(steps.tables_built()) >= 15  # every intermediate and mart table was compared
+    assert "marts.rpt_goal_and_plan_overview" in steps.tables_built()  # what the overview report reads
 
 
 def test_a_report_removed_leaves_the_marts_a_full_rebuild_gives(steps):

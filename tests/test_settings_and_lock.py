@@ -75,8 +75,21 @@ def test_good_settings_are_read_and_the_paths_follow_the_warehouse(tmp_path):
     assert (
         settings.build_db == tmp_path / "build" / "gent.duckdb" and settings.dagster_home == tmp_path / "dagster_home"
     )
+    assert settings.data_docs_dir == tmp_path / "gx"
     assert Settings.from_env({"GENT_INBOX": "in"}, inbox=tmp_path).inbox == tmp_path  # an option beats the environment
     assert Settings.build(**settings.as_config()) == settings  # what make run hands on as run config is what it built
+
+
+def test_the_quality_suites_take_their_defaults_from_the_same_settings(tmp_path, monkeypatch):
+    from expectations import run_suites
+
+    monkeypatch.setenv("GENT_WAREHOUSE_DIR", str(tmp_path))
+    monkeypatch.delenv("GENT_BUILD_DB", raising=False)
+    with pytest.raises(FileNotFoundError, match=str(tmp_path / "build" / "gent.duckdb")):
+        run_suites()
+    monkeypatch.setenv("GENT_DOC_TIMEOUT_S", "1")  # a bad setting is refused here as everywhere
+    with pytest.raises(ConfigurationError, match="GENT_DOC_TIMEOUT_S"):
+        run_suites()
 
 
 def test_make_run_refuses_bad_configuration_at_start(tmp_path):

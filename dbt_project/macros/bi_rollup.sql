@@ -34,11 +34,12 @@ select
     sum(f.budget_eur) as budget_eur,
     sum(f.actual_eur) as actual_eur,
     sum(f.actual_prev_eur) filter (where f.is_prev_year_applicable) as actual_prev_eur,
-    round(100.0 * sum(f.actual_eur) / nullif(sum(f.budget_eur), 0), 1) as execution_rate_pct,
+    {{ percentage_of('sum(f.actual_eur)', 'sum(f.budget_eur)') }} as execution_rate_pct,
     sum(coalesce(f.budget_eur, f.budget_eur_imputed)) as budget_with_imputed_eur,
     sum(coalesce(f.actual_eur, f.actual_eur_imputed)) as actual_with_imputed_eur,
-    round(100.0 * sum(coalesce(f.actual_eur, f.actual_eur_imputed))
-        / nullif(sum(coalesce(f.budget_eur, f.budget_eur_imputed)), 0), 1) as execution_rate_with_imputed_pct,
+    {{ percentage_of(
+        'sum(coalesce(f.actual_eur, f.actual_eur_imputed))', 'sum(coalesce(f.budget_eur, f.budget_eur_imputed))'
+    ) }} as execution_rate_with_imputed_pct,
     sum(case when f.is_intra_group then 0 else f.actual_eur end) as actual_excl_intra_group_eur,
     count(*) filter (where f.actual_eur is null) as unprinted_actual_cells,
     {{ bi_entity_columns() }},
@@ -60,7 +61,7 @@ select
     sum(f.plan_fte) as planned_fte,
     sum(f.paid_fte) as paid_fte,
     sum(f.paid_prev_fte) as paid_prev_fte,
-    round(100.0 * sum(f.paid_fte) / nullif(sum(f.plan_fte), 0), 1) as paid_vs_planned_pct,
+    {{ percentage_of('sum(f.paid_fte)', 'sum(f.plan_fte)') }} as paid_vs_planned_pct,
     string_agg(distinct f.fte_null_reason, ', ') as fte_null_reason,
     {{ bi_entity_columns() }},
     count(distinct f.document_id) as document_count
@@ -104,7 +105,7 @@ select
     n.line,
     am.operating_expenditure_budget_eur,
     am.operating_expenditure_actual_eur,
-    round(100.0 * am.operating_expenditure_actual_eur / nullif(am.operating_expenditure_budget_eur, 0), 1) as operating_execution_rate_pct,
+    {{ percentage_of('am.operating_expenditure_actual_eur', 'am.operating_expenditure_budget_eur') }} as operating_execution_rate_pct,
     am.investment_expenditure_budget_eur,
     am.investment_expenditure_actual_eur,
     n.narrative_key

@@ -1,4 +1,12 @@
-"""The report's charts: accessible inline SVG, every bar a link to its source."""
+"""The report's charts: accessible inline SVG, every bar a link to its source.
+
+Drawn here, not by a charting library (tried for issue 17): vl-convert-python 1.9.0 (Altair's
+offline SVG) resolves every relative or fragment link against its loader's base URL
+(`https://vega.github.io/vega-datasets/`, no option to change it) and gives marks no data-*
+attributes; matplotlib's SVG backend keeps relative links (`set_url`) but writes them with
+`target="_blank"`, and gives a bar neither a `<title>` (its tooltip) nor data-* attributes
+(what ties a bar to its table row): both would need their output rewritten afterwards.
+"""
 
 from __future__ import annotations
 

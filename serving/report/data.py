@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import duckdb
 
-from .formatting import _dec, ratio_pct
+from .formatting import _dec
 from .sources import Doc, Source
 
 OPEX = ("exploitatie", "uitgaven")  # operating expenditure: the category/direction the page charts
@@ -50,6 +50,7 @@ class FteRow:
     title: str | None
     plan: Decimal | None
     paid: Decimal | None
+    rate: Decimal | None  # paid as a share of plan, %
     plan_leaves: Decimal | None
     paid_leaves: Decimal | None
     status: str  # reconciliation status of the paid metric, or not_reported
@@ -110,47 +111,27 @@ def load(con: duckdb.DuckDBPyConnection) -> Data:
     def src(r: dict) -> Source:
         return Source(by_id[r["document_id"]], r["page"], r["line"])
 
-    # execution rate per goal and plan: the printed totals, and for goals whose report prints
-    # none (2021) the totals derived from their plans in rpt_reconciliation
+    # execution rate per goal and plan, printed or (goals whose report prints no totals, 2021)
+    # derived from their plans: marts.rpt_goal_and_plan_overview states the rule
     execution = []
     for r in _rows(
         con,
         """
-        with printed as (
-            select r.document_id, r.node_level as level, r.node_code as code, r.goal_code,
-                   r.budget_eur as budget, r.actual_eur as actual, r.execution_pct_printed as rate,
-                   true as rate_printed, r.page, r.line
-            from marts.fct_spending_reported as r
-            where r.node_level in ('goal', 'action_plan') and r.category = ? and r.direction = ?
-        ),
-        derived as (
-            select document_id, 'goal' as level, parent_code as code, goal_code,
-                   max(derived_value) filter (where metric = 'budget') as budget,
-                   max(derived_value) filter (where metric = 'actual') as actual,
-                   null::decimal(12, 1) as rate, false as rate_printed, min(page) as page, min(line) as line
-            from marts.rpt_reconciliation
-            where parent_level = 'goal' and is_derived and category = ? and direction = ?
-              and metric in ('budget', 'actual')
-            group by document_id, parent_code, goal_code
-        ),
-        nodes as (
-            select * from printed
-            union all
-            select * from derived
-            where not exists (select 1 from printed p where p.document_id = derived.document_id
-                                and p.level = 'goal' and p.code = derived.code)
-        )
-        select n.*, coalesce(g.goal_title, '') as goal_title, p.action_plan_title,
-               min(n.page) over (partition by n.document_id, n.goal_code) as goal_page,
-               min(n.line) filter (where n.level = 'goal') over (partition by n.document_id, n.goal_code) as goal_line
-        from nodes as n
-        left join marts.dim_policy_goal as g on g.goal_code = n.goal_code
-        left join marts.dim_action_plan as p on n.level = 'action_plan' and p.action_plan_code = n.code
-        order by n.document_id, goal_page nulls last, goal_line nulls last, n.goal_code,
-                 n.level = 'action_plan', n.page nulls last, n.line nulls last, n.code""",
-        [*OPEX, *OPEX],
+        select o.document_id, o.node_level as level, o.node_code as code, o.goal_code,
+               o.operating_budget_eur as budget, o.operating_actual_eur as actual,
+               o.operating_execution_rate_pct as rate, o.operating_origin = 'printed' as rate_printed,
+               o.operating_page as page, o.operating_line as line,
+               coalesce(g.goal_title, '') as goal_title, p.action_plan_title,
+               min(o.operating_page) over (partition by o.document_id, o.goal_code) as goal_page,
+               min(o.operating_line) filter (where o.node_level = 'goal')
+                   over (partition by o.document_id, o.goal_code) as goal_line
+        from marts.rpt_goal_and_plan_overview as o
+        left join marts.dim_policy_goal as g on g.goal_code = o.goal_code
+        left join marts.dim_action_plan as p on o.node_level = 'action_plan' and p.action_plan_code = o.node_code
+        where o.operating_origin is not null
+        order by o.document_id, goal_page nulls last, goal_line nulls last, o.goal_code,
+                 o.node_level = 'action_plan', o.operating_page nulls last, o.operating_line nulls last, o.node_code""",
     ):
-        rate = r["rate"] if r["rate_printed"] else ratio_pct(r["actual"], r["budget"])
         title = r["goal_title"] if r["level"] == "goal" else r["action_plan_title"]
         execution.append(
             ExecRow(
@@ -161,7 +142,7 @@ def load(con: duckdb.DuckDBPyConnection) -> Data:
                 title,
                 _dec(r["budget"]),
                 _dec(r["actual"]),
-                _dec(rate),
+                _dec(r["rate"]),
                 r["rate_printed"],
                 src(r),
             )
@@ -232,31 +213,20 @@ def load(con: duckdb.DuckDBPyConnection) -> Data:
             )
         )
 
-    # planned vs paid VTE per goal: the printed goal totals (reconciliation rows carry them with
-    # their status), next to the sum over the goal's leaves
+    # planned vs paid VTE per goal: the printed goal totals with their reconciliation status, next
+    # to the sums over the goal's leaves (marts.rpt_goal_and_plan_overview)
     fte_rows = []
     for r in _rows(
         con,
         """
-        with goal as (
-            select document_id, goal_key, parent_code as goal_code,
-                   max(printed_value) filter (where metric = 'plan_fte') as plan,
-                   max(printed_value) filter (where metric = 'paid_fte') as paid,
-                   max(status) filter (where metric = 'paid_fte') as status,
-                   min(page) as page, min(line) as line
-            from marts.rpt_reconciliation
-            where parent_level = 'goal' and metric in ('plan_fte', 'paid_fte')
-            group by document_id, goal_key, parent_code
-        ),
-        leaves as (
-            select document_id, goal_key, sum(plan_fte) as plan_leaves, sum(paid_fte) as paid_leaves
-            from marts.fct_staffing group by document_id, goal_key
-        )
-        select g.*, l.plan_leaves, l.paid_leaves, d.goal_title
-        from goal as g
-        left join leaves as l using (document_id, goal_key)
-        left join marts.dim_policy_goal as d on d.goal_key = g.goal_key
-        order by g.document_id, g.page nulls last, g.line nulls last, g.goal_code""",
+        select o.document_id, o.node_code as goal_code, o.planned_fte as plan, o.paid_fte as paid,
+               o.paid_vs_planned_pct as rate, o.planned_fte_leaves as plan_leaves,
+               o.paid_fte_leaves as paid_leaves, o.paid_fte_status as status,
+               o.staffing_page as page, o.staffing_line as line, d.goal_title
+        from marts.rpt_goal_and_plan_overview as o
+        left join marts.dim_policy_goal as d on d.goal_key = o.goal_key
+        where o.node_level = 'goal'
+        order by o.document_id, page nulls last, line nulls last, goal_code""",
     ):
         fte_rows.append(
             FteRow(
@@ -265,6 +235,7 @@ def load(con: duckdb.DuckDBPyConnection) -> Data:
                 r["goal_title"],
                 _dec(r["plan"]),
                 _dec(r["paid"]),
+                _dec(r["rate"]),
                 _dec(r["plan_leaves"]),
                 _dec(r["paid_leaves"]),
                 r["status"],

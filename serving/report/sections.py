@@ -18,7 +18,7 @@ from .charts import (
     top_chart,
 )
 from .data import Data, GapRow
-from .formatting import fte, number, pct, ratio_pct, raw_value
+from .formatting import fte, number, pct, raw_value
 from .sources import Linker, Source
 
 
@@ -92,7 +92,7 @@ def staffing_figures(data: Data, linker: Linker) -> list[dict]:
                 if r.status == "not_reported":
                     note = "not reported (no staffing tables in this report)"
                 else:
-                    note = f"plan {fte(r.plan)} · paid {fte(r.paid)} ({pct(ratio_pct(r.paid, r.plan))})"
+                    note = f"plan {fte(r.plan)} · paid {fte(r.paid)} ({pct(r.rate)})"
                 chart_rows.append(
                     dict(
                         label=f"{r.goal_code} {r.title or ''}",

@@ -62,9 +62,9 @@ def quality_suites(context: dg.AssetCheckExecutionContext, settings: WarehouseSe
     from expectations import run_suites
     from ingest.state import read_database
 
-    build_db = settings.get().build_db
-    checked_rows = read_database(build_db).digest()
-    results = run_suites(build_db, run_id=context.run.run_id)
+    config = settings.get()
+    checked_rows = read_database(config.build_db).digest()
+    results = run_suites(config.build_db, run_id=context.run.run_id, data_docs_dir=config.data_docs_dir)
     for result in results:
         yield check_result(result, checked_rows)
 
