@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from duckdb_reads import read_only_query
 from test_report import console_problems, run_chromium
 
 from expectations import SUITES
@@ -116,12 +117,7 @@ def failures_after_fault(db: Path, tmp_path: Path, expectation: str, *statements
     return assert_only(run(copy_of(db, tmp_path, *statements, params=params)), expectation)
 
 
-def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    conn = duckdb.connect(str(db), read_only=True)
-    try:
-        return conn.execute(sql, params or []).fetchall()
-    finally:
-        conn.close()
+query = read_only_query
 
 
 def run(db: Path, **kwargs):

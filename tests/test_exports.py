@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from duckdb_reads import read_only_query
 
 from serving import open_data as exports
 from serving.open_data import PersonalDataError, csv_value, export_open_data, name_variants
@@ -43,11 +44,7 @@ class Built:
         self.db, self.manifest = db, manifest
 
     def query(self, sql: str, params=None) -> list[tuple]:
-        con = duckdb.connect(str(self.db), read_only=True)
-        try:
-            return con.execute(sql, params or []).fetchall()
-        finally:
-            con.close()
+        return read_only_query(self.db, sql, params)
 
     def marts(self) -> list[str]:
         return [

@@ -10,6 +10,7 @@ missing) renders the page: no console messages, the figures in the DOM, a real s
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from duckdb_reads import read_only_query
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt_project"
@@ -145,11 +147,7 @@ class Built:
         self.dom = parse(self.html)
 
     def query(self, sql: str, params=None) -> list[tuple]:
-        con = duckdb.connect(str(self.db), read_only=True)
-        try:
-            return con.execute(sql, params or []).fetchall()
-        finally:
-            con.close()
+        return read_only_query(self.db, sql, params)
 
 
 @pytest.fixture(scope="module")
@@ -526,18 +524,20 @@ def test_output_is_deterministic_atomic_and_the_database_untouched(built, tmp_pa
 # ----------------------------------------------------------------------------- headless Chromium
 
 
+def render_html():
+    """tools/render_html.py (tools/ is no package: loaded by path), for its Chromium flags."""
+    if "render_html" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("render_html", REPO / "tools" / "render_html.py")
+        sys.modules["render_html"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules["render_html"])
+    return sys.modules["render_html"]
+
+
 def run_chromium(chromium: Path, page: Path, tmp: Path, *extra: str) -> subprocess.CompletedProcess:
     profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
     cmd = [
         str(chromium),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *render_html().HEADLESS_CHROMIUM,
         f"--user-data-dir={profile}",
         "--enable-logging=stderr",
         "--v=0",

@@ -509,20 +509,27 @@ def _run(cmd: list[str], timeout: int = 1800, **kw) -> None:
         raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-2000:]}")
 
 
+# Headless Chromium that reaches for nothing on its own (no network, updates, sync or GPU); also
+# what tests/test_report.py opens the overview page with, network blocked.
+HEADLESS_CHROMIUM = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
 def print_chromium(html_path: Path, pdf_path: Path, work: Path) -> None:
     exe = shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
     profile = Path(tempfile.mkdtemp(prefix="chromium-profile-", dir=work))
     _run(
         [
             exe,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *HEADLESS_CHROMIUM,
             f"--user-data-dir={profile}",
             "--no-pdf-header-footer",
             "--disable-pdf-tagging",
