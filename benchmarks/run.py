@@ -542,7 +542,7 @@ def build_and_reruns(
     if changed.stages.get("dbt build"):
         out.line(
             f"- the changed re-run spends {changed.stages.get('extract+load (raw runs, wall)', 0):.1f} s in extract+load "
-            f"and {changed.stages.get('dbt build', 0):.1f} s in dbt build (dbt rebuilds every model: the marts are not incremental)"
+            f"and {changed.stages.get('dbt build', 0):.1f} s in dbt build (the marts are built for the changed document only; dbt's start and its tests over every row remain)"
         )
     only_changed = changed.stages.get("extracted") == [changed_name] and [n for n, _, _ in new_loads] == [changed_name]
     return {
