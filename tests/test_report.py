@@ -133,6 +133,32 @@ def source_text(file_name: str, page, line) -> str:
     return f"{file_name}, p. {page}" if page is not None else f"{file_name}, line {line}"
 
 
+# ----------------------------------------------------------------------------- the charts' marks
+
+
+def bar_marks(chart: Node) -> list[Node]:
+    """The bars of a chart (Vega writes each as a <path> with role graphics-symbol, roledescription bar)."""
+    return chart.find_all("path", aria_roledescription="bar")
+
+
+def bar_width(mark: Node) -> float:
+    """A horizontal bar's drawn length: Vega's rect path is M x,y h width v height h -width Z."""
+    m = re.fullmatch(r"M[-\d.e]+,[-\d.e]+h([-\d.e]+)v[-\d.e]+h[-\d.e]+Z", mark.attrs["d"])
+    assert m, mark.attrs["d"]
+    return float(m.group(1))
+
+
+def proportional(widths: list[float], values: list[float]) -> bool:
+    """The bars are drawn to one linear scale from zero: length / value is the same for every bar."""
+    ratios = [w / v for w, v in zip(widths, values, strict=True) if v]
+    return bool(ratios) and max(ratios) - min(ratios) <= 1e-6 * max(ratios)
+
+
+def chart_links(chart: Node) -> list[Node]:
+    """The links in a chart (SVG <a xlink:href>, one per mark that links to its source)."""
+    return [a for a in chart.find_all("a") if "xlink:href" in a.attrs]
+
+
 # ----------------------------------------------------------------------------- fixtures
 
 
@@ -175,20 +201,28 @@ def test_page_is_self_contained_accessible_and_offline(built):
         and not dom.find_all("img")
         and not dom.find_all("iframe")
     )
-    assert re.findall(r"https?://[^\"'\s<>]+", html) == ["http://www.w3.org/2000/svg"] * len(re.findall("<svg", html))
+    # (the SVG and XLink namespaces are names, not fetches: each URL on the page is one of them, in an xmlns attribute)
+    urls = re.findall(r"https?://[^\"'\s<>]+", html)
+    assert set(urls) <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    assert len(urls) == len(re.findall(r' xmlns(?::xlink)?="https?://', html))
     assert "@import" not in html and "url(http" not in html and " src=" not in html
     csp = dom.find("meta", http_equiv="Content-Security-Policy").attrs["content"]
     assert "default-src 'none'" in csp
     for section in ("execution", "top-actions", "staffing", "reconciliation", "quality", "sources"):
         dom.find("section", id=section)
-    svgs = dom.find_all("svg")
-    assert len(svgs) >= 10  # 3 execution, 2 top-10, 2 staffing (the 2021 report has none), recon, tables, anomalies
-    for svg in svgs:
+    # each chart: Vega's SVG inside an <svg role="img"> that carries the chart's title and description
+    charts = dom.find_all("svg", class_="chart")
+    assert len(charts) >= 10  # 3 execution, 2 top-10, 2 staffing (the 2021 report has none), recon, tables, anomalies
+    assert all(svg in charts or svg.parent in charts for svg in dom.find_all("svg"))
+    for svg in charts:
         assert svg.attrs["role"] == "img"
         title = svg.find("title")
         assert title.text().strip() and title.attrs["id"] in svg.attrs["aria-labelledby"].split()
         assert svg.find("desc").text().strip()
-        assert svg.find_all("rect")  # bars, not just text
+        bars = bar_marks(svg)
+        assert bars  # bars, not just text
+        # every bar has an accessible name and links to its source
+        assert all(b.attrs["aria-label"].strip() and b.parent.tag == "a" and b.parent.attrs["xlink:href"] for b in bars)
     # every chart has a table beside it
     for figure in dom.find_all("figure"):
         assert figure.find_all("svg") or figure.find_all("p", class_="not-reported")
@@ -246,14 +280,35 @@ def test_execution_rate_per_goal_and_plan_matches_raw(built):
     # a known figure: SD10041, theme 4 of 2024, 11.968.763 / 13.057.602 = 91,7%
     sd = next(r for r in rows if r.attrs["data-code"] == "SD10041" and r.attrs["data-document"].startswith("001_"))
     assert sd.find("td", class_="rate").text() == "91,7%"
-    # the charts: one bar per row with the same value, and the 100% line
-    bars = [a for a in built.dom.find_all("a", data_figure="execution")]
-    assert sorted(a.attrs["data-value"] for a in bars) == sorted(
-        r.find("td", class_="rate").attrs["data-value"] for r in rows
-    )
-    for svg in built.dom.find_all("svg"):
-        if svg.attrs["id"].startswith("execution-"):
-            assert svg.find_all("line", class_="ref")
+    # the charts: per report, one bar per row with a rate, named with its code and the table's figure,
+    # drawn to scale (rates above 200% are clipped); every row (with or without a bar) links from the chart
+    for figure in built.dom.find_all("figure", data_figure="execution"):
+        svg = figure.find("svg", class_="chart")
+        table_rows = [r for r in rows if r.attrs["data-document"] == figure.attrs["data-document"]]
+        with_rate = {
+            r.attrs["data-code"]: r.find("td", class_="rate")
+            for r in table_rows
+            if r.find("td", class_="rate").attrs["data-value"] and Decimal(r.find_all("td")[2].attrs["data-value"] or 0)
+        }
+        named = {}
+        for bar in bar_marks(svg):
+            m = re.match(r"(\S+) .*? — (\S+%)(?: \(derived\))?; actual ", bar.attrs["aria-label"])
+            assert m, bar.attrs["aria-label"]
+            named[m.group(1)] = (m.group(2), bar_width(bar))
+        assert {c: t for c, (t, _) in named.items()} == {
+            c: td.text().removesuffix(" (derived)") for c, td in with_rate.items()
+        }
+        shown = [(w, float(with_rate[c].attrs["data-value"])) for c, (_, w) in named.items()]
+        assert proportional(*zip(*[(w, v) for w, v in shown if v <= 200], strict=True))
+        linked = {
+            re.match(r"\S+", m.attrs["aria-label"]).group()
+            for a in chart_links(svg)
+            for m in a.children
+            if isinstance(m, Node)
+        }
+        assert linked == {r.attrs["data-code"] for r in table_rows}
+        # the dashed 100% line
+        assert svg.find("g", aria_roledescription="rule mark container").find_all("line")
 
 
 def test_top10_actions_match_raw_leaves(built):
@@ -291,9 +346,15 @@ def test_top10_actions_match_raw_leaves(built):
         # no leaf outside the top 10 spent more on its own than the 10th action
         bigger = {k for k, (y, a, *_) in leaves.items() if y == year and a is not None and a > values[-1]}
         assert bigger <= members_all
-        # the chart has the same bars
-        bars = figure.find_all("a", data_figure="top-actions")
-        assert [Decimal(b.attrs["data-value"]) for b in bars] == values
+        # the chart has the same bars, in the same order, drawn to scale (a bar's segments add up)
+        per_bar: dict[str, float] = {}
+        for bar in bar_marks(figure.find("svg", class_="chart")):
+            per_bar[bar.attrs["aria-label"]] = per_bar.get(bar.attrs["aria-label"], 0.0) + bar_width(bar)
+        named = [re.match(r"(\d+)\. .*? — actual ([\d.]+) €", label) for label in per_bar]
+        assert [(int(m.group(1)), Decimal(m.group(2).replace(".", ""))) for m in named] == list(
+            enumerate(values, start=1)
+        )
+        assert proportional(list(per_bar.values()), [float(v) for v in values])
     # a pair counts once with both shares: some 2024 top action has two member leaves
     assert any(
         len(r.find_all("span", data_leaf=True)) == 2 for r in figures[0].find_all("tr", data_figure="top-actions")
@@ -330,8 +391,23 @@ def test_planned_vs_paid_fte_per_goal_matches_raw(built):
             assert plan_td.attrs["data-value"] == paid_td.attrs["data-value"] == ""
     unstaffed = {f for (f, _), s in goals.items() if not s}
     assert unstaffed == {p.attrs["data-document"] for p in built.dom.find_all("p", class_="not-reported")} != set()
-    bars = built.dom.find_all("a", data_figure="staffing")
-    assert len(bars) == sum(goals.values()) > 0
+    # the charts: per staffed goal a pair of bars (plan light, paid dark) named with the printed
+    # figures, drawn to one scale across reports
+    colour = {"#90cdf4": "plan", "#2b6cb0": "paid"}
+    drawn: dict[tuple, dict[str, float]] = defaultdict(dict)
+    for figure in built.dom.find_all("figure", data_figure="staffing"):
+        for svg in figure.find_all("svg", class_="chart"):
+            for bar in bar_marks(svg):
+                m = re.match(r"(\S+) .*? — plan ([\d.,]+) · paid ([\d.,]+) ", bar.attrs["aria-label"])
+                assert m, bar.attrs["aria-label"]
+                key = (figure.attrs["data-document"], m.group(1))
+                assert (m.group(2), m.group(3)) == (be(printed[key][0], 2), be(printed[key][1], 2))
+                drawn[key][colour[bar.attrs["fill"]]] = bar_width(bar)
+    assert set(drawn) == {k for k, staffed in goals.items() if staffed} != set()
+    assert proportional(
+        [d[s] for d in drawn.values() for s in ("plan", "paid")],
+        [float(printed[k][i]) for k in drawn for i in (0, 1)],
+    )
     assert "1.097,07" in built.html  # SD10043's planned VTE, with a thousands separator
 
 
@@ -413,12 +489,18 @@ def test_reconciliation_status_and_gaps_match_raw(built):
             assert int(r.find("td", class_="status-not_reported").attrs["data-value"]) == 0
         else:
             assert int(r.find("td", class_="status-not_reported").attrs["data-value"]) == 3 * parents[f]
-    # the stacked bars carry the same counts
-    bars = built.dom.find_all("a", data_figure="reconciliation")
-    assert sorted(int(b.attrs["data-value"]) for b in bars) == sorted(21 * n for n in parents.values())
-    for bar in bars:
-        segments = {s.attrs["data-key"]: int(s.attrs["data-value"]) for s in bar.find_all("rect", data_key=True)}
-        assert segments.get("gap", 0) == gap_per_doc[bar.attrs["data-code"]]
+    # the stacked bars carry the same counts: each segment is named with its report, status and count
+    segments: dict[str, dict[str, int]] = defaultdict(dict)
+    marks = bar_marks(built.dom.find("svg", id="reconciliation-status"))
+    for mark in marks:
+        m = re.fullmatch(r"(\S+) \(\d+\): (.+) ([\d.]+)", mark.attrs["aria-label"])
+        assert m, mark.attrs["aria-label"]
+        segments[m.group(1)][m.group(2)] = int(m.group(3).replace(".", ""))
+    assert {f: sum(s.values()) for f, s in segments.items()} == {f: 21 * n for f, n in parents.items()}
+    assert {f: s.get("gap", 0) for f, s in segments.items()} == {f: gap_per_doc[f] for f in parents}
+    assert proportional(
+        [bar_width(m) for m in marks], [float(m.attrs["aria-label"].rsplit(" ", 1)[1].replace(".", "")) for m in marks]
+    )
 
 
 def test_data_quality_kpis_match_raw(built):
@@ -480,8 +562,8 @@ def test_every_source_link_names_document_and_page_or_line(built):
         else:
             assert a.text() == f
     # the bars in the charts link too (SVG <a>), to the same kind of target
-    bars = [a for a in built.dom.find_all("a", class_="bar")]
-    assert bars and all(a.attrs["href"][1:] in anchors for a in bars)
+    bars = [a for svg in built.dom.find_all("svg", class_="chart") for a in chart_links(svg)]
+    assert bars and all(a.attrs["xlink:href"].startswith("#") and a.attrs["xlink:href"][1:] in anchors for a in bars)
 
 
 def test_output_is_deterministic_atomic_and_the_database_untouched(built, tmp_path):
@@ -507,6 +589,9 @@ def test_output_is_deterministic_atomic_and_the_database_untouched(built, tmp_pa
     linked = build_report(built.db, tmp_path / "b", sources=DUMPS).read_text(encoding="utf-8")
     hrefs = set(re.findall(r'class="src" href="([^"]+)"', linked))
     assert hrefs and all((tmp_path / "b" / h.split("#")[0]).resolve().parent == DUMPS.resolve() for h in hrefs)
+    # and so do the charts' bars: the same relative links, as written (no base URL in front)
+    bar_hrefs = set(re.findall(r'xlink:href="([^"]+)"', linked))
+    assert bar_hrefs and bar_hrefs <= hrefs | {h.split("#")[0] for h in hrefs}
     # in a process that already holds the warehouse open read-write (DuckDB allows one configuration
     # per file and process), the report still builds, and still only reads
     holder = duckdb.connect(str(built.db))
@@ -579,6 +664,7 @@ def test_chromium_renders_the_page_without_console_errors(chromium, built, tmp_p
     # the browser's DOM has every figure and the expected numbers
     assert len(dom.find_all("svg")) == len(built.dom.find_all("svg")) >= 10
     assert len(dom.find_all("rect")) == len(built.dom.find_all("rect"))
+    assert len(bar_marks(dom)) == len(bar_marks(built.dom)) > 100
     text = dom.find("body").text()
     for needle in (
         "Execution rate per goal and action plan",

@@ -1,27 +1,35 @@
-"""The report's charts: accessible inline SVG, every bar a link to its source.
+"""The report's charts: Vega-Lite specifications built with Altair, rendered to static SVG offline.
 
-Drawn here, not by a charting library (tried for issue 17): vl-convert-python 1.9.0 (Altair's
-offline SVG) resolves every relative or fragment link against its loader's base URL
-(`https://vega.github.io/vega-datasets/`, no option to change it) and gives marks no data-*
-attributes; matplotlib's SVG backend keeps relative links (`set_url`) but writes them with
-`target="_blank"`, and gives a bar neither a `<title>` (its tooltip) nor data-* attributes
-(what ties a bar to its table row): both would need their output rewritten afterwards.
+vl-convert-python runs Vega-Lite and Vega (embedded, no network) and returns the SVG: every bar is
+a `<path>` inside an `<a>` (the `href` encoding: its source, on this page or the PDF at its page) and
+carries an `aria-label` (the `description` encoding: what the bar shows, with its figure and
+source). We do two things to that output: we remove the base URL Vega's loader puts in front of
+every link (see `_svg`), and we wrap it in an `<svg role="img">` with the chart's `<title>` and
+`<desc>` (Vega writes neither).
 """
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Sequence
 from html import escape
 
+import altair as alt
+import vl_convert as vlc
+
 from .data import ExecRow, TopRow
-from .formatting import eur, number, pct, raw_value
-from .html_parts import _attrs, _f, _short
+from .formatting import eur, number, pct
+from .html_parts import _short
 from .sources import Doc, Linker
 
-WIDTH = 960
 LABEL_W = 360
-BAR_X0 = LABEL_W + 10
 BAR_W = 430
 FONT = 12
+# vl-convert's Vega loader resolves each link against this base URL and exposes no option to set it
+# (neither `config`, `allowed_base_urls` nor a usermeta setting; "./x", "/x" and "#x" alike are prefixed
+# by plain concatenation, so removing the prefix gives back the link exactly as we wrote it).
+VL_CONVERT_BASE_URL = "https://vega.github.io/vega-datasets/"
 
 STATUS_COLOURS = {
     "exact": "#2f855a",
@@ -61,49 +69,69 @@ KIND_PALETTE = (
     "#9c4221",
     "#276749",
 )
+CONFIG = {
+    "font": "sans-serif",
+    "view": {"stroke": None},
+    "axis": {"labelFontSize": FONT, "titleFontSize": FONT, "domain": False, "ticks": False},
+    "legend": {"labelFontSize": FONT, "orient": "top", "title": None, "symbolType": "square"},
+    "text": {"fontSize": FONT},
+    "background": "#fff",
+}
 
 
-class Svg:
-    """A chart: an accessible inline SVG (role img, <title>, <desc>) built line by line."""
-
-    def __init__(self, chart_id: str, title: str, desc: str, height: float):
-        self.id, self.title, self.desc, self.height = chart_id, title, desc, height
-        self.parts: list[str] = []
-
-    def add(self, text: str) -> None:
-        self.parts.append(text)
-
-    def text(
-        self, x, y, content: str, *, anchor: str = "start", cls: str | None = None, weight: str | None = None
-    ) -> None:
-        self.add(
-            f'<text x="{_f(x)}" y="{_f(y)}"{_attrs(text_anchor=None if anchor == "start" else anchor, class_=cls, font_weight=weight)}>'
-            f"{escape(content)}</text>"
-        )
-
-    def label(self, x, y, content: str, *, weight: str | None = None) -> None:
-        """A row label, clipped to the label column (font metrics differ between systems)."""
-        self.add(
-            f'<text x="{_f(x)}" y="{_f(y)}" clip-path="url(#{self.id}-clip)"{_attrs(font_weight=weight)}>{escape(content)}</text>'
-        )
-
-    def render(self) -> str:
-        head = (
-            f'<svg id="{self.id}" class="chart" role="img" aria-labelledby="{self.id}-title {self.id}-desc" '
-            f'viewBox="0 0 {WIDTH} {_f(self.height)}" width="{WIDTH}" height="{_f(self.height)}" '
-            f'xmlns="http://www.w3.org/2000/svg" font-size="{FONT}">'
-            f'<title id="{self.id}-title">{escape(self.title)}</title>'
-            f'<desc id="{self.id}-desc">{escape(self.desc)}</desc>'
-            f'<defs><clipPath id="{self.id}-clip"><rect x="0" y="0" width="{LABEL_W}" height="{_f(self.height)}"/></clipPath></defs>'
-        )
-        return "\n".join([head, *self.parts, "</svg>"])
+def _svg(chart_id: str, title: str, desc: str, chart: alt.TopLevelMixin) -> str:
+    """The chart as SVG, in an `<svg role="img">` holding the chart's accessible title and description."""
+    inner = vlc.vegalite_to_svg(chart.to_dict(), config=CONFIG)
+    # The one change to vl-convert's SVG: Vega's loader writes each link as its base URL + our link
+    # (see VL_CONVERT_BASE_URL); removing that exact prefix restores the relative link or fragment.
+    inner = inner.replace(f'xlink:href="{VL_CONVERT_BASE_URL}', 'xlink:href="')
+    size = re.match(r'<svg [^>]*?width="([\d.]+)" height="([\d.]+)"', inner)
+    if VL_CONVERT_BASE_URL in inner or not size:
+        raise ValueError(f"unexpected SVG from vl-convert for chart {chart_id}")
+    width, height = size.groups()
+    return (
+        f'<svg id="{chart_id}" class="chart" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(desc)}</desc>'
+        f"{inner}</svg>"
+    )
 
 
-def _legend(svg: Svg, items: list[tuple[str, str]], y: float, x: float = BAR_X0) -> None:
-    for label, colour in items:
-        svg.add(f'<rect x="{_f(x)}" y="{_f(y - 10)}" width="12" height="12" fill="{colour}"/>')
-        svg.text(x + 16, y, label)
-        x += 16 + 7 * len(label) + 18
+def _unique(labels: Sequence[str]) -> list[str]:
+    """Row labels as distinct axis categories: a repeated label gets zero-width spaces appended."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        n = seen[label] = seen.get(label, -1) + 1
+        out.append(label + "\u200b" * n)
+    return out
+
+
+def _colour(field: str, domain: Sequence[str], colours: Sequence[str], legend: bool = True) -> alt.Color:
+    return alt.Color(
+        f"{field}:N",
+        scale=alt.Scale(domain=list(domain), range=list(colours)),
+        legend=alt.Legend() if legend else None,
+    )
+
+
+def _y(labels: Sequence[str], bold: Sequence[str] = ()) -> alt.Y:
+    weight = {"condition": {"test": f"indexof({json.dumps(list(bold))}, datum.value) >= 0", "value": "bold"}}
+    return alt.Y(
+        "label:N",
+        sort=list(labels),
+        title=None,
+        axis=alt.Axis(
+            labelAlign="left",
+            labelPadding=LABEL_W,
+            labelLimit=LABEL_W - 10,
+            labelFontWeight={**weight, "value": "normal"} if bold else "normal",
+        ),
+    )
+
+
+def _x(domain_max: float, axis: alt.Axis | None = None) -> alt.X:
+    return alt.X("x:Q", title=None, scale=alt.Scale(domain=[0, domain_max], nice=False), axis=axis)
 
 
 def _scale_max(values, floor: float, step: float) -> float:
@@ -116,94 +144,117 @@ def execution_scale(rows: list[ExecRow]) -> float:
     return min(_scale_max([r.rate for r in rows if r.budget], 110, 25), 200.0)
 
 
+EXECUTION_KEYS = ("below 100%", "above 100%", "derived (total not printed)")
+
+
 def execution_chart(chart_id: str, rows: list[ExecRow], linker: Linker, doc: Doc, scale: float) -> str:
-    row_h, top = 20, 40
-    svg = Svg(
+    labels = _unique([f"{r.code} {_short(r.title, 34 if r.level == 'goal' else 42)}" for r in rows])
+    values = []
+    for label, r in zip(labels, rows):
+        has_bar = r.rate is not None and bool(r.budget)
+        values.append(
+            dict(
+                label=label,
+                x=min(float(r.rate), scale) if has_bar and r.rate is not None else 0,
+                bar=has_bar,
+                key=EXECUTION_KEYS[2 if not r.rate_printed else 1 if (r.rate or 0) > 100 else 0],
+                text=(f"{pct(r.rate)}{'»' if float(r.rate or 0) > scale else ''}" if has_bar else None)
+                or ("no rate (budget 0)" if r.budget == 0 else "not printed"),
+                href=linker.href(r.source),
+                tip=f"{r.code} {r.title or ''} — {pct(r.rate)}{'' if r.rate_printed else ' (derived)'}; "
+                f"actual {eur(r.actual)} of budget {eur(r.budget)} — {r.source.text}",
+            )
+        )
+    base = alt.Chart(alt.Data(values=values)).encode(
+        y=_y(labels, [lab for lab, r in zip(labels, rows) if r.level == "goal"]),
+        href="href:N",
+        description="tip:N",
+    )
+    tick = 25 if scale <= 150 else 50
+    axis = alt.Axis(
+        values=list(range(0, int(scale) + 1, tick)),
+        labelExpr="datum.value + '%'",
+        orient="top",
+        labelColor="#718096",
+        labelFontSize=11,
+        gridColor="#edf2f7",
+    )
+    bars = base.mark_bar(height=14).encode(
+        x=_x(scale, axis), color=_colour("key", EXECUTION_KEYS, ("#3182ce", "#dd6b20", "#a0aec0"))
+    )
+    text = base.mark_text(align="left", dx=4, fontStyle={"expr": "datum.bar ? 'normal' : 'italic'"}).encode(
+        x=_x(scale, axis),
+        text="text:N",
+        color=alt.condition("datum.bar", alt.value("#1a202c"), alt.value("#718096")),
+    )
+    ref = (
+        alt.Chart(alt.Data(values=[{"x": 100}]))
+        .mark_rule(strokeDash=[5, 3], strokeWidth=1.5, color="#c53030")
+        .encode(x=_x(scale, axis))
+    )
+    chart = alt.layer(bars.transform_filter("datum.bar"), text, ref).properties(width=BAR_W, height=alt.Step(20))
+    return _svg(
         chart_id,
         f"Execution rate of operating expenditure per goal and action plan — {doc.label}",
         "Horizontal bars: actual / budget × 100 (% besteding) of operating expenditure (exploitatie uitgaven) "
         "per policy goal (bold) and its action plans; the dashed line marks 100%. Each bar links to its source.",
-        top + row_h * len(rows) + 12,
+        chart,
     )
-    x_of = lambda v: BAR_X0 + BAR_W * min(float(v), scale) / scale  # noqa: E731
-    _legend(svg, [("below 100%", "#3182ce"), ("above 100%", "#dd6b20"), ("derived (total not printed)", "#a0aec0")], 14)
-    tick = 25 if scale <= 150 else 50
-    for t in range(0, int(scale) + 1, tick):
-        svg.add(f'<line x1="{_f(x_of(t))}" y1="{top - 6}" x2="{_f(x_of(t))}" y2="{_f(svg.height - 8)}" class="grid"/>')
-        svg.text(x_of(t), top - 9, f"{t}%", anchor="middle", cls="axis")
-    for i, r in enumerate(rows):
-        y = top + i * row_h
-        goal = r.level == "goal"
-        label = f"{r.code} {_short(r.title, 34 if goal else 42)}"
-        tip = (
-            f"{r.code} {r.title or ''} — {pct(r.rate)}{'' if r.rate_printed else ' (derived)'}; actual {eur(r.actual)} "
-            f"of budget {eur(r.budget)} — {r.source.text}"
-        )
-        svg.add(
-            f"<a{_attrs(href=linker.href(r.source), class_='bar', data_figure='execution', data_code=r.code, data_value=raw_value(r.rate))}>"
-            f"<title>{escape(tip)}</title>"
-        )
-        svg.label(8 if goal else 22, y + 14, label, weight="bold" if goal else None)
-        if r.rate is not None and r.budget:
-            colour = "#a0aec0" if not r.rate_printed else "#dd6b20" if r.rate > 100 else "#3182ce"
-            w = x_of(r.rate) - BAR_X0
-            svg.add(f'<rect x="{BAR_X0}" y="{y + 3}" width="{_f(max(w, 1))}" height="14" fill="{colour}"/>')
-            more = "»" if float(r.rate) > scale else ""
-            svg.text(BAR_X0 + w + 4, y + 14, f"{pct(r.rate)}{more}", cls="val")
-        else:
-            svg.text(BAR_X0 + 4, y + 14, "no rate (budget 0)" if r.budget == 0 else "not printed", cls="na")
-        svg.add("</a>")
-    x100 = x_of(100)
-    svg.add(f'<line x1="{_f(x100)}" y1="{top - 4}" x2="{_f(x100)}" y2="{_f(svg.height - 6)}" class="ref"/>')
-    return svg.render()
 
 
 def top_chart(chart_id: str, rows: list[TopRow], linker: Linker, year: int) -> str:
-    row_h, top = 24, 40
     scale = _scale_max([max(r.actual or 0, r.budget or 0) for r in rows], 1, 1_000_000)
-    svg = Svg(
-        chart_id,
-        f"Top 10 actions by actual operating expenditure, {year}",
-        "Horizontal bars: actual operating expenditure (jaarrekening, exploitatie uitgaven) of the ten largest "
-        "conformed actions; a Stad/OCMW pair counts once, its bar split by entity; the black tick is the budget.",
-        top + row_h * len(rows) + 12,
-    )
-    x_of = lambda v: BAR_X0 + BAR_W * float(v) / scale  # noqa: E731
     entities = sorted(
         {e for r in rows for e, _ in r.by_entity},
         key=lambda e: list(ENTITY_COLOURS).index(e) if e in ENTITY_COLOURS else 9,
     )
-    _legend(
-        svg,
-        [(ENTITY_LABELS.get(e, e), ENTITY_COLOURS.get(e, "#718096")) for e in entities] + [("budget", "#1a202c")],
-        14,
-    )
-    for i, r in enumerate(rows):
-        y = top + i * row_h
-        tip = (
-            f"{r.rank}. {r.codes} {r.title or ''} — actual {eur(r.actual)}, budget {eur(r.budget)}"
+    names = [ENTITY_LABELS.get(e, e) for e in entities]
+    labels = _unique([f"{r.rank}. {_short(r.codes, 22)} {_short(r.title, 48 - min(len(r.codes), 22))}" for r in rows])
+    segments, ends = [], []
+    for label, r in zip(labels, rows):
+        assert r.members, r
+        link = dict(
+            label=label,
+            href=linker.href(r.members[0][1]),
+            tip=f"{r.rank}. {r.codes} {r.title or ''} — actual {eur(r.actual)}, budget {eur(r.budget)}"
             + "".join(f"; {ENTITY_LABELS.get(e, e)} {eur(v)}" for e, v in r.by_entity)
             + " — "
-            + "; ".join(f"{code}: {s.text}" for code, s in r.members)
+            + "; ".join(f"{code}: {s.text}" for code, s in r.members),
         )
-        svg.add(
-            f"<a{_attrs(href=linker.href(r.members[0][1]) if r.members else None, class_='bar', data_figure='top-actions', data_code=r.codes, data_value=raw_value(r.actual))}>"
-            f"<title>{escape(tip)}</title>"
+        for e, v in r.by_entity:
+            segments.append(dict(link, x=float(v), key=ENTITY_LABELS.get(e, e), order=entities.index(e)))
+        ends.append(
+            dict(link, x=float(max(r.actual or 0, r.budget or 0)), budget=None if r.budget is None else float(r.budget))
         )
-        svg.label(8, y + 16, f"{r.rank}. {_short(r.codes, 22)} {_short(r.title, 48 - min(len(r.codes), 22))}")
-        x = BAR_X0
-        for entity, value in r.by_entity:
-            w = BAR_W * float(value) / scale
-            svg.add(
-                f'<rect x="{_f(x)}" y="{y + 4}" width="{_f(max(w, 0.5))}" height="16" fill="{ENTITY_COLOURS.get(entity, "#718096")}"/>'
-            )
-            x += w
-        if r.budget is not None:
-            bx = x_of(r.budget)
-            svg.add(f'<line x1="{_f(bx)}" y1="{y + 1}" x2="{_f(bx)}" y2="{y + 23}" class="budget"/>')
-        svg.text(max(x, x_of(r.budget or 0)) + 6, y + 17, eur(r.actual), cls="val")
-        svg.add("</a>")
-    return svg.render()
+        ends[-1]["text"] = eur(r.actual)
+    enc = dict(y=_y(labels), href="href:N", description="tip:N")
+    bars = (
+        alt.Chart(alt.Data(values=segments))
+        .mark_bar(height=16)
+        .encode(
+            x=alt.X("x:Q", stack="zero", title=None, scale=alt.Scale(domain=[0, scale], nice=False), axis=None),
+            color=_colour(
+                "key", [*names, "budget"], [*(ENTITY_COLOURS.get(e, "#718096") for e in entities), "#1a202c"]
+            ),
+            order="order:Q",
+            **enc,
+        )
+    )
+    end = alt.Chart(alt.Data(values=ends))
+    budget = (
+        end.transform_filter("datum.budget != null")
+        .mark_tick(thickness=2, size=22, color="#1a202c")
+        .encode(x=alt.X("budget:Q", scale=alt.Scale(domain=[0, scale], nice=False), axis=None), **enc)
+    )
+    text = end.mark_text(align="left", dx=6, color="#1a202c").encode(x=_x(scale), text="text:N", **enc)
+    chart = alt.layer(bars, budget, text).properties(width=BAR_W, height=alt.Step(24))
+    return _svg(
+        chart_id,
+        f"Top 10 actions by actual operating expenditure, {year}",
+        "Horizontal bars: actual operating expenditure (jaarrekening, exploitatie uitgaven) of the ten largest "
+        "conformed actions; a Stad/OCMW pair counts once, its bar split by entity; the black tick is the budget.",
+        chart,
+    )
 
 
 def paired_chart(
@@ -216,30 +267,31 @@ def paired_chart(
     scale: float | None = None,
     bar_w: float = 300,
 ) -> str:
-    """rows: label, a, b, note, href, figure, code, value, tip; the note is written after the bars."""
-    row_h, top = 28, 40
+    """rows: label, a, b, note, href, tip (the bars' accessible name); the note is written after the bars."""
     scale = scale or _scale_max([v for r in rows for v in (r["a"], r["b"])], 1, 10)
-    svg = Svg(chart_id, title, desc, top + row_h * len(rows) + 12)
-    _legend(svg, [(legend[0], colours[0]), (legend[1], colours[1])], 14)
-    for i, r in enumerate(rows):
-        y = top + i * row_h
-        svg.add(
-            f"<a{_attrs(href=r['href'], class_='bar', data_figure=r['figure'], data_code=r['code'], data_value=r['value'])}>"
-            f"<title>{escape(r['tip'])}</title>"
+    labels = _unique([_short(r["label"], 50) for r in rows])
+    bars, notes = [], []
+    for label, r in zip(labels, rows):
+        link = dict(label=label, href=r["href"], tip=r["tip"])
+        if r["a"] is not None or r["b"] is not None:
+            for key, v in zip(legend, (r["a"], r["b"])):
+                bars.append(dict(link, key=key, x=float(v or 0)))
+        notes.append(dict(link, x=float(max(r["a"] or 0, r["b"] or 0)), text=r["note"]))
+    enc = dict(y=_y(labels), href="href:N", description="tip:N")
+    pairs = (
+        alt.Chart(alt.Data(values=bars))
+        .mark_bar(height=10)
+        .encode(
+            x=_x(scale), yOffset=alt.YOffset("key:N", sort=list(legend)), color=_colour("key", legend, colours), **enc
         )
-        svg.label(8, y + 17, _short(r["label"], 50))
-        if r["a"] is None and r["b"] is None:
-            svg.text(BAR_X0 + 4, y + 17, r["note"], cls="na")
-        else:
-            for j, (v, colour) in enumerate(zip((r["a"], r["b"]), colours)):
-                w = bar_w * float(v or 0) / scale
-                svg.add(
-                    f'<rect x="{BAR_X0}" y="{y + 3 + 11 * j}" width="{_f(max(w, 0.5))}" height="10" fill="{colour}"/>'
-                )
-            end = BAR_X0 + bar_w * float(max(r["a"] or 0, r["b"] or 0)) / scale
-            svg.text(end + 6, y + 17, r["note"], cls="val")
-        svg.add("</a>")
-    return svg.render()
+    )
+    text = (
+        alt.Chart(alt.Data(values=notes))
+        .mark_text(align="left", dx=6, color="#1a202c")
+        .encode(x=_x(scale), text="text:N", **enc)
+    )
+    chart = alt.layer(pairs, text).properties(width=bar_w, height=alt.Step(28, **{"for": "position"}))
+    return _svg(chart_id, title, desc, chart)
 
 
 def stacked_chart(
@@ -250,50 +302,45 @@ def stacked_chart(
     order: list[str],
     colours: dict[str, str],
     labels: dict[str, str],
-    figure: str,
 ) -> str:
-    """rows: label, href, code, segments {key: count}; absolute counts on one scale."""
-    row_h = 30
-    legend_items = [(labels.get(k, k), colours[k]) for k in order]
-    # the legend wraps over lines of at most the chart width
-    lines, line, x = [], [], BAR_X0
-    for label, colour in legend_items:
-        w = 16 + 7 * len(label) + 18
-        if line and x + w > WIDTH:
-            lines.append(line)
-            line, x = [], BAR_X0
-        line.append((label, colour))
-        x += w
-    if line:
-        lines.append(line)
-    top = 20 + 18 * len(lines)
+    """rows: label, href, segments {key: count}; absolute counts on one scale."""
     scale = max([sum(r["segments"].values()) for r in rows] + [1])
-    svg = Svg(chart_id, title, desc, top + row_h * len(rows) + 8)
-    for n, items in enumerate(lines):
-        _legend(svg, items, 14 + 18 * n)
-    for i, r in enumerate(rows):
-        y = top + i * row_h
-        total = sum(r["segments"].values())
-        tip = f"{r['label']}: " + ", ".join(
-            f"{labels.get(k, k)} {r['segments'][k]}" for k in order if r["segments"].get(k)
-        )
-        svg.add(
-            f"<a{_attrs(href=r['href'], class_='bar', data_figure=figure, data_code=r['code'], data_value=total)}>"
-            f"<title>{escape(tip)}</title>"
-        )
-        svg.label(8, y + 18, _short(r["label"], 50))
-        x = BAR_X0
-        for k in order:
-            n = r["segments"].get(k, 0)
-            if not n:
-                continue
-            w = BAR_W * n / scale
-            svg.add(
-                f"<rect{_attrs(x=_f(x), y=y + 4, width=_f(max(w, 1)), height=20, fill=colours[k], data_key=k, data_value=n)}/>"
+    names = _unique([_short(r["label"], 50) for r in rows])
+    segments, totals = [], []
+    for name, r in zip(names, rows):
+        link = dict(label=name, href=r["href"])
+        shown = [k for k in order if r["segments"].get(k)]
+        for k in shown:
+            n = r["segments"][k]
+            segments.append(
+                dict(
+                    link,
+                    key=labels.get(k, k),
+                    order=order.index(k),
+                    x=n,
+                    text=str(n) if BAR_W * n / scale >= 8 * len(str(n)) + 4 else "",
+                    dark=k == "rounding",
+                    tip=f"{r['label']}: {labels.get(k, k)} {number(n)}",
+                )
             )
-            if w >= 8 * len(str(n)) + 4:
-                svg.text(x + w / 2, y + 18, str(n), anchor="middle", cls="seg-dark" if k in ("rounding",) else "seg")
-            x += w
-        svg.text(x + 6, y + 18, number(total), cls="val")
-        svg.add("</a>")
-    return svg.render()
+        total = sum(r["segments"].values())
+        tip = f"{r['label']}: " + ", ".join(f"{labels.get(k, k)} {r['segments'][k]}" for k in shown)
+        totals.append(dict(link, x=total, text=number(total), tip=f"{tip} (total {number(total)})"))
+    enc = dict(y=_y(names), href="href:N", description="tip:N")
+    x = alt.X("x:Q", stack="zero", title=None, scale=alt.Scale(domain=[0, scale], nice=False), axis=None)
+    seg = alt.Chart(alt.Data(values=segments)).encode(x=x, order="order:Q", **enc)
+    # (with no segments at all, an empty colour scale would leave Vega without a size: no legend then)
+    colour = (
+        _colour("key", [labels.get(k, k) for k in order], [colours[k] for k in order]) if order else alt.value("#fff")
+    )
+    bars = seg.mark_bar(height=20).encode(color=colour)
+    counts = seg.mark_text(align="right", dx=-3, baseline="middle").encode(
+        text="text:N", color=alt.condition("datum.dark", alt.value("#1a202c"), alt.value("#fff"))
+    )
+    text = (
+        alt.Chart(alt.Data(values=totals))
+        .mark_text(align="left", dx=6, color="#1a202c")
+        .encode(x=_x(scale), text="text:N", **enc)
+    )
+    chart = alt.layer(bars, counts, text).properties(width=BAR_W, height=alt.Step(30))
+    return _svg(chart_id, title, desc, chart)

@@ -1,15 +1,9 @@
 """Markup the charts and source links build in Python (the page itself is in `templates/`):
-attributes, SVG coordinates, shortened labels."""
+attributes and shortened labels."""
 
 from __future__ import annotations
 
 from html import escape
-
-
-def _f(x: float) -> str:
-    """An SVG coordinate, fixed precision so the output is byte-stable."""
-    text = f"{x:.1f}"
-    return text[:-2] if text.endswith(".0") else text
 
 
 def _attrs(**attrs) -> str:

@@ -26,7 +26,7 @@ from .sources import Linker, Source
 REPORT_FILE = "index.html"
 
 # Autoescaping: every value a template prints is escaped unless it is Markup (the SVG charts and
-# the source links, built escaped in charts.py and sources.py).
+# the source links: Vega escapes the SVG it writes (charts.py), sources.py builds the links escaped).
 TEMPLATES = Environment(
     loader=PackageLoader("serving.report", "templates"),
     autoescape=True,

@@ -1,5 +1,5 @@
 """What each section of the report shows, as values for its template (`templates/*.html.j2`):
-the KPI tiles, and per figure its rows and its chart (SVG, drawn in `charts.py`)."""
+the KPI tiles, and per figure its rows and its chart (SVG, from the Vega-Lite specifications in `charts.py`)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .charts import (
     top_chart,
 )
 from .data import Data, GapRow
-from .formatting import fte, number, pct, raw_value
+from .formatting import fte, number, pct
 from .sources import Linker, Source
 
 
@@ -100,9 +100,6 @@ def staffing_figures(data: Data, linker: Linker) -> list[dict]:
                         b=r.paid,
                         note=note,
                         href=linker.href(r.source),
-                        figure="staffing",
-                        code=r.goal_code,
-                        value=raw_value(r.paid),
                         tip=f"{r.goal_code} {r.title or ''} — {note} — {r.source.text}",
                     )
                 )
@@ -140,7 +137,6 @@ def _per_report(data: Data, linker: Linker, counts: dict[str, dict[str, int]]) -
         dict(
             label=f"{d.file_name} ({d.report_year})",
             href=linker.href(Source(d, None, None)),
-            code=d.file_name,
             segments=counts.get(d.document_id, {}),
         )
         for d in data.docs
@@ -158,7 +154,6 @@ def reconciliation_figure(data: Data, linker: Linker) -> dict:
         present,
         STATUS_COLOURS,
         STATUS_LABELS,
-        "reconciliation",
     )
     return dict(chart=Markup(chart), verdict=reconciliation_verdict(data))
 
@@ -182,9 +177,6 @@ def quality_figures(data: Data, linker: Linker) -> dict:
                 b=tables,
                 note=f"{number(tables)} of {number(markers)} ({ok})",
                 href=linker.href(Source(d, None, None)),
-                figure="tables",
-                code=d.file_name,
-                value=tables,
                 tip=f"{d.file_name}: {number(tables)} tables extracted, {number(markers)} markers counted",
             )
         )
@@ -208,7 +200,6 @@ def quality_figures(data: Data, linker: Linker) -> dict:
         kinds,
         colours,
         labels,
-        "anomalies",
     )
     return dict(
         tables_chart=Markup(tables_chart),
