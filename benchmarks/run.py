@@ -720,6 +720,10 @@ def scale(measure, corpus, code_root: Path, dumps: list[Path], sizes: list[int],
             build.stages = measure.dagster_stages(work / f"warehouse_{n}" / "dagster_home", build.started_at)
             entry["build"] = build.__dict__ | {"stdout": build.stdout[-3000:]}
             entry["build_ok"] = build.returncode == 0 and "Warehouse published" in build.stdout
+            if not entry["build_ok"]:  # say why here: the work folder is removed at the end
+                out.line(f"- the {n}-report build failed (exit {build.returncode}); its last lines:")
+                for text in ("```", *build.stdout.strip().splitlines()[-15:], "```"):
+                    out.line(text)
             if n >= RERUN_MIN_REPORTS and entry["build_ok"]:
                 entry["changed"] = changed_report_rerun(
                     measure, corpus, code_root, inbox, chosen[0], n, work, args, out
@@ -743,7 +747,7 @@ def scale(measure, corpus, code_root: Path, dumps: list[Path], sizes: list[int],
                 f"{entry['vs_one_report']:.2f}",
                 f"{max(r['peak_worker_rss_mb'] for r in (serial, parallel) if r):.0f} / {parallel['peak_tree_rss_mb']:.0f}",
                 f1(build.wall) + ("" if entry.get("build_ok") else " (FAILED)") if build else "not run",
-                f"{build.wall / serial['pages'] * 1000:.0f}" if build else "-",
+                f"{build.wall / parallel['pages'] * 1000:.0f}" if build else "-",
                 f"{build.peak_tree_rss_mb:.0f} / {build.peak_process_rss_mb:.0f}" if build else "-",
             ]
         )
