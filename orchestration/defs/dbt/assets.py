@@ -11,9 +11,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from ingest.dbt_manifest import PARTIAL_PARSE, seed_partial_parse
+from ingest.dbt_manifest import PARTIAL_PARSE, cli_vars, seed_partial_parse
 from ingest.mart_builds import full_build_succeeded, mart_code, start_build
-from orchestration.defs.dbt.resources import dbt_project, dbt_vars
+from orchestration.defs.dbt.resources import dbt_project
 from orchestration.resources import BuildLock, WarehouseDuckDB, WarehouseSettings
 
 
@@ -68,7 +68,7 @@ def warehouse_dbt_models(
     mode = ["--full-refresh"] if full else []
     with open(target / DBT_LOG, "w") as log, contextlib.redirect_stdout(log):
         yield from dbt.cli(
-            ["build", *dbt_vars(build_db), *mode, *NO_UNIT_TESTS], context=context, target_path=target
+            ["build", *cli_vars(build_db), *mode, *NO_UNIT_TESTS], context=context, target_path=target
         ).stream()
     if full:
         with WarehouseDuckDB(database=str(build_db)).get_connection() as conn:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.config import DBT_PROJECT_DIR
-from ingest.dbt_manifest import cli_vars, ensure_manifest
+from ingest.dbt_manifest import ensure_manifest
 
 if TYPE_CHECKING:
     from dagster_dbt import DbtCliResource, DbtProject
@@ -34,9 +34,3 @@ def dbt_resource() -> DbtCliResource:
     return DbtCliResource(
         project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=str(DBT_EXECUTABLE)
     )
-
-
-def dbt_vars(build_db: Path) -> list[str]:
-    """dbt arguments that point the profile at this build's database (profiles.yml reads the
-    `build_db` var): the path is passed to dbt, not set in the environment."""
-    return cli_vars(build_db)
