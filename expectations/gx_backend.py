@@ -34,12 +34,12 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
-from great_expectations.checkpoint import UpdateDataDocsAction
 from great_expectations.data_context.types.base import (
     DataContextConfig,
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
+from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 from great_expectations.execution_engine import sqlalchemy_execution_engine as _sqlee
 
 DOCS_SITE = "gent_warehouse"
@@ -78,12 +78,17 @@ def validate(database: Path, plans: list, docs_dir: Path | None, run_name: str) 
     )
     results: dict[str, object] = {}
     run_id = gx.core.run_identifier.RunIdentifier(run_name=run_name)
+    documented: list = []  # the identifiers of each suite and its result, for the Data Docs
     try:
         for plan in plans:
             try:
-                results[plan.suite] = _validate_one(context, source, plan, docs_dir, run_id)
+                results[plan.suite], identifiers = _validate_one(context, source, plan, run_id)
+                documented += identifiers
             except Exception as exc:  # the suite could not run at all: reported as an ERROR by the runner
                 results[plan.suite] = exc
+        if docs_dir is not None and documented:
+            # once for all suites (a checkpoint's UpdateDataDocsAction would rebuild the site's index per suite)
+            context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=documented)
     finally:
         _close(source)
     return results
@@ -120,7 +125,8 @@ def _context_config(docs_dir: Path | None) -> DataContextConfig:
     return config
 
 
-def _validate_one(context, source, plan, docs_dir: Path | None, run_id):
+def _validate_one(context, source, plan, run_id) -> tuple[object, list]:
+    """(the suite's validation result, the identifiers of the suite and of its stored result)."""
     asset = source.add_query_asset(name=plan.suite, query=plan.query)
     batch = asset.add_batch_definition_whole_table("all rows")
     note = plan.meta.get("note")  # a non-blocking suite: what its "Failed" means, on its pages of the Data Docs
@@ -145,12 +151,10 @@ def _validate_one(context, source, plan, docs_dir: Path | None, run_id):
             )
         )
     definition = context.validation_definitions.add(gx.ValidationDefinition(name=plan.suite, data=batch, suite=suite))
-    actions = [UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])] if docs_dir is not None else []
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(
             name=plan.suite,
             validation_definitions=[definition],
-            actions=actions,
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": plan.index_columns,
@@ -161,8 +165,8 @@ def _validate_one(context, source, plan, docs_dir: Path | None, run_id):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         outcome = checkpoint.run(run_id=run_id)
-    (result,) = outcome.run_results.values()
-    return result
+    ((result_id, result),) = outcome.run_results.items()
+    return result, [result_id, ExpectationSuiteIdentifier(name=plan.suite)]
 
 
 def _close(source) -> None:

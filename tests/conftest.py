@@ -45,7 +45,7 @@ class Extracted:
 
 # ------------------------------------------------------------------ parallel workers
 # `make test` runs the suite on pytest-xdist workers (`-n auto --dist loadfile`, pyproject): each
-# module runs on one worker, so its fixtures are built once. Work that several modules need (a
+# module runs on one worker, so its fixtures are built once (but the corpus, split per PDF). Work that several modules need (a
 # sample PDF's extraction, the dumps warehouse) is done once per run by `computed_once` and
 # shared through files.
 
@@ -75,19 +75,38 @@ def computed_once(tmp_path_factory, key: str, compute):
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """The longest modules first, so that no worker is left with a long one at the end while
-    the other waits (xdist hands out the modules in this order)."""
+    """The longest units first, so that no worker is left with a long one at the end while the
+    other waits (xdist hands out the units in this order, `--no-loadscope-reorder`)."""
     rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: the rest keep their order
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile`, but for the modules in SPLIT_PER_CASE, whose units are their cases: a
+    corpus PDF is extracted and checked by whichever worker is free. (xdist's own `loadgroup`
+    cannot do this under pytest 9.2: it renames the node ids through an attribute pytest no
+    longer reads.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndCases(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module, _, test = nodeid.partition("::")
+            if Path(module).stem in SPLIT_PER_CASE and test.endswith("]"):
+                return module + test[test.index("[") :]  # tests/test_extract_corpus.py[chromium-grid/001]
+            return module
+
+    return ModulesAndCases(config, log)
 
 
 # The longest modules first (their whole builds and PDF extractions, per --durations); the others,
 # shorter, follow in collection order and fill in at the end.
 LONGEST_FIRST = (
-    "test_extract_corpus",  # 27 PDFs extracted
     "test_reliability_build",
     "test_end_to_end",
     "test_automation",
+    "test_extract_corpus",  # 27 PDFs extracted, a unit each
     "test_benchmarks_smoke",
     "test_extract_contents",
     "test_expectations",
@@ -95,6 +114,9 @@ LONGEST_FIRST = (
     "test_report",
     "test_reliability_hostile",
 )
+# Modules whose units are their cases: module -> the parameter that names a case (every test of
+# one corpus PDF runs on the worker that extracted it).
+SPLIT_PER_CASE = {"test_extract_corpus": "pdf"}
 
 
 def _extracted(sample: str, fmt: str) -> Extracted:

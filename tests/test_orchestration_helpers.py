@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 
 import duckdb
@@ -440,3 +442,29 @@ def test_a_raw_table_of_an_older_extractor_gains_the_columns_added_since(tmp_pat
     assert sorted(columns) == sorted(f.name for f in SCHEMAS["texts"])  # each once, none missing
     assert conn.execute(f"SELECT document_id FROM {RAW_SCHEMA}.texts").fetchall() == [("kept",)]
     conn.close()
+
+
+def test_the_dbt_resource_skips_the_version_subprocess_and_the_in_process_adapter(monkeypatch):
+    """The two start-up costs WarehouseDbtCliResource leaves out are still where dagster-dbt calls
+    them (private methods of the locked version: an upgrade that renames them fails here), and the
+    resource answers them without starting a process or opening the database."""
+    import subprocess
+
+    import dagster_dbt.core.resource as dagster_dbt_resource
+    from dagster_dbt import DbtCliResource
+    from dbt.version import __version__
+
+    from orchestration.defs.dbt.resources import dbt_resource
+
+    assert isinstance(DbtCliResource.__dict__["_cli_version"], functools.cached_property)
+    assert "self._initialize_dbt_core_adapter(args)" in inspect.getsource(DbtCliResource.cli)
+    assert "self._cli_version" in inspect.getsource(DbtCliResource.cli)
+
+    def no_process(*args, **kwargs):
+        raise AssertionError(f"a subprocess was started: {args}")
+
+    monkeypatch.setattr(subprocess, "check_output", no_process)
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_process, raising=False)
+    resource = dbt_resource()
+    assert str(resource._cli_version) == __version__
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
