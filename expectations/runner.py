@@ -20,8 +20,8 @@ from extract.number_format import belgian
 
 from . import SUITES
 from .catalog import Catalog, Skip
-from .checks import BLOCKING, COMMON_COLUMNS, SUITE_TITLES, VERSION, Check, checks_of
-from .materialise import materialise, rows_per_check, scratch_database
+from .checks import BLOCKING, COMMON_COLUMNS, SUITE_TITLES, VERSION, Check, checks_of, reconciliation_sql
+from .materialise import RECONCILIATION_ROWS, materialise, rows_per_check, scratch_database
 from .offline_docs import make_offline
 from .sql_numbers import register as register_sql_numbers
 
@@ -130,7 +130,12 @@ def run_suites(
     outcomes: dict[str, object] = {}
     with scratch_database(database) as scratch:
         plans = [p.plan for p in prepared.values() if p.plan is not None]
-        failed = materialise(database, catalog.database, scratch, {plan.suite: plan.query for plan in plans})
+        queries = {plan.suite: plan.query for plan in plans}
+        if documents:  # quality_runs' per-document statuses and gaps, in the scratch's memory limit
+            queries[RECONCILIATION_ROWS] = reconciliation_sql(catalog)
+        failed = materialise(database, catalog.database, scratch, queries)
+        if documents and failed.pop(RECONCILIATION_ROWS, None) is None:
+            _reconciliation_by_document(scratch, documents)
         outcomes.update({suite: RuntimeError(reason) for suite, reason in failed.items()})
         plans = [plan.on_table() for plan in plans if plan.suite not in failed]
         for plan in plans:
@@ -449,8 +454,9 @@ def _reconciliation_statistics(failures: list[dict], expectations: list[dict]) -
 
 
 def _document_statistics(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, dict]:
-    """Per document: tables vs markers, reconciliation counts, anomalies by kind (quality_runs)."""
-    from .checks import _tables_vs_markers, reconciliation_sql
+    """Per document: tables vs markers, anomalies by kind (quality_runs); the reconciliation
+    counts are added from the scratch database (_reconciliation_by_document)."""
+    from .checks import _tables_vs_markers
 
     if not catalog.has("raw", "documents"):
         return {}
@@ -466,28 +472,37 @@ def _document_statistics(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> d
             "anomalies": {},
             "gaps": [],
         }
-    for document_id, status, n in conn.execute(
-        f"select document_id, status, count(*) from ({reconciliation_sql(catalog)}) group by all"
-    ).fetchall():
-        documents.setdefault(document_id, {"statuses": {}})["statuses"][status] = n
-    for row in conn.execute(
-        f"""select document_id, parent_code, metric_label, printed, children_sum, difference, tolerance, page, line
-            from ({reconciliation_sql(catalog)}) where status = 'gap' order by page, line, metric_label"""
-    ).fetchall():
-        documents[row[0]]["gaps"].append(
-            {
-                "parent_code": row[1],
-                "metric": row[2],
-                "printed": _plain(row[3]),
-                "sum": _plain(row[4]),
-                "difference": _plain(row[5]),
-                "tolerance": _plain(row[6]),
-                "page": row[7],
-                "line": row[8],
-            }
-        )
     for document_id, kind, n in conn.execute(
         f"select document_id, kind, count(*) from {catalog.raw('anomalies')} group by all order by all"
     ).fetchall():
         documents.setdefault(document_id, {"anomalies": {}})["anomalies"][kind] = n
     return documents
+
+
+def _reconciliation_by_document(scratch: Path, documents: dict[str, dict]) -> None:
+    """Statuses and gaps per document, from the reconciliation rows materialised in `scratch`
+    (run per document there: the warehouse-wide query outgrew the memory limit)."""
+    conn = duckdb.connect(str(scratch), read_only=True)
+    try:
+        for document_id, status, n in conn.execute(
+            f"select document_id, status, count(*) from {RECONCILIATION_ROWS} group by all"
+        ).fetchall():
+            documents.setdefault(document_id, {"statuses": {}})["statuses"][status] = n
+        for row in conn.execute(
+            f"""select document_id, parent_code, metric_label, printed, children_sum, difference, tolerance, page, line
+                from {RECONCILIATION_ROWS} where status = 'gap' order by document_id, page, line, metric_label"""
+        ).fetchall():
+            documents[row[0]].setdefault("gaps", []).append(
+                {
+                    "parent_code": row[1],
+                    "metric": row[2],
+                    "printed": _plain(row[3]),
+                    "sum": _plain(row[4]),
+                    "difference": _plain(row[5]),
+                    "tolerance": _plain(row[6]),
+                    "page": row[7],
+                    "line": row[8],
+                }
+            )
+    finally:
+        conn.close()

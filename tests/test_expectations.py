@@ -26,6 +26,7 @@ from test_report import console_problems, run_chromium
 from expectations import SUITES
 from expectations.catalog import Catalog
 from expectations.checks import BLOCKING, CHECKS, reconciliation_sql
+from expectations.sql_numbers import register as register_sql_numbers
 
 REPO = Path(__file__).resolve().parents[1]
 DUMPS = REPO / "data" / "dumps"
@@ -371,6 +372,32 @@ def test_one_verdict_per_suite_for_the_terminal_and_the_dagster_ui(clean):
     assert ui.metadata["verdict"].value == rec.verdict
     ok = check_result(clean["completeness"])
     assert ok.passed and ok.description.startswith("OK — ") and ok.description == clean["completeness"].verdict
+
+
+def test_the_reconciliation_suite_run_per_document_gives_the_rows_of_one_query(marts_db, tmp_path, monkeypatch):
+    """The reconciliation suite runs in batches of documents (DuckDB's memory flat in the number of
+    reports); one document per batch gives the rows the query gives over the whole warehouse."""
+    from expectations import materialise as m
+    from expectations.runner import _prepare
+
+    conn = duckdb.connect(str(marts_db), read_only=True)
+    register_sql_numbers(conn)
+    try:
+        cat = Catalog.read(conn)
+        queries = {"reconciliation": _prepare(conn, cat, "reconciliation").plan.query}
+    finally:
+        conn.close()
+    monkeypatch.setattr(m, "BATCH", 1)
+
+    def rows(per_document: set[str]) -> list[tuple]:
+        monkeypatch.setattr(m, "PER_DOCUMENT", per_document)
+        scratch = tmp_path / str(len(per_document)) / f"{m.SCRATCH_CATALOG}.duckdb"
+        scratch.parent.mkdir()
+        assert m.materialise(marts_db, cat.database, scratch, queries) == {}
+        return sorted(query(scratch, "select * from reconciliation"), key=repr)
+
+    batched = rows({"reconciliation"})
+    assert len({row[1] for row in batched}) == 3 and batched == rows(set())
 
 
 def test_observed_values_are_real_numbers(clean):
