@@ -37,6 +37,7 @@ class SuiteResult:
     statistics: dict = field(default_factory=dict)
     failures: list[dict] = field(default_factory=list)  # each: document, page, line, message, …
     skipped: list[str] = field(default_factory=list)
+    could_not_run: str | None = None  # why the suite did not run at all (no finding: nothing was checked)
 
     @property
     def title(self) -> str:
@@ -45,6 +46,8 @@ class SuiteResult:
     @property
     def verdict(self) -> str:
         """The one sentence every surface shows for this suite (terminal, UI, Data Docs, report)."""
+        if self.could_not_run:
+            return could_not_run_verdict(self.suite, self.could_not_run)
         return verdict(self.suite, self.severity, self.statistics, len(self.failures))
 
 
@@ -57,6 +60,24 @@ NON_BLOCKING_NOTE = (
 
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
+
+
+def could_not_run_verdict(suite: str, reason: str) -> str:
+    """A suite that did not run checked nothing: it is no finding. Its ERROR blocks publication
+    only when the suite is blocking, and the sentence says which."""
+    tail = "blocking: not published" if BLOCKING.get(suite, True) else "non-blocking: published without this suite"
+    return f"ERROR — could not run: {reason} ({tail})"
+
+
+def could_not_run(suite: str, reason: str, skipped: list[str] | None = None) -> SuiteResult:
+    """The result of a suite that could not run (an ERROR, never passed: a blocking one blocks)."""
+    counts = ("evaluated_expectations", "successful_expectations", "unsuccessful_expectations", "failures")
+    statistics = {**dict.fromkeys(counts, 0), "errors": 0, "warnings": 0, "expectations": [], "could_not_run": reason}
+    return SuiteResult(suite, BLOCKING[suite], False, "ERROR", statistics, [], list(skipped or []), reason)
+
+
+class QueryFailed(RuntimeError):
+    """A suite's query failed in DuckDB (materialise); the message is DuckDB's first line."""
 
 
 def verdict(suite: str, severity: str, statistics: dict, failures: int) -> str:
@@ -82,7 +103,7 @@ def verdict(suite: str, severity: str, statistics: dict, failures: int) -> str:
             _count(failures, "other finding" if parts else "finding", "other findings" if parts else "findings")
         )
     if severity == "ERROR":
-        tail = "blocking: not published" if BLOCKING.get(suite, True) else "not published"
+        tail = "blocking: not published" if BLOCKING.get(suite, True) else "non-blocking: still published"
     else:
         tail = NON_BLOCKING_NOTE if not BLOCKING.get(suite, True) else "warnings only: published"
     return f"{severity} — {', '.join(parts)} ({tail})"
@@ -136,7 +157,7 @@ def run_suites(
         failed = materialise(database, catalog.database, scratch, queries)
         if documents and failed.pop(RECONCILIATION_ROWS, None) is None:
             _reconciliation_by_document(scratch, documents)
-        outcomes.update({suite: RuntimeError(reason) for suite, reason in failed.items()})
+        outcomes.update({suite: QueryFailed(reason) for suite, reason in failed.items()})
         plans = [plan.on_table() for plan in plans if plan.suite not in failed]
         for plan in plans:
             prepared[plan.suite].rows.update({c.name: 0 for c in prepared[plan.suite].checks})
@@ -264,16 +285,13 @@ class _SuitePlanSpec:
 
 
 def _result(suite: str, prepared: _Prepared, outcome: object) -> SuiteResult:
+    if isinstance(outcome, Exception):  # its query or its validation failed (e.g. out of memory)
+        reason = str(outcome) if isinstance(outcome, QueryFailed) else f"{type(outcome).__name__}: {outcome}"
+        return could_not_run(suite, reason, prepared.skipped)
     failures = list(prepared.errors)
     expectations: list[dict] = []
     gx_stats: dict = {}
-    if isinstance(outcome, Exception):
-        failures.append(
-            _failure(
-                suite, "gx", "gx", "ERROR", f"suite {suite} could not be validated: {type(outcome).__name__}: {outcome}"
-            )
-        )
-    elif outcome is not None:
+    if outcome is not None:
         gx_stats = dict(outcome.statistics)
         for r in outcome.results:
             expectations.append(_expectation_summary(r))

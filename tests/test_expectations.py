@@ -17,6 +17,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -372,6 +373,45 @@ def test_one_verdict_per_suite_for_the_terminal_and_the_dagster_ui(clean):
     assert ui.metadata["verdict"].value == rec.verdict
     ok = check_result(clean["completeness"])
     assert ok.passed and ok.description.startswith("OK — ") and ok.description == clean["completeness"].verdict
+
+
+def test_a_suite_that_cannot_run_is_no_finding_and_blocks_only_when_blocking(raw_db, monkeypatch, tmp_path):
+    """A suite whose query fails (DuckDB out of memory in a 100-report build) checked nothing: its
+    verdict says it could not run, why, and whether publication is blocked. It once read
+    "ERROR — 1 finding (not published)" for the non-blocking suite of a warehouse that was published."""
+    import dagster as dg
+
+    from expectations import runner
+    from expectations.__main__ import summary
+    from orchestration.defs.quality.checks import check_result, quality_suites
+
+    oom = "Out of Memory Error: failed to allocate data of size 32.0 KiB (366.1 MiB/366.2 MiB used)"
+    monkeypatch.setattr(runner, "materialise", lambda database, catalog, scratch, queries: dict.fromkeys(queries, oom))
+    results = run(raw_db, suites=["completeness", "reconciliation"])
+    rec, comp = results["reconciliation"], results["completeness"]
+    assert rec.verdict == f"ERROR — could not run: {oom} (non-blocking: published without this suite)"
+    assert comp.verdict == f"ERROR — could not run: {oom} (blocking: not published)"
+    for result in (rec, comp):
+        assert (result.severity, result.passed, result.failures, result.could_not_run) == ("ERROR", False, [], oom)
+        ui = check_result(result)
+        assert (ui.passed, ui.severity, ui.description) == (False, dg.AssetCheckSeverity.ERROR, result.verdict)
+    assert f"  {rec.title:32} {rec.verdict}\n" in summary(list(results.values()))  # and no counts of nothing
+
+    # run_suites itself raising: the Dagster check reports every suite as not run, with the reason
+    def raising(*args, **kwargs):
+        raise MemoryError("no memory left")
+
+    monkeypatch.setattr("expectations.run_suites", raising)
+    settings = SimpleNamespace(get=lambda: SimpleNamespace(build_db=tmp_path / "none.duckdb", data_docs_dir=None))
+    context = SimpleNamespace(run=SimpleNamespace(run_id="r"), log=SimpleNamespace(exception=lambda message: None))
+    checks = list(quality_suites.op.compute_fn.decorated_fn(context, settings))
+    assert [c.check_name for c in checks] == [f"gx_{suite}" for suite in SUITES]
+    assert all(not c.passed and c.severity == dg.AssetCheckSeverity.ERROR for c in checks)
+    assert (
+        checks[2].description
+        == "ERROR — could not run: MemoryError: no memory left (non-blocking: published without this suite)"
+    )
+    assert checks[0].description.endswith("(blocking: not published)")
 
 
 def test_the_reconciliation_suite_run_per_document_gives_the_rows_of_one_query(marts_db, tmp_path, monkeypatch):
