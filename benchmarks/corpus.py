@@ -6,14 +6,18 @@ report kinds as the samples), variant `i // 3`:
   same offset in mixed radix (digits stay digits, letters stay letters), so codes keep the
   shape their entity is read from, stay distinct within a report and references between
   blocks still match;
-- every euro amount of every budget row is multiplied by the same whole factor, so the sums
-  of children into their parents that hold exactly still do (a rounding difference of the
-  source grows with the factor: the non-blocking reconciliation suite reports more gaps in a
-  synthetic report than in its source), and its two percentages are printed again
-  from the scaled amounts (the ratios are the same, but the originals were computed from
-  unrounded amounts and would no longer fit the tighter rounding interval of larger ones);
-  a percentage over a printed 0 base (a sub-euro base) is multiplied by the factor, as the
-  base stays under half a euro.
+- every euro amount of a leaf (action, project) is multiplied by the same whole factor, and
+  a parent (plan, goal) prints the sum of its children's scaled amounts plus its source's own
+  difference (printed minus the children's sum, as the extractor reads them): every sum of
+  REPORT_FORMAT §3 keeps its difference, so exact stays exact, a rounding difference stays
+  within its tolerance and a gap stays the same gap. (Scaling the parent too multiplied its
+  rounding difference by the factor, beyond the tolerance ½ € × (n+1), which does not grow:
+  a last plan 1 € off its 20 leaves became 11 € off at factor 11, and the acceptance rule
+  read that as pages missing at the end.) Each row's two percentages are printed again
+  from its new amounts (the originals were computed from unrounded amounts and would no
+  longer fit the tighter rounding interval of larger ones); a percentage over a printed 0
+  base (a sub-euro base) is multiplied by the factor, as the base stays under half a euro.
+  A damaged row (dropped cells) has every amount multiplied by the factor.
 - every year (2000-2049, as a whole token) is moved YEAR_STEP × (variant mod YEAR_CYCLE)
   years on: a report is identified by its leaf × entity × report year (orchestration/identity.py),
   and shifted codes alone meet the codes of another variant from variant 10 on (the shift wraps
@@ -26,6 +30,7 @@ and damage (misspelt labels, dropped cells) are kept as they are.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
 import sys
@@ -33,7 +38,9 @@ from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
+from extract.document import extract_bytes
 from extract.number_format import belgian
+from extract.reconcile import BUDGET_METRICS, children_of
 
 REPO = Path(__file__).resolve().parents[1]
 DUMPS = REPO / "data" / "dumps"
@@ -103,20 +110,30 @@ def _pct_text(value: Decimal) -> str:
     return belgian(value, 1) + "%"
 
 
-def _scale_row(line: str, values: list[str], factor: int) -> str:
-    """A budget row with its amounts scaled; its percentages printed again when all five cells are clean."""
+def _clean_cells(line: str, values: list[str]) -> tuple[list[re.Match], list[int]] | None:
+    """(the five cells' matches, the three amounts) of a row whose five cells are all printed; None when damaged."""
     tokens = list(re.finditer(r"\S+", line))[-len(values) :] if values else []
     cells = [m.group() for m in tokens]
     amounts = [_amount(cells[i]) for i in (0, 1, 3)] if len(cells) == 5 else [None]
     if cells != values or None in amounts or not all(cells[i].endswith("%") for i in (2, 4)):
+        return None
+    return tokens, [a for a in amounts if a is not None]
+
+
+def _scale_row(line: str, values: list[str], factor: int, printed: list[int] | None = None) -> str:
+    """A budget row with its amounts scaled (or `printed`, a parent's: _scaled_amounts); its
+    percentages printed again when all five cells are clean."""
+    cells = _clean_cells(line, values)
+    if cells is None:
         return AMOUNT.sub(lambda m: _scale_amount(m, factor), line)  # damaged row: amounts only
-    budget, actual, previous = (a * factor for a in amounts)
+    tokens, amounts = cells
+    budget, actual, previous = printed or [a * factor for a in amounts]
     new = [
         _fmt(budget),
         _fmt(actual),
-        _percentage(actual, budget) if budget else _scale_percentage(cells[2], factor),
+        _percentage(actual, budget) if budget else _scale_percentage(tokens[2].group(), factor),
         _fmt(previous),
-        _percentage(actual, previous) if previous else _scale_percentage(cells[4], factor),
+        _percentage(actual, previous) if previous else _scale_percentage(tokens[4].group(), factor),
     ]
     out, end = [], 0
     for m, cell in zip(tokens, new):
@@ -127,6 +144,49 @@ def _scale_row(line: str, values: list[str], factor: int) -> str:
 
 def _fmt(amount: int) -> str:
     return belgian(amount)
+
+
+@functools.lru_cache(maxsize=4)
+def _source_extraction(text: str):
+    """The extractor's reading of a dump (its blocks, rows and their lines), once per dump and process."""
+    return extract_bytes(Path("source.txt"), text.encode("utf-8"))
+
+
+def _scaled_amounts(lines: list[str], factor: int) -> dict[int, list[int]]:
+    """Line number (1-based) -> (budget, actual, previous) that clean budget row prints in the variant.
+
+    A leaf's amounts are its own times the factor; a parent's are the sum of its children's
+    plus the source's own difference (see the module's docstring). A parent with a child cell
+    not printed, or on a damaged row, is scaled like a leaf (its sum is not checked)."""
+    render = _render_module()
+    extraction = _source_extraction("\n".join(lines))
+    kids = children_of(extraction.tables["nodes"], extraction.document.layout)
+    rows = {(r.node_id, r.category, r.direction): r for r in extraction.tables["budget_lines"]}
+
+    def clean(line_no: int) -> bool:
+        row = render.parse_row(render.clean_line(lines[line_no - 1]))
+        return bool(row) and _clean_cells(lines[line_no - 1], row[2]) is not None
+
+    clean_lines = {r.line for r in rows.values() if clean(r.line)}
+
+    @functools.cache
+    def scaled(node: str, category: str, direction: str, metric: str) -> int | None:
+        row = rows.get((node, category, direction))
+        printed = getattr(row, metric) if row else None
+        if row is None or printed is None:
+            return None
+        children = [rows.get((kid, category, direction)) for kid in kids.get(node, ())]
+        source = [getattr(child, metric) if child else None for child in children]
+        if not children or None in source or row.line not in clean_lines:
+            return printed * factor
+        return sum(scaled(kid, category, direction, metric) or 0 for kid in kids[node]) + printed - sum(source)
+
+    out = {}
+    for (node, category, direction), row in rows.items():
+        amounts = [scaled(node, category, direction, metric) for metric in BUDGET_METRICS]
+        if row.line in clean_lines and None not in amounts:
+            out[row.line] = amounts
+    return out
 
 
 def variant_lines(lines: list[str], variant: int) -> list[str]:
@@ -141,13 +201,14 @@ def variant_lines(lines: list[str], variant: int) -> list[str]:
             return m["prefix"] + shift_code(m["digits"], offset)
         return m["leaf"] + shift_code(m["suffix"], offset)
 
+    amounts = _scaled_amounts(lines, factor)
     out = []
-    for line in lines:
+    for number, line in enumerate(lines, 1):
         line = CODE.sub(code, line)
         line = YEAR.sub(lambda m: str(int(m.group(1)) + year_shift(variant)), line)
         row = render.parse_row(render.clean_line(line))
         if row and row[1] in ("Uitgaven", "Ontvangsten"):
-            line = _scale_row(line, row[2], factor)
+            line = _scale_row(line, row[2], factor, amounts.get(number))
         out.append(line)
     return out
 

@@ -70,6 +70,9 @@ def summary(results, show: int = 5) -> str:
     stats = results[0].statistics
     lines = [f"Warehouse quality, run {stats.get('run_id')} ({stats.get('seconds')} s)"]
     for r in results:
+        if r.could_not_run:  # nothing was checked: no counts to show
+            lines.append(f"  {r.title:32} {r.verdict}")
+            continue
         s = r.statistics
         counts = (
             f"{s['successful_expectations']}/{s['evaluated_expectations']} expectations met"

@@ -20,8 +20,8 @@ from extract.number_format import belgian
 
 from . import SUITES
 from .catalog import Catalog, Skip
-from .checks import BLOCKING, COMMON_COLUMNS, SUITE_TITLES, VERSION, Check, checks_of
-from .materialise import materialise, rows_per_check, scratch_database
+from .checks import BLOCKING, COMMON_COLUMNS, SUITE_TITLES, VERSION, Check, checks_of, reconciliation_sql
+from .materialise import RECONCILIATION_ROWS, materialise, rows_per_check, scratch_database
 from .offline_docs import make_offline
 from .sql_numbers import register as register_sql_numbers
 
@@ -37,6 +37,7 @@ class SuiteResult:
     statistics: dict = field(default_factory=dict)
     failures: list[dict] = field(default_factory=list)  # each: document, page, line, message, …
     skipped: list[str] = field(default_factory=list)
+    could_not_run: str | None = None  # why the suite did not run at all (no finding: nothing was checked)
 
     @property
     def title(self) -> str:
@@ -45,6 +46,8 @@ class SuiteResult:
     @property
     def verdict(self) -> str:
         """The one sentence every surface shows for this suite (terminal, UI, Data Docs, report)."""
+        if self.could_not_run:
+            return could_not_run_verdict(self.suite, self.could_not_run)
         return verdict(self.suite, self.severity, self.statistics, len(self.failures))
 
 
@@ -57,6 +60,24 @@ NON_BLOCKING_NOTE = (
 
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
+
+
+def could_not_run_verdict(suite: str, reason: str) -> str:
+    """A suite that did not run checked nothing: it is no finding. Its ERROR blocks publication
+    only when the suite is blocking, and the sentence says which."""
+    tail = "blocking: not published" if BLOCKING.get(suite, True) else "non-blocking: published without this suite"
+    return f"ERROR — could not run: {reason} ({tail})"
+
+
+def could_not_run(suite: str, reason: str, skipped: list[str] | None = None) -> SuiteResult:
+    """The result of a suite that could not run (an ERROR, never passed: a blocking one blocks)."""
+    counts = ("evaluated_expectations", "successful_expectations", "unsuccessful_expectations", "failures")
+    statistics = {**dict.fromkeys(counts, 0), "errors": 0, "warnings": 0, "expectations": [], "could_not_run": reason}
+    return SuiteResult(suite, BLOCKING[suite], False, "ERROR", statistics, [], list(skipped or []), reason)
+
+
+class QueryFailed(RuntimeError):
+    """A suite's query failed in DuckDB (materialise); the message is DuckDB's first line."""
 
 
 def verdict(suite: str, severity: str, statistics: dict, failures: int) -> str:
@@ -82,7 +103,7 @@ def verdict(suite: str, severity: str, statistics: dict, failures: int) -> str:
             _count(failures, "other finding" if parts else "finding", "other findings" if parts else "findings")
         )
     if severity == "ERROR":
-        tail = "blocking: not published" if BLOCKING.get(suite, True) else "not published"
+        tail = "blocking: not published" if BLOCKING.get(suite, True) else "non-blocking: still published"
     else:
         tail = NON_BLOCKING_NOTE if not BLOCKING.get(suite, True) else "warnings only: published"
     return f"{severity} — {', '.join(parts)} ({tail})"
@@ -130,8 +151,13 @@ def run_suites(
     outcomes: dict[str, object] = {}
     with scratch_database(database) as scratch:
         plans = [p.plan for p in prepared.values() if p.plan is not None]
-        failed = materialise(database, catalog.database, scratch, {plan.suite: plan.query for plan in plans})
-        outcomes.update({suite: RuntimeError(reason) for suite, reason in failed.items()})
+        queries = {plan.suite: plan.query for plan in plans}
+        if documents:  # quality_runs' per-document statuses and gaps, in the scratch's memory limit
+            queries[RECONCILIATION_ROWS] = reconciliation_sql(catalog)
+        failed = materialise(database, catalog.database, scratch, queries)
+        if documents and failed.pop(RECONCILIATION_ROWS, None) is None:
+            _reconciliation_by_document(scratch, documents)
+        outcomes.update({suite: QueryFailed(reason) for suite, reason in failed.items()})
         plans = [plan.on_table() for plan in plans if plan.suite not in failed]
         for plan in plans:
             prepared[plan.suite].rows.update({c.name: 0 for c in prepared[plan.suite].checks})
@@ -259,16 +285,13 @@ class _SuitePlanSpec:
 
 
 def _result(suite: str, prepared: _Prepared, outcome: object) -> SuiteResult:
+    if isinstance(outcome, Exception):  # its query or its validation failed (e.g. out of memory)
+        reason = str(outcome) if isinstance(outcome, QueryFailed) else f"{type(outcome).__name__}: {outcome}"
+        return could_not_run(suite, reason, prepared.skipped)
     failures = list(prepared.errors)
     expectations: list[dict] = []
     gx_stats: dict = {}
-    if isinstance(outcome, Exception):
-        failures.append(
-            _failure(
-                suite, "gx", "gx", "ERROR", f"suite {suite} could not be validated: {type(outcome).__name__}: {outcome}"
-            )
-        )
-    elif outcome is not None:
+    if outcome is not None:
         gx_stats = dict(outcome.statistics)
         for r in outcome.results:
             expectations.append(_expectation_summary(r))
@@ -449,8 +472,9 @@ def _reconciliation_statistics(failures: list[dict], expectations: list[dict]) -
 
 
 def _document_statistics(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, dict]:
-    """Per document: tables vs markers, reconciliation counts, anomalies by kind (quality_runs)."""
-    from .checks import _tables_vs_markers, reconciliation_sql
+    """Per document: tables vs markers, anomalies by kind (quality_runs); the reconciliation
+    counts are added from the scratch database (_reconciliation_by_document)."""
+    from .checks import _tables_vs_markers
 
     if not catalog.has("raw", "documents"):
         return {}
@@ -466,28 +490,37 @@ def _document_statistics(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> d
             "anomalies": {},
             "gaps": [],
         }
-    for document_id, status, n in conn.execute(
-        f"select document_id, status, count(*) from ({reconciliation_sql(catalog)}) group by all"
-    ).fetchall():
-        documents.setdefault(document_id, {"statuses": {}})["statuses"][status] = n
-    for row in conn.execute(
-        f"""select document_id, parent_code, metric_label, printed, children_sum, difference, tolerance, page, line
-            from ({reconciliation_sql(catalog)}) where status = 'gap' order by page, line, metric_label"""
-    ).fetchall():
-        documents[row[0]]["gaps"].append(
-            {
-                "parent_code": row[1],
-                "metric": row[2],
-                "printed": _plain(row[3]),
-                "sum": _plain(row[4]),
-                "difference": _plain(row[5]),
-                "tolerance": _plain(row[6]),
-                "page": row[7],
-                "line": row[8],
-            }
-        )
     for document_id, kind, n in conn.execute(
         f"select document_id, kind, count(*) from {catalog.raw('anomalies')} group by all order by all"
     ).fetchall():
         documents.setdefault(document_id, {"anomalies": {}})["anomalies"][kind] = n
     return documents
+
+
+def _reconciliation_by_document(scratch: Path, documents: dict[str, dict]) -> None:
+    """Statuses and gaps per document, from the reconciliation rows materialised in `scratch`
+    (run per document there: the warehouse-wide query outgrew the memory limit)."""
+    conn = duckdb.connect(str(scratch), read_only=True)
+    try:
+        for document_id, status, n in conn.execute(
+            f"select document_id, status, count(*) from {RECONCILIATION_ROWS} group by all"
+        ).fetchall():
+            documents.setdefault(document_id, {"statuses": {}})["statuses"][status] = n
+        for row in conn.execute(
+            f"""select document_id, parent_code, metric_label, printed, children_sum, difference, tolerance, page, line
+                from {RECONCILIATION_ROWS} where status = 'gap' order by document_id, page, line, metric_label"""
+        ).fetchall():
+            documents[row[0]].setdefault("gaps", []).append(
+                {
+                    "parent_code": row[1],
+                    "metric": row[2],
+                    "printed": _plain(row[3]),
+                    "sum": _plain(row[4]),
+                    "difference": _plain(row[5]),
+                    "tolerance": _plain(row[6]),
+                    "page": row[7],
+                    "line": row[8],
+                }
+            )
+    finally:
+        conn.close()

@@ -31,12 +31,17 @@ class Reconciliation:
         return None if self.printed is None else self.printed - self.children_sum
 
 
-def reconcile(tables: dict[str, list], layout: str) -> list[Reconciliation]:
-    nodes = tables["nodes"]
+def children_of(nodes: list, layout: str) -> dict[str, list[str]]:
+    """Parent node -> the children whose sum it prints (2021 goals print no total of their plans)."""
     children = defaultdict(list)
     for node in nodes:
         if node.parent_node_id and (node.level != "action_plan" or layout != "district09"):
             children[node.parent_node_id].append(node.node_id)
+    return children
+
+
+def reconcile(tables: dict[str, list], layout: str) -> list[Reconciliation]:
+    children = children_of(tables["nodes"], layout)
     cells: dict[str, dict[str, Decimal | int | None]] = defaultdict(dict)
     for row in tables["budget_lines"]:
         for metric in BUDGET_METRICS:

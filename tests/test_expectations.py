@@ -17,6 +17,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -26,6 +27,7 @@ from test_report import console_problems, run_chromium
 from expectations import SUITES
 from expectations.catalog import Catalog
 from expectations.checks import BLOCKING, CHECKS, reconciliation_sql
+from expectations.sql_numbers import register as register_sql_numbers
 
 REPO = Path(__file__).resolve().parents[1]
 DUMPS = REPO / "data" / "dumps"
@@ -371,6 +373,71 @@ def test_one_verdict_per_suite_for_the_terminal_and_the_dagster_ui(clean):
     assert ui.metadata["verdict"].value == rec.verdict
     ok = check_result(clean["completeness"])
     assert ok.passed and ok.description.startswith("OK — ") and ok.description == clean["completeness"].verdict
+
+
+def test_a_suite_that_cannot_run_is_no_finding_and_blocks_only_when_blocking(raw_db, monkeypatch, tmp_path):
+    """A suite whose query fails (DuckDB out of memory in a 100-report build) checked nothing: its
+    verdict says it could not run, why, and whether publication is blocked. It once read
+    "ERROR — 1 finding (not published)" for the non-blocking suite of a warehouse that was published."""
+    import dagster as dg
+
+    from expectations import runner
+    from expectations.__main__ import summary
+    from orchestration.defs.quality.checks import check_result, quality_suites
+
+    oom = "Out of Memory Error: failed to allocate data of size 32.0 KiB (366.1 MiB/366.2 MiB used)"
+    monkeypatch.setattr(runner, "materialise", lambda database, catalog, scratch, queries: dict.fromkeys(queries, oom))
+    results = run(raw_db, suites=["completeness", "reconciliation"])
+    rec, comp = results["reconciliation"], results["completeness"]
+    assert rec.verdict == f"ERROR — could not run: {oom} (non-blocking: published without this suite)"
+    assert comp.verdict == f"ERROR — could not run: {oom} (blocking: not published)"
+    for result in (rec, comp):
+        assert (result.severity, result.passed, result.failures, result.could_not_run) == ("ERROR", False, [], oom)
+        ui = check_result(result)
+        assert (ui.passed, ui.severity, ui.description) == (False, dg.AssetCheckSeverity.ERROR, result.verdict)
+    assert f"  {rec.title:32} {rec.verdict}\n" in summary(list(results.values()))  # and no counts of nothing
+
+    # run_suites itself raising: the Dagster check reports every suite as not run, with the reason
+    def raising(*args, **kwargs):
+        raise MemoryError("no memory left")
+
+    monkeypatch.setattr("expectations.run_suites", raising)
+    settings = SimpleNamespace(get=lambda: SimpleNamespace(build_db=tmp_path / "none.duckdb", data_docs_dir=None))
+    context = SimpleNamespace(run=SimpleNamespace(run_id="r"), log=SimpleNamespace(exception=lambda message: None))
+    checks = list(quality_suites.op.compute_fn.decorated_fn(context, settings))
+    assert [c.check_name for c in checks] == [f"gx_{suite}" for suite in SUITES]
+    assert all(not c.passed and c.severity == dg.AssetCheckSeverity.ERROR for c in checks)
+    assert (
+        checks[2].description
+        == "ERROR — could not run: MemoryError: no memory left (non-blocking: published without this suite)"
+    )
+    assert checks[0].description.endswith("(blocking: not published)")
+
+
+def test_the_reconciliation_suite_run_per_document_gives_the_rows_of_one_query(marts_db, tmp_path, monkeypatch):
+    """The reconciliation suite runs in batches of documents (DuckDB's memory flat in the number of
+    reports); one document per batch gives the rows the query gives over the whole warehouse."""
+    from expectations import materialise as m
+    from expectations.runner import _prepare
+
+    conn = duckdb.connect(str(marts_db), read_only=True)
+    register_sql_numbers(conn)
+    try:
+        cat = Catalog.read(conn)
+        queries = {"reconciliation": _prepare(conn, cat, "reconciliation").plan.query}
+    finally:
+        conn.close()
+    monkeypatch.setattr(m, "BATCH", 1)
+
+    def rows(per_document: set[str]) -> list[tuple]:
+        monkeypatch.setattr(m, "PER_DOCUMENT", per_document)
+        scratch = tmp_path / str(len(per_document)) / f"{m.SCRATCH_CATALOG}.duckdb"
+        scratch.parent.mkdir()
+        assert m.materialise(marts_db, cat.database, scratch, queries) == {}
+        return sorted(query(scratch, "select * from reconciliation"), key=repr)
+
+    batched = rows({"reconciliation"})
+    assert len({row[1] for row in batched}) == 3 and batched == rows(set())
 
 
 def test_observed_values_are_real_numbers(clean):
