@@ -122,7 +122,9 @@ def _variant_extraction(corpus, lines: list[str], index: int, sources: list[Path
     return extract_bytes(Path(corpus.report_name(index, sources)).with_suffix(".txt"), text.encode("utf-8"))
 
 
-@pytest.mark.parametrize("variant", range(1, 6))  # every scale factor once
+# Every scale factor once, on every dump: the factor is all that changes a variant's amounts (the
+# code offset changes codes only), so these 15 reports stand for the 100- and 300-report corpora.
+@pytest.mark.parametrize("variant", range(1, 6))
 def test_synthetic_reports_are_as_consistent_as_their_source(variant):
     """The scale corpus must not fail the quality gates the real reports pass (it once did: a
     percentage over a printed 0 base kept its value while the numerator was scaled; a parent
@@ -149,26 +151,6 @@ def test_synthetic_reports_are_as_consistent_as_their_source(variant):
         assert kinds(synthetic) == kinds(source), dump.name
         assert _sums(synthetic) == _sums(source), dump.name
         assert len(synthetic.tables["budget_lines"]) == len(source.tables["budget_lines"])
-
-
-@pytest.mark.slow  # 100 extractions: a minute or two of CPU
-@pytest.mark.parametrize("dump_index", range(3))
-def test_every_report_of_a_100_report_corpus_is_accepted_with_its_sources_sums(dump_index):
-    """The 100-report benchmark had 4 reports refused ("the last plan prints more than its leaves
-    add up to": r047_v15, r062_v20, r077_v25, r092_v30). Every report the generator makes for
-    that corpus, read from its dump text, is accepted and keeps its source's sums."""
-    from benchmarks import corpus
-    from extract.acceptance import refusal
-    from extract.document import extract_file
-
-    render = corpus._render_module()
-    sources = corpus.dumps()
-    dump = sources[dump_index]
-    lines, expected = render.read_dump(dump), _sums(extract_file(dump))
-    for index in range(dump_index, 100, len(sources)):
-        extraction = _variant_extraction(corpus, lines, index, sources)
-        assert refusal(extraction) is None, corpus.report_name(index, sources)
-        assert _sums(extraction) == expected, corpus.report_name(index, sources)
 
 
 def test_every_report_of_a_300_report_corpus_is_a_report_of_its_own(tmp_path):
