@@ -8,7 +8,6 @@ an ExtractionError(file, reason).
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import re
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 from bad_files import make_empty, make_encrypted, make_scanned, make_text_as_pdf, make_truncated, png_bytes, write_pdf
 from conftest import FIXTURES, REPO, sample_path
+from tools_loader import load_tool
 
 from extract.acceptance import refuse_layout_drift
 from extract.compare import content_rows
@@ -29,11 +29,7 @@ from extract.errors import ExtractionError
 from ingest import sandbox as guard
 from ingest.sandbox import extract_guarded
 
-if "render_samples" not in sys.modules:  # tools/ is no package: load the renderer by path
-    _spec = importlib.util.spec_from_file_location("render_samples", REPO / "tools" / "render_samples.py")
-    sys.modules["render_samples"] = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(sys.modules["render_samples"])
-render_samples = sys.modules["render_samples"]
+render_samples = load_tool("render_samples")
 
 SAMPLE = sample_path("000", "pdf")  # district09 2021, 27 pages: the good report of these tests
 DUMP = sample_path("000", "text")
