@@ -7,6 +7,8 @@ extractor, then caps its own address space with `resource.setrlimit(RLIMIT_AS, â
 reads the file; the parent hands it the file's bytes as its stdin (a temporary file), waits at
 most the time limit (killing it then) and reads back the pickled `Extraction`, so the rows are
 exactly those of `extract_bytes` in-process. The child exits by itself when its parent dies.
+While it waits, the parent polls the child's address space with psutil and keeps the largest
+figure seen, to tell a crash under the memory cap from another crash.
 
 Limits per document are arguments (the settings' `GENT_DOC_TIMEOUT_S`, default 120 s, and
 `GENT_DOC_MEMORY_MB`, default 2048 MB, validated at start). Whatever goes wrong in the child becomes an `ExtractionError` naming the
@@ -24,6 +26,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import psutil
 
 from extract.errors import ExtractionError
 
@@ -68,6 +72,7 @@ def extract_guarded(
         source.seek(0)
         child = subprocess.Popen(command, stdin=source, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     deadline = time.monotonic() + timeout_s
+    watched = psutil.Process(child.pid)
     peak_mb = 0
     try:
         while True:  # drain the child's output in short steps, noting its peak address space on the way
@@ -75,7 +80,7 @@ def extract_guarded(
                 out, err = child.communicate(timeout=max(0.01, min(POLL_S, deadline - time.monotonic())))
                 break
             except subprocess.TimeoutExpired:
-                peak_mb = max(peak_mb, _peak_mb(child.pid) or 0)
+                peak_mb = max(peak_mb, _address_space_mb(watched) or 0)
                 if time.monotonic() >= deadline:
                     raise ExtractionError(path, f"exceeded time limit {timeout_s:g} s") from None
     finally:  # timed out, or the caller is interrupted: leave no child behind
@@ -101,18 +106,13 @@ def extract_guarded(
     raise ExtractionError(path, f"extraction process died ({_exit_reason(child.returncode)}){_last_line(err)}")
 
 
-def _peak_mb(pid: int) -> int | None:
-    """Peak address space of a running process (Linux), in MB. Read from /proc: the standard
-    library has no address-space figure (`resource` gives resident memory, and the cap is on
-    address space), nor does psutil keep a peak."""
+def _address_space_mb(process: psutil.Process) -> int | None:
+    """Address space (virtual memory size, the figure the cap is on) of a running process, in MB;
+    None once it is gone. psutil keeps no peak: the parent polls it and keeps the largest."""
     try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmPeak:"):
-                    return int(line.split()[1]) // 1024
-    except (OSError, ValueError):
+        return process.memory_info().vms // 2**20
+    except psutil.Error:
         return None
-    return None
 
 
 def _exit_reason(code: int) -> str:
@@ -170,7 +170,7 @@ def _child(argv: list[str]) -> int:
 
         importlib.import_module("extract.pdfium_lines")
 
-    footprint = _address_space_mb()
+    footprint = _address_space_mb(psutil.Process())
     if footprint is not None and footprint >= args.memory_mb:
         outcome = (
             "error",
@@ -223,17 +223,6 @@ def _out_of_memory(exc: BaseException | None, depth: int = 0) -> bool:
         return True
     inner = [a for a in getattr(exc, "args", ()) if isinstance(a, BaseException)]
     return any(_out_of_memory(e, depth + 1) for e in [exc.__cause__, exc.__context__, *inner] if e is not None)
-
-
-def _address_space_mb() -> int | None:
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) // 1024
-    except OSError:
-        return None
-    return None
 
 
 if __name__ == "__main__":

@@ -62,3 +62,30 @@ def make_scanned(d: Path) -> Path:
         c.drawImage(ImageReader(io.BytesIO(png_bytes())), 72, 100, width=400, height=300)
 
     return write_pdf(d / "scanned.pdf", draw)
+
+
+def make_not_a_report(d: Path) -> Path:
+    def draw(c):
+        text = c.beginText(72, 760)
+        for line in (
+            "Jaarrekening van de tennisclub",
+            "Lorem ipsum dolor sit amet, consectetur adipiscing elit.",
+            "Acties",
+            "AC12345 - De ballen zijn op.",
+            "Budgettaire onderbouwing",
+        ):
+            text.textLine(line)
+        c.drawText(text)
+
+    return write_pdf(d / "tennis.pdf", draw)
+
+
+# name -> (maker, the reason the extractor gives, in-process and through the sandbox alike)
+BAD_FILES = {
+    "empty": (make_empty, "empty file"),
+    "text renamed .pdf": (make_text_as_pdf, "not a PDF"),
+    "truncated": (make_truncated, "truncated PDF"),
+    "encrypted": (make_encrypted, "encrypted"),
+    "scanned, no text layer": (make_scanned, "no text layer"),
+    "not a report": (make_not_a_report, "not an annual-account report"),
+}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from bad_files import make_empty, make_encrypted, make_scanned, make_text_as_pdf, make_truncated, png_bytes, write_pdf
+from bad_files import BAD_FILES, make_empty, png_bytes
 from conftest import FIXTURES, REPO
 
 from extract import writer
@@ -25,31 +25,7 @@ def make_png(d: Path) -> Path:
     return d / "scan.png"
 
 
-def make_not_a_report(d: Path) -> Path:
-    def draw(c):
-        text = c.beginText(72, 760)
-        for line in (
-            "Jaarrekening van de tennisclub",
-            "Lorem ipsum dolor sit amet, consectetur adipiscing elit.",
-            "Acties",
-            "AC12345 - De ballen zijn op.",
-            "Budgettaire onderbouwing",
-        ):
-            text.textLine(line)
-        c.drawText(text)
-
-    return write_pdf(d / "tennis.pdf", draw)
-
-
-BAD = {
-    "empty": (make_empty, "empty file"),
-    "text renamed .pdf": (make_text_as_pdf, "not a PDF"),
-    "png": (make_png, "not a PDF"),
-    "truncated": (make_truncated, "truncated PDF"),
-    "encrypted": (make_encrypted, "encrypted"),
-    "no text layer": (make_scanned, "no text layer"),
-    "not a report": (make_not_a_report, "not an annual-account report"),
-}
+BAD = {**BAD_FILES, "png": (make_png, "not a PDF")}
 
 
 @pytest.mark.parametrize("engine", PDF_ENGINES)

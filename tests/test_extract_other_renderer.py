@@ -17,22 +17,17 @@ Dump 000 is rendered whole; of 001 the first two goals (the table with a missing
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 
 import pdfplumber
 import pytest
-from conftest import REPO, sample_path
+from conftest import sample_path
+from tools_loader import load_tool
 
 from extract.compare import content_rows, without_space_after_hyphens
 from extract.document import extract_file
 
-if "render_variant" not in sys.modules:  # tools/ is no package: load the renderer by path
-    _spec = importlib.util.spec_from_file_location("render_variant", REPO / "tools" / "render_variant.py")
-    sys.modules["render_variant"] = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(sys.modules["render_variant"])
-render_variant = sys.modules["render_variant"]
+render_variant = load_tool("render_variant")
 
 STYLES = ("a", "b", "c", "d")
 SLICES = {"000": None, "001": 1524}  # lines of the dump kept (None: all); 001:L1525 opens SD10043

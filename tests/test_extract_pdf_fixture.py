@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 
 import pytest
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES
+from tools_loader import load_tool
 
 from extract.compare import content_rows
 from extract.document import extract_file
 from extract.markup import clean_line
 
-if "render_samples" not in sys.modules:  # tools/ is no package: load the renderer by path
-    _spec = importlib.util.spec_from_file_location("render_samples", REPO / "tools" / "render_samples.py")
-    sys.modules["render_samples"] = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(sys.modules["render_samples"])
-render_samples = sys.modules["render_samples"]
+render_samples = load_tool("render_samples")
 
 # Damage built into each fixture (see the files): kind -> how many, by construction.
 DAMAGE = {

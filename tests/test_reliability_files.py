@@ -8,7 +8,6 @@ an ExtractionError(file, reason).
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import re
@@ -19,9 +18,11 @@ import time
 import zlib
 from pathlib import Path
 
+import psutil
 import pytest
-from bad_files import make_empty, make_encrypted, make_scanned, make_text_as_pdf, make_truncated, png_bytes, write_pdf
+from bad_files import BAD_FILES, make_not_a_report, png_bytes
 from conftest import FIXTURES, REPO, sample_path
+from tools_loader import load_tool
 
 from extract.acceptance import refuse_layout_drift
 from extract.compare import content_rows
@@ -29,11 +30,7 @@ from extract.errors import ExtractionError
 from ingest import sandbox as guard
 from ingest.sandbox import extract_guarded
 
-if "render_samples" not in sys.modules:  # tools/ is no package: load the renderer by path
-    _spec = importlib.util.spec_from_file_location("render_samples", REPO / "tools" / "render_samples.py")
-    sys.modules["render_samples"] = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(sys.modules["render_samples"])
-render_samples = sys.modules["render_samples"]
+render_samples = load_tool("render_samples")
 
 SAMPLE = sample_path("000", "pdf")  # district09 2021, 27 pages: the good report of these tests
 DUMP = sample_path("000", "text")
@@ -41,13 +38,6 @@ MINI_2021 = FIXTURES / "mini_2021.txt"  # a 2-page report in the layout of 000: 
 
 
 # ------------------------------------------------------------------ makers
-
-
-def _text(c, lines):
-    text = c.beginText(72, 760)
-    for line in lines:
-        text.textLine(line)
-    c.drawText(text)
 
 
 def render_dump(text: str, path: Path) -> Path:
@@ -68,22 +58,6 @@ def changed_dump(old: str, new: str, dump: Path = DUMP) -> str:
 def make_image_as_pdf(d: Path) -> Path:
     (d / "photo.pdf").write_bytes(png_bytes())
     return d / "photo.pdf"
-
-
-def make_not_a_report(d: Path) -> Path:
-    return write_pdf(
-        d / "tennis.pdf",
-        lambda c: _text(
-            c,
-            [
-                "Jaarrekening van de tennisclub",
-                "Lorem ipsum dolor sit amet.",
-                "Acties",
-                "AC12345 - De ballen zijn op.",
-                "Budgettaire onderbouwing",
-            ],
-        ),
-    )
 
 
 DRIFT_CODE = ("PR63012 - Blockchain", "PR6301X - Blockchain")
@@ -109,13 +83,8 @@ NEW_TITLE = "MoniTHOR 2020 (herziene editie)"
 
 # name -> (maker, reason the pipeline reports)
 BAD = {
-    "empty": (make_empty, "empty file"),
-    "text renamed .pdf": (make_text_as_pdf, "not a PDF"),
+    **BAD_FILES,
     "image renamed .pdf": (make_image_as_pdf, "not a PDF"),
-    "truncated": (make_truncated, "truncated PDF"),
-    "encrypted": (make_encrypted, "encrypted"),
-    "scanned, no text layer": (make_scanned, "no text layer"),
-    "not one of these reports": (make_not_a_report, "not an annual-account report"),
     "unknown code shape": (make_drift_code, "layout not recognised: leaf code 'PR6301X'"),
     "unknown row label": (make_drift_label, "layout not recognised: row label"),
 }
@@ -313,19 +282,20 @@ def test_a_memory_limit_below_the_extractor_itself_says_so(tmp_path):
         extract_guarded(path, path.read_bytes(), memory_mb=64)
 
 
-def _children(pid: int) -> list[int]:
+def _cpu_seconds(process: psutil.Process) -> float:
     try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
-    except OSError:
+        times = process.cpu_times()
+    except psutil.Error:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return times.user + times.system
+
+
+def _gone(process: psutil.Process) -> bool:
+    """Exited: no such process any more, or one that exited and is not yet reaped (by init)."""
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def test_the_child_does_not_outlive_a_killed_parent(tmp_path):
@@ -341,25 +311,22 @@ def test_the_child_does_not_outlive_a_killed_parent(tmp_path):
         ],
         cwd=REPO,
     )
+    watched = psutil.Process(parent.pid)
     deadline = time.monotonic() + 30
-    while not _children(parent.pid) and time.monotonic() < deadline:
+    while not watched.children() and time.monotonic() < deadline:
         time.sleep(0.05)
-    [child] = _children(parent.pid)
+    [child] = watched.children()
     while _cpu_seconds(child) < 2.5 and time.monotonic() < deadline:  # past its imports and its input: extracting
         time.sleep(0.05)
     assert _cpu_seconds(child) >= 2.5
     os.kill(parent.pid, signal.SIGKILL)  # the parent only, as an OOM killer would
     parent.wait()
     deadline = time.monotonic() + 10
-    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
-        if Path(f"/proc/{child}/stat").read_text().split(") ")[1].startswith("Z"):
-            break  # exited, not yet reaped (by init)
+    while not _gone(child) and time.monotonic() < deadline:
         time.sleep(0.1)
-    alive = Path(f"/proc/{child}").exists() and not Path(f"/proc/{child}/stat").read_text().split(") ")[1].startswith(
-        "Z"
-    )
+    alive = not _gone(child)
     if alive:
-        os.kill(child, signal.SIGKILL)
+        child.kill()
     assert not alive, "the extraction child went on after its parent was killed"
 
 

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pdfplumber
 import pytest
+from tools_loader import load_tool
 
 REPO = Path(__file__).resolve().parents[1]
 DUMPS = REPO / "data" / "dumps"
 
-# tools/ is no package: load the script by path
-_spec = importlib.util.spec_from_file_location("render_samples", REPO / "tools" / "render_samples.py")
-render_samples = importlib.util.module_from_spec(_spec)
-sys.modules["render_samples"] = render_samples  # dataclasses look their module up there
-_spec.loader.exec_module(render_samples)
+render_samples = load_tool("render_samples")
 
 clean_line, is_rule = render_samples.clean_line, render_samples.is_rule
 RULE_WORD = re.compile(r"^[-|:]+$")

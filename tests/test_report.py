@@ -10,7 +10,6 @@ missing) renders the page: no console messages, the figures in the DOM, a real s
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import re
 import shutil
@@ -25,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from duckdb_reads import read_only_query
+from tools_loader import load_tool
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt_project"
@@ -611,11 +611,7 @@ def test_output_is_deterministic_atomic_and_the_database_untouched(built, tmp_pa
 
 def render_html():
     """tools/render_html.py (tools/ is no package: loaded by path), for its Chromium flags."""
-    if "render_html" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("render_html", REPO / "tools" / "render_html.py")
-        sys.modules["render_html"] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules["render_html"])
-    return sys.modules["render_html"]
+    return load_tool("render_html")
 
 
 def run_chromium(chromium: Path, page: Path, tmp: Path, *extra: str) -> subprocess.CompletedProcess:
