@@ -27,6 +27,7 @@ from serving.snapshot import copy_database
 PUBLISHED = {"database": "gent.duckdb", "export": "export", "report": "report"}
 STAGED = {"database": ".gent.duckdb.publishing", "export": ".export.release", "report": ".report.release"}
 MANIFEST = ".release.json"
+CHART_CACHE = "build/report-charts"  # the report's drawings, kept for the next build (serving.report.chart_cache)
 WHAT = {"database": "the published database", "export": "the open-data exports", "report": "the overview report"}
 
 
@@ -105,11 +106,13 @@ def stage_exports(warehouse_dir: Path, include_personal_data: bool, manifest: Pa
 
 def stage_report(warehouse_dir: Path, sources: Path | None) -> Path:
     """The report of the staged database, in a folder beside `report/`: its relative links to the
-    source files are those of the published place."""
+    source files are those of the published place. Its charts' SVG are kept between builds in the
+    build's own folder (CHART_CACHE), not published."""
     from serving.report import build_report
 
     with staging(warehouse_dir, "report", _size(published(warehouse_dir, "report")) or 1_000_000) as target:
-        return build_report(staged(warehouse_dir, "database"), target, sources=sources)
+        charts = Path(warehouse_dir) / CHART_CACHE
+        return build_report(staged(warehouse_dir, "database"), target, sources=sources, charts=charts)
 
 
 def fingerprint(warehouse_dir: Path, names: dict[str, str]) -> dict:
