@@ -49,11 +49,11 @@ def _csv_cells(column: pa.Array, decimal_char: str) -> pa.Array:
     """
     t = column.type
     if pa.types.is_string(t) or pa.types.is_large_string(t):
-        formula = pc.and_(
-            pc.match_substring_regex(column, _FORMULA_START_RE),
-            pc.invert(pc.match_substring_regex(column, _PRINTED_NUMBER_RE)),
-        )
-        cells = pc.if_else(formula, pc.binary_join_element_wise("'", column, ""), column)
+        cells = column
+        starts = pc.match_substring_regex(column, _FORMULA_START_RE)
+        if pc.any(starts).as_py():  # (most columns have no such cell: no second pass)
+            formula = pc.and_(starts, pc.invert(pc.match_substring_regex(column, _PRINTED_NUMBER_RE)))
+            cells = pc.if_else(formula, pc.binary_join_element_wise("'", column, ""), column)
     elif pa.types.is_integer(t) or pa.types.is_boolean(t) or pa.types.is_decimal(t):
         cells = pc.cast(column, pa.string())
     else:
