@@ -119,8 +119,8 @@ def _error(exc: duckdb.Error) -> str:
     for line in str(exc).splitlines():
         if not line.strip() or line.startswith(("Possible", "Column ", "*")):
             break
-        lines.append(line.strip())
-    return " ".join(lines)[:400]
+        lines.append(line.strip()[:160])  # (an "Original Line:" can be a whole paragraph)
+    return " ".join(lines)
 
 
 def _check_resource(con, name: str, resource: dict, folder: Path, rows: int, read_keys) -> list[str]:
