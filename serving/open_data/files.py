@@ -47,8 +47,10 @@ def _csv_cells(column: pa.Array, decimal_char: str) -> pa.Array:
     point becomes `decimal_char`. pyarrow writes integers, booleans and decimals as csv_value
     does (decimals with all their scale's digits, as format(value, "f")); other types go cell by cell.
     """
+    if pa.types.is_large_string(column.type):
+        column = column.cast(pa.string())  # (a batch of rows holds far less than 2 GB of text)
     t = column.type
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
+    if pa.types.is_string(t):
         cells = column
         starts = pc.match_substring_regex(column, _FORMULA_START_RE)
         if pc.any(starts).as_py():  # (most columns have no such cell: no second pass)
@@ -70,10 +72,11 @@ def _needs_quotes(delimiter: str, lineterminator: str) -> str:
     writer = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator, quoting=csv.QUOTE_MINIMAL)
     found = ""
     for char in dict.fromkeys(delimiter + '"\r\n' + lineterminator):
-        out.seek(0), out.truncate()
         writer.writerow([char])
         if out.getvalue().startswith('"'):
             found += char
+        out.seek(0)
+        out.truncate()
     return found
 
 
