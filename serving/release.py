@@ -12,9 +12,11 @@ release damaged afterwards, or left half-switched by a crash, is published again
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,7 +29,6 @@ from serving.snapshot import copy_database
 PUBLISHED = {"database": "gent.duckdb", "export": "export", "report": "report"}
 STAGED = {"database": ".gent.duckdb.publishing", "export": ".export.release", "report": ".report.release"}
 MANIFEST = ".release.json"
-CHART_CACHE = "build/report-charts"  # the report's drawings, kept for the next build (serving.report.chart_cache)
 WHAT = {"database": "the published database", "export": "the open-data exports", "report": "the overview report"}
 
 
@@ -106,13 +107,19 @@ def stage_exports(warehouse_dir: Path, include_personal_data: bool, manifest: Pa
 
 def stage_report(warehouse_dir: Path, sources: Path | None) -> Path:
     """The report of the staged database, in a folder beside `report/`: its relative links to the
-    source files are those of the published place. Its charts' SVG are kept between builds in the
-    build's own folder (CHART_CACHE), not published."""
+    source files are those of the published place."""
     from serving.report import build_report
 
     with staging(warehouse_dir, "report", _size(published(warehouse_dir, "report")) or 1_000_000) as target:
-        charts = Path(warehouse_dir) / CHART_CACHE
+        charts = chart_cache_folder(warehouse_dir)
         return build_report(staged(warehouse_dir, "database"), target, sources=sources, charts=charts)
+
+
+def chart_cache_folder(warehouse_dir: Path) -> Path:
+    """Where the report's charts are kept between builds (serving.report.chart_cache), one folder per
+    warehouse: outside the warehouse folder, which a failed release leaves as it was, file for file."""
+    key = hashlib.sha256(str(Path(warehouse_dir).resolve()).encode("utf-8")).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / "gent-report-charts" / key
 
 
 def fingerprint(warehouse_dir: Path, names: dict[str, str]) -> dict:
