@@ -66,13 +66,13 @@ def _fingerprint(con, relation: str, fields: list[dict]) -> tuple:
 def _first_difference(con, csv: str, expected: str) -> str:
     row = con.execute(f"({csv}) EXCEPT ALL ({expected}) LIMIT 1").fetchone()
     if row is not None:
-        return f"the row {row} is not in the Parquet file"
+        return f"a row not in the Parquet file: {row}"
     row = con.execute(f"({expected}) EXCEPT ALL ({csv}) LIMIT 1").fetchone()
-    return f"the Parquet row {row} is missing" if row is not None else "the rows differ from the Parquet file"
+    return f"a row of the Parquet file missing: {row}" if row is not None else "rows not those of the Parquet file"
 
 
-def _key_problems(con, table: str, fields: list[dict], schema: dict) -> list[str]:
-    problems = []
+def _count_problems(con, table: str, fields: list[dict]) -> list[str]:
+    """Required fields filled and enum values held, counted in one pass."""
     counts = []
     for f in fields:
         name, constraints = _quote(f["name"]), f.get("constraints") or {}
@@ -81,36 +81,32 @@ def _key_problems(con, table: str, fields: list[dict], schema: dict) -> list[str
         if "enum" in constraints:
             values = ", ".join(_literal(str(v)) for v in constraints["enum"])
             counts.append((f"{f['name']} is not one of its values", f"CAST({name} AS VARCHAR) NOT IN ({values})"))
-    if counts:
-        found = con.execute(
-            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {cond})" for _, cond in counts) + f" FROM {table}"
-        ).fetchone()
-        problems += [f"{n} rows where {what}" for (what, _), n in zip(counts, found) if n]
+    if not counts:
+        return []
+    found = con.execute(
+        "SELECT " + ", ".join(f"count(*) FILTER (WHERE {cond})" for _, cond in counts) + f" FROM {table}"
+    ).fetchone()
+    return [f"{n} rows where {what}" for (what, _), n in zip(counts, found) if n]
+
+
+def _offender_queries(table: str, fields: list[dict], schema: dict, read_keys):
+    """(query for the first offending row, what that row means) per key and foreign key."""
     keys = [schema["primaryKey"]] if schema.get("primaryKey") else []
     keys += schema.get("uniqueKeys", []) + [[f["name"]] for f in fields if (f.get("constraints") or {}).get("unique")]
-    for key in keys:
-        cols = ", ".join(_quote(c) for c in key)
-        dup = con.execute(
-            f"SELECT {cols}, count(*) FROM {table} WHERE NOT ({' AND '.join(_quote(c) + ' IS NULL' for c in key)}) "
-            f"GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
-        ).fetchone()
-        if dup is not None:
-            problems.append(f"key ({', '.join(key)}) not unique: {dup[:-1]} in {dup[-1]} rows")
-    return problems
-
-
-def _foreign_key_problems(con, table: str, schema: dict, read_keys) -> list[str]:
-    problems = []
+    for key in dict.fromkeys(map(tuple, keys)):  # (a primary key is often a unique field too)
+        cols, all_null = ", ".join(map(_quote, key)), " AND ".join(f"{_quote(c)} IS NULL" for c in key)
+        yield (
+            f"SELECT {cols}, count(*) FROM {table} WHERE NOT ({all_null}) GROUP BY ALL HAVING count(*) > 1",
+            lambda row, key=key: f"key ({', '.join(key)}) not unique: {row[:-1]} in {row[-1]} rows",
+        )
     for fk in schema.get("foreignKeys", []):
-        (column,), ref = fk["fields"], fk["reference"]
-        keys = read_keys(ref["resource"], ref["fields"][0])
-        missing = con.execute(
+        (column,), (target,), resource = fk["fields"], fk["reference"]["fields"], fk["reference"]["resource"]
+        keys_table = read_keys(resource, target)
+        yield (
             f"SELECT {_quote(column)} FROM {table} WHERE {_quote(column)} IS NOT NULL "
-            f"AND {_quote(column)} NOT IN (SELECT k FROM {keys}) LIMIT 1"
-        ).fetchone()
-        if missing is not None:
-            problems.append(f"{column} {missing[0]!r} not in {ref['resource']}.{ref['fields'][0]}")
-    return problems
+            f"AND {_quote(column)} NOT IN (SELECT k FROM {keys_table})",
+            lambda row, column=column, ref=f"{resource}.{target}": f"{column} {row[0]!r} not in {ref}",
+        )
 
 
 def _error(exc: duckdb.Error) -> str:
@@ -134,8 +130,11 @@ def _check_resource(con, name: str, resource: dict, folder: Path, rows: int, rea
         con.execute(f"CREATE OR REPLACE TEMP TABLE checked AS SELECT * FROM {_read_csv(path, fields)}")
     except duckdb.Error as exc:  # a cell not of its type, a row with a cell too many...
         return [*problems, f"{path.name}: {_error(exc)}"]
-    problems += [f"{path.name}: {p}" for p in _key_problems(con, "checked", fields, schema)]
-    problems += [f"{path.name}: {p}" for p in _foreign_key_problems(con, "checked", schema, read_keys)]
+    found = _count_problems(con, "checked", fields)
+    for query, meaning in _offender_queries("checked", fields, schema, read_keys):
+        if (row := con.execute(query + " LIMIT 1").fetchone()) is not None:
+            found.append(meaning(row))
+    problems += [f"{path.name}: {p}" for p in found]
     for file, relation in (
         (path, "SELECT * FROM checked"),
         (excel, f"SELECT * FROM {_read_csv(excel, fields, excel=True)}"),
@@ -176,4 +175,5 @@ def check_files(descriptor: dict, folder: Path, rows: dict[str, int]) -> None:
     finally:
         con.close()
     if problems:
-        raise ExportError("the export's files are not valid: " + "; ".join(problems[:MAX_PROBLEMS]))
+        shown = [p if len(p) <= 300 else p[:299] + "…" for p in problems[:MAX_PROBLEMS]]  # (a row can be long)
+        raise ExportError("the export's files are not valid: " + "; ".join(shown))
