@@ -334,9 +334,9 @@ def _mutations(schema: dict) -> dict:
     )
     fk = schema["foreignKeys"][0]
     fk_field, target = fk["fields"][0], fk["reference"]["resource"]
-    text = next(
-        f["name"] for f in schema["fields"] if f["type"] == "string" and f["name"] not in (pk, required, fk_field)
-    )
+    keys = {pk, required, *(fk["fields"][0] for fk in schema["foreignKeys"])}
+    keys |= {c for key in schema.get("uniqueKeys", []) for c in key}
+    text = next(f["name"] for f in schema["fields"] if f["type"] == "string" and f["name"] not in keys)
 
     def setting(field, value):
         def change(rows):
@@ -349,7 +349,10 @@ def _mutations(schema: dict) -> dict:
         "missing required value": (setting(required, ""), rf"1 rows where {required} is empty"),
         "duplicate key": (setting(pk, lambda rows: rows[0][fields.index(pk)]), rf"key \({pk}\) not unique"),
         "broken foreign key": (setting(fk_field, "no-such-key"), rf"{fk_field} 'no-such-key' not in {target}\."),
-        "cell not as in the mart": (setting(text, "changed"), r"is not in the Parquet file"),
+        "cell not as in the mart": (
+            setting(text, "changed"),
+            r"fct_spending\.csv: \d+ rows, a row not in the Parquet file: \(",
+        ),
     }
 
 
