@@ -12,9 +12,11 @@ release damaged afterwards, or left half-switched by a crash, is published again
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -109,7 +111,15 @@ def stage_report(warehouse_dir: Path, sources: Path | None) -> Path:
     from serving.report import build_report
 
     with staging(warehouse_dir, "report", _size(published(warehouse_dir, "report")) or 1_000_000) as target:
-        return build_report(staged(warehouse_dir, "database"), target, sources=sources)
+        charts = chart_cache_folder(warehouse_dir)
+        return build_report(staged(warehouse_dir, "database"), target, sources=sources, charts=charts)
+
+
+def chart_cache_folder(warehouse_dir: Path) -> Path:
+    """Where the report's charts are kept between builds (serving.report.chart_cache), one folder per
+    warehouse: outside the warehouse folder, which a failed release leaves as it was, file for file."""
+    key = hashlib.sha256(str(Path(warehouse_dir).resolve()).encode("utf-8")).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / "gent-report-charts" / key
 
 
 def fingerprint(warehouse_dir: Path, names: dict[str, str]) -> dict:

@@ -320,6 +320,71 @@ def test_an_export_that_frictionless_finds_invalid_is_refused_and_the_previous_k
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+def _fact_schema(out: Path, name: str = "fct_spending") -> dict:
+    return next(r for r in package(out)["resources"] if r["name"] == name)["schema"]
+
+
+def _mutations(schema: dict) -> dict:
+    """Per kind of damage: (change to the header and rows of a CSV file, the error it must give)."""
+    fields = [f["name"] for f in schema["fields"]]
+    pk = schema["primaryKey"][0]
+    integer = next(f["name"] for f in schema["fields"] if f["type"] == "integer")
+    required = next(
+        f["name"] for f in schema["fields"] if (f.get("constraints") or {}).get("required") and f["name"] != pk
+    )
+    fk = schema["foreignKeys"][0]
+    fk_field, target = fk["fields"][0], fk["reference"]["resource"]
+    keys = {pk, required, *(fk["fields"][0] for fk in schema["foreignKeys"])}
+    keys |= {c for key in schema.get("uniqueKeys", []) for c in key}
+    text = next(f["name"] for f in schema["fields"] if f["type"] == "string" and f["name"] not in keys)
+
+    def setting(field, value):
+        def change(rows):
+            rows[-1][fields.index(field)] = value(rows) if callable(value) else value
+
+        return change
+
+    return {
+        "type error": (setting(integer, "12x"), rf"Could not convert string \"12x\" to 'INTEGER'|{integer}"),
+        "missing required value": (setting(required, ""), rf"1 rows where {required} is empty"),
+        "duplicate key": (setting(pk, lambda rows: rows[0][fields.index(pk)]), rf"key \({pk}\) not unique"),
+        "broken foreign key": (setting(fk_field, "no-such-key"), rf"{fk_field} 'no-such-key' not in {target}\."),
+        "cell not as in the mart": (
+            setting(text, "changed"),
+            r"fct_spending\.csv: \d+ rows, a row not in the Parquet file: \(",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "damage", ["type error", "missing required value", "duplicate key", "broken foreign key", "cell not as in the mart"]
+)
+def test_a_damaged_csv_row_fails_the_export_naming_the_file(built, export, tmp_path, monkeypatch, damage):
+    # the last row of fct_spending.csv is damaged once written; frictionless reads only the first row
+    # here, so it is the DuckDB check of every row (verify.py) that must find it
+    from serving.open_data import datapackage
+
+    change, error = _mutations(_fact_schema(export[0]))[damage]
+    write_csv = export_module._write_csv
+
+    def write_and_damage(table, path):
+        write_csv(table, path)
+        if path.name == "fct_spending.csv":
+            header, rows = read_csv(path)
+            assert len(rows) > 1
+            change(rows)
+            with open(path, "w", encoding="utf-8", newline="") as handle:
+                csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+
+    monkeypatch.setattr(datapackage, "VALIDATED_ROWS", 1)
+    monkeypatch.setattr(export_module, "_write_csv", write_and_damage)
+    out = tmp_path / "export"
+    with pytest.raises(exports.ExportError, match=r"^the export's files are not valid: fct_spending\.csv: ") as raised:
+        export_open_data(built.db, out, manifest=built.manifest)
+    assert re.search(error, str(raised.value)), str(raised.value)
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == []  # nothing published or left
+
+
 def test_the_prose_is_exported_paragraph_by_paragraph(built, export):
     out, summary = export
     paragraphs = sorted(
@@ -456,6 +521,85 @@ def test_excel_flavour_opens_right_in_a_belgian_excel(export):
     assert any(r[header.index("plan_fte")].count(",") == 1 for r in rows)  # e.g. 1097,07 VTE
     header, rows = read_as_belgian_excel(out / f"dim_action{exports.EXCEL_SUFFIX}")
     assert any(r[header.index("title_printed")].startswith("Coördineren") for r in rows)  # not "CoÃ¶rdineren"
+
+
+def test_the_csv_writers_write_what_csv_writer_writes(tmp_path):
+    # files.py builds the CSV bytes with pyarrow: the same bytes as csv.writer (QUOTE_MINIMAL) over
+    # csv_value / neutralise_formula of every cell, for cells as awkward as a report can print
+    import random
+
+    import pyarrow as pa
+
+    from serving.open_data import files
+
+    pieces = [
+        "a",
+        ",",
+        ";",
+        '"',
+        "\n",
+        "\r",
+        "=",
+        "+",
+        "-",
+        "@",
+        "\t",
+        "1",
+        "9",
+        ".",
+        "%",
+        " ",
+        "'",
+        "é",
+        "\u0663",
+        "€",
+    ]
+    rnd = random.Random(7)
+
+    def text():
+        return None if rnd.random() < 0.1 else "".join(rnd.choices(pieces, k=rnd.randint(0, 6)))
+
+    def maybe(value):
+        return None if rnd.random() < 0.1 else value
+
+    n = 3000
+    table = pa.table(
+        {
+            "text": pa.array([text() for _ in range(n)], pa.string()),
+            "int": pa.array([maybe(rnd.randint(-(10**12), 10**12)) for _ in range(n)], pa.int64()),
+            "flag": pa.array([maybe(rnd.random() < 0.5) for _ in range(n)], pa.bool_()),
+            "eur": pa.array(
+                [maybe(decimal.Decimal(rnd.randint(-(10**9), 10**9)).scaleb(-2)) for _ in range(n)],
+                pa.decimal128(18, 2),
+            ),
+            "whole": pa.array([maybe(decimal.Decimal(rnd.randint(-999, 999))) for _ in range(n)], pa.decimal128(12, 0)),
+            "day": pa.array(
+                [maybe(dt.date(2021, 1, 1) + dt.timedelta(days=rnd.randint(0, 900))) for _ in range(n)], pa.date32()
+            ),
+        }
+    )
+
+    def reference(table, delimiter, lineterminator, decimal_char, encoding) -> bytes:
+        columns = []
+        for column in table.columns:
+            cells = [csv_cell(v) for v in column.to_pylist()]
+            if pa.types.is_decimal(column.type):
+                cells = [c.replace(".", decimal_char) for c in cells]
+            columns.append(cells)
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator, quoting=csv.QUOTE_MINIMAL)
+        writer.writerow(table.column_names)
+        writer.writerows(zip(*columns))
+        return out.getvalue().encode(encoding)
+
+    for case in (table, table.slice(5, 2000), table.select(["text"]), table.slice(0, 0)):
+        for write, flavour in (
+            (files._write_csv, (",", "\n", ".", "utf-8")),
+            (files._write_excel_csv, (";", "\r\n", ",", "utf-8-sig")),
+        ):
+            path = tmp_path / "t.csv"
+            write(case, path)
+            assert path.read_bytes() == reference(case, *flavour), (write.__name__, case.num_rows, case.num_columns)
 
 
 # ----------------------------------------------------------------------------- formulas in CSV

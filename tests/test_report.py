@@ -743,3 +743,58 @@ def test_text_from_the_reports_is_escaped_by_the_templates(tmp_path):
     links = dom.find_all("a", class_="src")
     assert {a.attrs["data-document"] for a in links} == {'a"b<c>.pdf'}  # the attribute holds the name as printed
     assert [a.text() for a in links if a.attrs.get("data-page")] == ['a"b<c>.pdf, p. 2']
+
+
+# ----------------------------------------------------------------------------- charts: specifications and the drawing cache
+
+
+def test_every_chart_specification_is_valid_vega_lite(built, tmp_path, monkeypatch):
+    # the build draws without Altair's jsonschema validation (charts.py): it is done here, on every
+    # specification the report draws
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+    from jsonschema import ValidationError
+
+    from serving.report import build_report, charts
+
+    specs = []
+    draw = charts.vegalite_to_svg
+    monkeypatch.setattr(charts, "vegalite_to_svg", lambda spec, config: specs.append(spec) or draw(spec, config))
+    assert build_report(built.db, tmp_path / "report").read_bytes() == built.path.read_bytes()
+    schema = load_schema()
+    assert len(specs) == built.html.count('class="chart"')
+    for spec in specs:
+        validate_jsonschema(spec, schema)
+    with pytest.raises(ValidationError):  # the check would see a broken one
+        validate_jsonschema({**specs[0], "mark": 42}, schema)
+
+
+def test_charts_are_drawn_once_and_kept_beside_the_report(built, tmp_path, monkeypatch):
+    from serving.report import build_report, chart_cache
+
+    drawn = []
+    draw = chart_cache.vlc.vegalite_to_svg
+    monkeypatch.setattr(
+        chart_cache.vlc, "vegalite_to_svg", lambda spec, config: drawn.append(spec) or draw(spec, config=config)
+    )
+    out = tmp_path / "report"
+    build_report(built.db, out)
+    cache = tmp_path / "report.chart-cache"  # beside the report folder, which every build replaces whole
+    entries = sorted(p.name for p in cache.iterdir())
+    assert len(drawn) == len(entries) == built.html.count('class="chart"')
+    assert out.joinpath("index.html").read_bytes() == built.path.read_bytes()
+
+    drawn.clear()
+    (cache / entries[0]).unlink()  # one drawing changed (its specification, or lost)
+    (cache / ("0" * 64 + ".svg")).write_text("<svg>a drawing of an earlier build</svg>")
+    (cache / entries[1]).write_text("<svg>cut sh")  # damaged: drawn again
+    build_report(built.db, out)
+    assert len(drawn) == 2 and out.joinpath("index.html").read_bytes() == built.path.read_bytes()
+    assert sorted(p.name for p in cache.iterdir()) == entries  # what this build did not use is removed
+
+    # another vl-convert release draws anew; an explicit folder is used as given
+    drawn.clear()
+    monkeypatch.setattr(chart_cache, "VL_CONVERT", "0.0.0")
+    build_report(built.db, tmp_path / "other", charts=tmp_path / "drawings")
+    assert len(drawn) == len(entries) and not set(entries) & {p.name for p in (tmp_path / "drawings").iterdir()}
+    assert not (tmp_path / "other.chart-cache").exists()

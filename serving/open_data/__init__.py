@@ -12,7 +12,9 @@
   `-`, `@`, TAB or CR, and not a printed number such as "-4.335.322") gets a leading apostrophe;
   numbers are never touched and Parquet keeps the printed text.
 * `datapackage.json` is built and validated with frictionless-py (`frictionless validate` finds
-  no error; an export it finds invalid is refused, the previous one kept): each mart's CSV file is
+  no error; on the build path it validates the descriptor and the first rows of every file), and
+  every row of every CSV file is checked in DuckDB against the descriptor and the Parquet file
+  (verify.py); an export found invalid is refused, the previous one kept. Each mart's CSV file is
   a tabular resource whose fields are described from the dbt manifest (the marts' column
   descriptions are the only place the meaning is written down) with unit, sign and the FDP
   `columnType`, the official codes as keys and the policy hierarchy as foreign keys; each

@@ -27,6 +27,7 @@ from .metadata import (
     PersonalDataError,
 )
 from .personal import _scan_for_names, personal_names
+from .verify import check_files
 
 
 def export_open_data(
@@ -84,6 +85,7 @@ def write_open_data(
             _write_csv(mart.table, staged / f"{mart.name}.csv")
             _write_excel_csv(mart.table, staged / f"{mart.name}{EXCEL_SUFFIX}")
         package = _datapackage(con, marts, staged, include_personal_data)
+        check_files(package, staged, {name: mart.table.num_rows for name, mart in marts.items()})
         text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
         (staged / DATAPACKAGE).write_text(text, encoding="utf-8")
         if not include_personal_data:

@@ -1,8 +1,9 @@
 """The overview report: one static, self-contained HTML page built from the warehouse marts.
 
 `build_report(database, out_dir)` reads the warehouse read-only and writes `out_dir/index.html`
-atomically. The page needs nothing but a browser and the file system: no scripts, no external
-CSS, fonts or images (a Content-Security-Policy forbids them); the charts are inline SVG drawn
+atomically; the charts' SVG are kept for the next build in `<out_dir>.chart-cache`
+(chart_cache.py). The page needs nothing but a browser and the file system: no scripts, no
+external CSS, fonts or images (a Content-Security-Policy forbids them); the charts are inline SVG drawn
 here, each with a title and a data table as fallback.
 
 What it shows, per report:

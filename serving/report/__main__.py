@@ -21,9 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sources", type=Path, help="folder of the source reports, to link figures to the files themselves"
     )
+    parser.add_argument(
+        "--charts", type=Path, help="folder that keeps the charts' SVG between builds (default: <out>.chart-cache)"
+    )
     args = parser.parse_args(argv)
     try:
-        path = build_report(args.database, args.out, sources=args.sources)
+        path = build_report(args.database, args.out, sources=args.sources, charts=args.charts)
     except (FileNotFoundError, duckdb.Error) as exc:
         print(f"report: {exc}", file=sys.stderr)
         return 1

@@ -1,4 +1,5 @@
-"""The report's charts: Vega-Lite specifications built with Altair, rendered to static SVG offline.
+"""The report's charts: Vega-Lite specifications built with Altair, rendered to static SVG offline
+(through a cache of drawings, chart_cache.py).
 
 vl-convert-python runs Vega-Lite and Vega (embedded, no network) and returns the SVG: every bar is
 a `<path>` inside an `<a>` (the `href` encoding: its source, on this page or the PDF at its page) and
@@ -16,8 +17,8 @@ from collections.abc import Sequence
 from html import escape
 
 import altair as alt
-import vl_convert as vlc
 
+from .chart_cache import vegalite_to_svg
 from .data import ExecRow, TopRow
 from .formatting import eur, number, pct
 from .html_parts import _short
@@ -81,7 +82,9 @@ CONFIG = {
 
 def _svg(chart_id: str, title: str, desc: str, chart: alt.TopLevelMixin) -> str:
     """The chart as SVG, in an `<svg role="img">` holding the chart's accessible title and description."""
-    inner = vlc.vegalite_to_svg(chart.to_dict(), config=CONFIG)
+    # no jsonschema validation here (a third of the build's time): tests/test_report.py validates
+    # every specification the report draws
+    inner = vegalite_to_svg(chart.to_dict(validate=False), CONFIG)
     # The one change to vl-convert's SVG: Vega's loader writes each link as its base URL + our link
     # (see VL_CONVERT_BASE_URL); removing that exact prefix restores the relative link or fragment.
     inner = inner.replace(f'xlink:href="{VL_CONVERT_BASE_URL}', 'xlink:href="')

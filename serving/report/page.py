@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from extract.atomic_files import write_bytes
 
+from .chart_cache import chart_cache
 from .charts import STATUS_LABELS, STATUS_ORDER
 from .data import Data, load
 from .formatting import eur, fte, number, pct, ratio_pct, raw_value
@@ -66,13 +67,16 @@ def render(data: Data, linker: Linker) -> str:
     )
 
 
-def build_report(database: Path, out_dir: Path, *, sources: Path | None = None) -> Path:
+def build_report(database: Path, out_dir: Path, *, sources: Path | None = None, charts: Path | None = None) -> Path:
     """Read the warehouse read-only and write out_dir/index.html atomically; returns its path.
 
     sources: the folder of the source reports; when given, source links point to the files
     themselves (a PDF at its page), relative to out_dir; otherwise to the document list on the page.
+    charts: the folder that keeps the charts' SVG between builds (chart_cache.py); by default
+    `<out_dir>.chart-cache` beside out_dir.
     """
     database, out_dir = Path(database), Path(out_dir)
+    charts = Path(charts) if charts else out_dir.with_name(out_dir.name + ".chart-cache")
     if not database.exists():
         raise FileNotFoundError(f"warehouse not found: {database}")
     try:
@@ -87,7 +91,8 @@ def build_report(database: Path, out_dir: Path, *, sources: Path | None = None) 
         data = load(con)
     finally:
         con.close()
-    html = render(data, Linker(out_dir, sources)).encode("utf-8")
+    with chart_cache(charts):
+        html = render(data, Linker(out_dir, sources)).encode("utf-8")
     out_dir.mkdir(parents=True, exist_ok=True)
     target = write_bytes(out_dir / REPORT_FILE, html)
     return target

@@ -1,0 +1,69 @@
+"""The charts' SVG, drawn by vl-convert once per distinct Vega-Lite specification.
+
+Drawing a chart costs vl-convert about 0.4 s, and a re-build after one report changed draws the
+same specifications for every other report. So each SVG is kept in a cache folder beside the
+report (the report folder itself is replaced whole by every build), named by the sha256 of the
+exact specification, the config and the vl-convert version: the same name is the same drawing.
+A build that completes removes the entries it did not use, so the folder holds one report's charts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from importlib.metadata import version
+from pathlib import Path
+
+import vl_convert as vlc
+
+from extract.atomic_files import write_bytes
+
+SUFFIX = ".svg"
+VL_CONVERT = version("vl-convert-python")  # the release, post-releases included: another may draw otherwise
+_folder: ContextVar[Path | None] = ContextVar("chart_cache_folder", default=None)
+_used: ContextVar[set[str] | None] = ContextVar("chart_cache_used", default=None)
+
+
+def chart_key(spec: dict, config: dict) -> str:
+    """The cache name of a drawing: what vl-convert is given (key order included) and its version."""
+    text = json.dumps([VL_CONVERT, spec, config], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def vegalite_to_svg(spec: dict, config: dict) -> str:
+    """vl-convert's SVG of `spec`, from the active cache folder when it holds it (see `chart_cache`)."""
+    folder, used = _folder.get(), _used.get()
+    if folder is None or used is None:
+        return vlc.vegalite_to_svg(spec, config=config)
+    key = chart_key(spec, config)
+    used.add(key)
+    path = folder / f"{key}{SUFFIX}"
+    try:
+        svg = path.read_text(encoding="utf-8")
+        if svg.endswith("</svg>"):  # else damaged: drawn again
+            return svg
+    except (FileNotFoundError, UnicodeDecodeError):
+        pass
+    svg = vlc.vegalite_to_svg(spec, config=config)
+    write_bytes(path, svg.encode("utf-8"))
+    return svg
+
+
+@contextmanager
+def chart_cache(folder: Path) -> Iterator[None]:
+    """Charts drawn inside this block are read from / kept in `folder`; when the block completes,
+    the entries it did not use are removed (after an error they are kept: nothing was published)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    used: set[str] = set()
+    tokens = _folder.set(folder), _used.set(used)
+    try:
+        yield
+    finally:
+        _folder.reset(tokens[0])
+        _used.reset(tokens[1])
+    for path in folder.iterdir():
+        if path.name.removesuffix(SUFFIX) not in used:
+            path.unlink(missing_ok=True)
