@@ -24,7 +24,8 @@ def _write_parquet(table: pa.Table, path: Path, sort: list[str]) -> None:
 # A cell a spreadsheet would run as a formula starts with one of these (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # ... unless it is a number as printed ("-4.335.322", "-8,9%"): no spreadsheet runs that.
-_PRINTED_NUMBER = re.compile(r"[+-]?\d[\d.,]*%?")
+PRINTED_NUMBER = r"[+-]?\d[\d.,]*%?"
+_PRINTED_NUMBER = re.compile(PRINTED_NUMBER)
 
 
 def neutralise_formula(text: str) -> str:
@@ -34,9 +35,14 @@ def neutralise_formula(text: str) -> str:
     return text
 
 
+def _re2_class(chars: str | tuple[str, ...]) -> str:
+    """An RE2 (pyarrow) character class of exactly these characters, each written by its code point."""
+    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"
+
+
 # The same rules as whole-column operations (RE2): `\p{Nd}` is what Python's `\d` matches in a str.
-_FORMULA_START_RE = r"^[=+\-@\t\r]"
-_PRINTED_NUMBER_RE = r"^[+-]?\p{Nd}[\p{Nd}.,]*%?$"
+_FORMULA_START_RE = "^" + _re2_class(FORMULA_START)
+_PRINTED_NUMBER_RE = "^" + PRINTED_NUMBER.replace(r"\d", r"\p{Nd}") + "$"
 BATCH_ROWS = 64 * 1024  # rows formatted at a time: bounded memory on any mart
 
 
@@ -83,7 +89,7 @@ def _needs_quotes(delimiter: str, lineterminator: str) -> str:
 def _write_rows(table: pa.Table, path: Path, delimiter: str, lineterminator: str, decimal_char: str, bom: bool):
     """The CSV bytes csv.writer(QUOTE_MINIMAL, doublequote) writes for these cells, built a batch of
     rows at a time with pyarrow (csv.writer over Python values took minutes on a large warehouse)."""
-    quote = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _needs_quotes(delimiter, lineterminator)) + "]"
+    quote = _re2_class(_needs_quotes(delimiter, lineterminator))
     header = io.StringIO()
     csv.writer(header, delimiter=delimiter, lineterminator=lineterminator).writerow(table.column_names)
     with open(path, "wb") as handle:

@@ -1,8 +1,9 @@
 """The charts' SVG, drawn by vl-convert once per distinct Vega-Lite specification.
 
 Drawing a chart costs vl-convert about 0.4 s, and a re-build after one report changed draws the
-same specifications for every other report. So each SVG is kept in a cache folder beside the
-report (the report folder itself is replaced whole by every build), named by the sha256 of the
+same specifications for every other report. So each SVG is kept in a cache folder outside the
+report folder, which every build replaces whole (beside it by default; a release keeps it outside
+the warehouse folder, serving.release.chart_cache_folder), named by the sha256 of the
 exact specification, the config and the vl-convert version: the same name is the same drawing.
 A build that completes removes the entries it did not use, so the folder holds one report's charts.
 """
@@ -23,8 +24,8 @@ from extract.atomic_files import write_bytes
 
 SUFFIX = ".svg"
 VL_CONVERT = version("vl-convert-python")  # the release, post-releases included: another may draw otherwise
-_folder: ContextVar[Path | None] = ContextVar("chart_cache_folder", default=None)
-_used: ContextVar[set[str] | None] = ContextVar("chart_cache_used", default=None)
+# The active cache: its folder and the names drawn or read in it so far (set by `chart_cache`).
+_active: ContextVar[tuple[Path, set[str]] | None] = ContextVar("chart_cache", default=None)
 
 
 def chart_key(spec: dict, config: dict) -> str:
@@ -35,9 +36,10 @@ def chart_key(spec: dict, config: dict) -> str:
 
 def vegalite_to_svg(spec: dict, config: dict) -> str:
     """vl-convert's SVG of `spec`, from the active cache folder when it holds it (see `chart_cache`)."""
-    folder, used = _folder.get(), _used.get()
-    if folder is None or used is None:
+    active = _active.get()
+    if active is None:
         return vlc.vegalite_to_svg(spec, config=config)
+    folder, used = active
     key = chart_key(spec, config)
     used.add(key)
     path = folder / f"{key}{SUFFIX}"
@@ -58,12 +60,11 @@ def chart_cache(folder: Path) -> Iterator[None]:
     the entries it did not use are removed (after an error they are kept: nothing was published)."""
     folder.mkdir(parents=True, exist_ok=True)
     used: set[str] = set()
-    tokens = _folder.set(folder), _used.set(used)
+    token = _active.set((folder, used))
     try:
         yield
     finally:
-        _folder.reset(tokens[0])
-        _used.reset(tokens[1])
+        _active.reset(token)
     for path in folder.iterdir():
         if path.name.removesuffix(SUFFIX) not in used:
             path.unlink(missing_ok=True)
