@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from extract.atomic_files import fsync_tree, replace_folder
 
@@ -26,8 +27,8 @@ from .metadata import (
     ExportError,
     PersonalDataError,
 )
-from .personal import _scan_for_names, personal_names
-from .verify import check_files
+from .personal import _names_in_file, _variants, personal_names
+from .verify import MEMORY_LIMIT, check_files
 
 
 def export_open_data(
@@ -60,7 +61,7 @@ def write_open_data(
         raise ExportError(f"no database at {database}")
     manifest_json = load_manifest(manifest)
     docs = model_docs(manifest_json, schema=MARTS_SCHEMA)
-    con = duckdb.connect(str(database), read_only=True)
+    con = duckdb.connect(str(database), read_only=True, config={"memory_limit": MEMORY_LIMIT, "threads": 2})
     try:
         marts: dict[str, Mart] = {}
         for table in _relations(con, MARTS_SCHEMA):
@@ -80,24 +81,37 @@ def write_open_data(
         for mart in marts.values():
             for col in mart.columns:  # fail before writing anything when a field is undocumented
                 field_descriptor(mart.name, col, mart.doc)
-            mart.table = _read(con, mart)
-            _write_parquet(mart.table, staged / f"{mart.name}.parquet", mart.sort)
-            _write_csv(mart.table, staged / f"{mart.name}.csv")
-            _write_excel_csv(mart.table, staged / f"{mart.name}{EXCEL_SUFFIX}")
+        variants = [] if include_personal_data else _variants(personal_names(con))
+        hits = set()
+        for mart in marts.values():
+            # One mart's rows in memory at a time (all of them at once passed 1 GB at 100 reports):
+            # written, scanned for names while held, then only their count is kept.
+            table = _read(con, mart)
+            files = [
+                staged / f"{mart.name}.parquet",
+                staged / f"{mart.name}.csv",
+                staged / f"{mart.name}{EXCEL_SUFFIX}",
+            ]
+            _write_parquet(table, files[0], mart.sort)
+            _write_csv(table, files[1])
+            _write_excel_csv(table, files[2])
+            hits |= {hit for path in files for hit in _names_in_file(path, table, variants)}
+            mart.rows = table.num_rows
+            del table
+            pa.default_memory_pool().release_unused()  # (mimalloc keeps freed pages otherwise)
         package = _datapackage(con, marts, staged, include_personal_data)
-        check_files(package, staged, {name: mart.table.num_rows for name, mart in marts.items()})
+        check_files(package, staged, {name: mart.rows for name, mart in marts.items()})
         text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
         (staged / DATAPACKAGE).write_text(text, encoding="utf-8")
-        if not include_personal_data:
-            hits = _scan_for_names(staged, {m.name: m.table for m in marts.values()}, personal_names(con))
-            if hits:
-                raise PersonalDataError(
-                    "personal names found in an export without the personal-data switch: "
-                    + ", ".join(f"{f}: {n}" for f, n in hits)
-                )
+        hits |= _names_in_file(staged / DATAPACKAGE, None, variants)
+        if hits:
+            raise PersonalDataError(
+                "personal names found in an export without the personal-data switch: "
+                + ", ".join(f"{f}: {n}" for f, n in sorted(hits))
+            )
         os.chmod(staged, 0o755)
         fsync_tree(staged)
-        return {name: marts[name].table.num_rows for name in sorted(marts)}
+        return {name: marts[name].rows for name in sorted(marts)}
     finally:
         con.close()
 

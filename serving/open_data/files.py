@@ -43,7 +43,7 @@ def _re2_class(chars: str | tuple[str, ...]) -> str:
 # The same rules as whole-column operations (RE2): `\p{Nd}` is what Python's `\d` matches in a str.
 _FORMULA_START_RE = "^" + _re2_class(FORMULA_START)
 _PRINTED_NUMBER_RE = "^" + PRINTED_NUMBER.replace(r"\d", r"\p{Nd}") + "$"
-BATCH_ROWS = 64 * 1024  # rows formatted at a time: bounded memory on any mart
+BATCH_ROWS = 16 * 1024  # rows formatted at a time: bounded memory on any mart
 
 
 def _csv_cells(column: pa.Array, decimal_char: str) -> pa.Array:

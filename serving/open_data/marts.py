@@ -22,7 +22,7 @@ class Mart:
     sort: list[str]
     title: str = ""
     personal: bool = False
-    table: pa.Table | None = None
+    rows: int = 0  # rows exported (the table itself is not kept: see export.py)
     code_keys_hold: dict[str, bool] = field(default_factory=dict)  # code column -> every code in its dimension
 
 

@@ -28,25 +28,27 @@ def personal_names(con) -> list[str]:
     return sorted(names)
 
 
-def _scan_for_names(folder: Path, tables: dict[str, pa.Table], names: Sequence[str]) -> list[tuple[str, str]]:
-    """(file, name) for every name found in a file's bytes or, for Parquet, in its decoded text values.
+def _variants(names: Sequence[str]) -> list[tuple[str, str]]:
+    return [(n, v) for n in names for v in name_variants(n)]
+
+
+def _names_in_file(path: Path, table: pa.Table | None, variants: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """(file, name) for every name found in the file's bytes or, for Parquet, in its decoded text values.
 
     Searched as bytes (the files are UTF-8) and, in Parquet, column by column with pyarrow: turning
-    every value into a Python string took the most time of an export."""
-    hits = []
-    variants = [(n, v) for n in names for v in name_variants(n)]
+    every value into a Python string took the most time of an export. `table` is the Parquet file's
+    table when the caller still holds it (else the file is read)."""
     if not variants:
-        return []
-    for path in sorted(folder.iterdir()):
-        data = path.read_bytes()
-        texts = []
-        if path.suffix == ".parquet":
-            table = tables.get(path.stem)
-            if table is None:
-                table = pq.read_table(path)
-            # (a name is text: number, boolean and date columns cannot hold one)
-            texts = [c for c in table.columns if pa.types.is_string(c.type) or pa.types.is_large_string(c.type)]
-        for name, variant in variants:
-            if variant.encode("utf-8") in data or any(pc.any(pc.match_substring(c, variant)).as_py() for c in texts):
-                hits.append((path.name, name))
-    return sorted(set(hits))
+        return set()
+    data = path.read_bytes()
+    texts = []
+    if path.suffix == ".parquet":
+        if table is None:
+            table = pq.read_table(path)
+        # (a name is text: number, boolean and date columns cannot hold one)
+        texts = [c for c in table.columns if pa.types.is_string(c.type) or pa.types.is_large_string(c.type)]
+    return {
+        (path.name, name)
+        for name, variant in variants
+        if variant.encode("utf-8") in data or any(pc.any(pc.match_substring(c, variant)).as_py() for c in texts)
+    }
