@@ -748,19 +748,38 @@ def test_text_from_the_reports_is_escaped_by_the_templates(tmp_path):
 # ----------------------------------------------------------------------------- charts: specifications and the drawing cache
 
 
+def drawing(monkeypatch) -> list[dict]:
+    """The specifications vl-convert is given from now on (it still draws them)."""
+    from serving.report import chart_cache
+
+    drawn = []
+    draw = chart_cache.vlc.vegalite_to_svg
+    monkeypatch.setattr(
+        chart_cache.vlc, "vegalite_to_svg", lambda spec, config: drawn.append(spec) or draw(spec, config=config)
+    )
+    return drawn
+
+
+class NoAltair:
+    """Stands for the altair module where a cache hit must not build a specification."""
+
+    def __getattr__(self, name):
+        raise AssertionError(f"alt.{name} used: a specification was built")
+
+
 def test_every_chart_specification_is_valid_vega_lite(built, tmp_path, monkeypatch):
     # the build draws without Altair's jsonschema validation (charts.py): it is done here, on every
-    # specification the report draws
+    # specification the report draws (an empty cache folder: every chart's specification is built)
     from altair.utils.schemapi import validate_jsonschema
     from altair.vegalite.v6.schema.core import load_schema
     from jsonschema import ValidationError
 
-    from serving.report import build_report, charts
+    from serving.report import build_report
 
-    specs = []
-    draw = charts.vegalite_to_svg
-    monkeypatch.setattr(charts, "vegalite_to_svg", lambda spec, config: specs.append(spec) or draw(spec, config))
-    assert build_report(built.db, tmp_path / "report").read_bytes() == built.path.read_bytes()
+    specs = drawing(monkeypatch)
+    assert (
+        build_report(built.db, tmp_path / "report", charts=tmp_path / "empty").read_bytes() == built.path.read_bytes()
+    )
     schema = load_schema()
     assert len(specs) == built.html.count('class="chart"')
     for spec in specs:
@@ -770,13 +789,9 @@ def test_every_chart_specification_is_valid_vega_lite(built, tmp_path, monkeypat
 
 
 def test_charts_are_drawn_once_and_kept_beside_the_report(built, tmp_path, monkeypatch):
-    from serving.report import build_report, chart_cache
+    from serving.report import build_report, chart_cache, charts
 
-    drawn = []
-    draw = chart_cache.vlc.vegalite_to_svg
-    monkeypatch.setattr(
-        chart_cache.vlc, "vegalite_to_svg", lambda spec, config: drawn.append(spec) or draw(spec, config=config)
-    )
+    drawn = drawing(monkeypatch)
     out = tmp_path / "report"
     build_report(built.db, out)
     cache = tmp_path / "report.chart-cache"  # beside the report folder, which every build replaces whole
@@ -784,8 +799,14 @@ def test_charts_are_drawn_once_and_kept_beside_the_report(built, tmp_path, monke
     assert len(drawn) == len(entries) == built.html.count('class="chart"')
     assert out.joinpath("index.html").read_bytes() == built.path.read_bytes()
 
+    # a re-build reads every chart by its inputs: no specification built, nothing drawn, the same bytes
     drawn.clear()
-    (cache / entries[0]).unlink()  # one drawing changed (its specification, or lost)
+    with monkeypatch.context() as m:
+        m.setattr(charts, "alt", NoAltair())
+        build_report(built.db, out)
+    assert not drawn and out.joinpath("index.html").read_bytes() == built.path.read_bytes()
+
+    (cache / entries[0]).unlink()  # one drawing changed (its inputs, or lost)
     (cache / ("0" * 64 + ".svg")).write_text("<svg>a drawing of an earlier build</svg>")
     (cache / entries[1]).write_text("<svg>cut sh")  # damaged: drawn again
     build_report(built.db, out)
@@ -798,3 +819,29 @@ def test_charts_are_drawn_once_and_kept_beside_the_report(built, tmp_path, monke
     build_report(built.db, tmp_path / "other", charts=tmp_path / "drawings")
     assert len(drawn) == len(entries) and not set(entries) & {p.name for p in (tmp_path / "drawings").iterdir()}
     assert not (tmp_path / "other.chart-cache").exists()
+
+
+def test_a_chart_is_drawn_anew_when_one_input_changes_and_else_read_without_altair(tmp_path, monkeypatch):
+    from serving.report import chart_cache, charts
+
+    drawn = drawing(monkeypatch)
+    cache = tmp_path / "charts"
+    row = dict(label="1 goal", a=2.0, b=3.0, note="plan 2 · paid 3", href="#doc-a", tip="1 goal — plan 2 · paid 3")
+
+    def chart(rows: list[dict]) -> str:
+        with chart_cache.chart_cache(cache):
+            return charts.paired_chart("c", "VTE", "plan and paid", rows, ("plan", "paid"), scale=10)
+
+    first = chart([row])
+    with monkeypatch.context() as m:  # the same inputs: read from the cache, no Altair
+        m.setattr(charts, "alt", NoAltair())
+        assert chart([row]) == first
+    assert len(drawn) == 1
+
+    changed = chart([{**row, "b": 4.0}])  # one value changed: a miss, drawn anew, another bar
+    assert len(drawn) == 2 and changed != first
+    assert [b["x"] for b in drawn[1]["layer"][0]["data"]["values"]] == [2.0, 4.0]
+    assert len(list(cache.iterdir())) == 1  # the first drawing, unused by this build, is removed
+
+    monkeypatch.setattr(charts, "SPEC_CODE", ["another altair", "another charts.py"])
+    assert chart([{**row, "b": 4.0}]) == changed and len(drawn) == 3  # other chart code: drawn anew

@@ -1,6 +1,11 @@
 """The report's charts: Vega-Lite specifications built with Altair, rendered to static SVG offline
 (through a cache of drawings, chart_cache.py).
 
+Each chart is made in two steps: its function turns the rows into plain inputs (labels, the marks'
+values, the scale), then an Altair builder (`_*_layers`) turns those into the specification. The
+cache is asked with the inputs, so a chart drawn before costs no Altair at all; so a builder must
+depend on its arguments and this file only (its source is part of the cache key, `SPEC_CODE`).
+
 vl-convert-python runs Vega-Lite and Vega (embedded, no network) and returns the SVG: every bar is
 a `<path>` inside an `<a>` (the `href` encoding: its source, on this page or the PDF at its page) and
 carries an `aria-label` (the `description` encoding: what the bar shows, with its figure and
@@ -11,10 +16,13 @@ every link (see `_svg`), and we wrap it in an `<svg role="img">` with the chart'
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
+from importlib.metadata import version
+from pathlib import Path
 
 import altair as alt
 
@@ -78,13 +86,18 @@ CONFIG = {
     "text": {"fontSize": FONT},
     "background": "#fff",
 }
+# The code that turns a chart's inputs into its specification, in the cache key: Altair's release and
+# this file's bytes (any edit here draws every chart anew once; an outdated drawing is never reused).
+SPEC_CODE = [version("altair"), hashlib.sha256(Path(__file__).read_bytes()).hexdigest()]
 
 
-def _svg(chart_id: str, title: str, desc: str, chart: alt.TopLevelMixin) -> str:
-    """The chart as SVG, in an `<svg role="img">` holding the chart's accessible title and description."""
+def _svg(chart_id: str, title: str, desc: str, layers: Callable[..., alt.TopLevelMixin], *inputs) -> str:
+    """The chart `layers(*inputs)` as SVG, in an `<svg role="img">` holding its accessible title and description."""
     # no jsonschema validation here (a third of the build's time): tests/test_report.py validates
     # every specification the report draws
-    inner = vegalite_to_svg(chart.to_dict(validate=False), CONFIG)
+    inner = vegalite_to_svg(
+        [*SPEC_CODE, layers.__name__, *inputs], lambda: layers(*inputs).to_dict(validate=False), CONFIG
+    )
     # The one change to vl-convert's SVG: Vega's loader writes each link as its base URL + our link
     # (see VL_CONVERT_BASE_URL); removing that exact prefix restores the relative link or fragment.
     inner = inner.replace(f'xlink:href="{VL_CONVERT_BASE_URL}', 'xlink:href="')
@@ -168,11 +181,21 @@ def execution_chart(chart_id: str, rows: list[ExecRow], linker: Linker, doc: Doc
                 f"actual {eur(r.actual)} of budget {eur(r.budget)} — {r.source.text}",
             )
         )
-    base = alt.Chart(alt.Data(values=values)).encode(
-        y=_y(labels, [lab for lab, r in zip(labels, rows) if r.level == "goal"]),
-        href="href:N",
-        description="tip:N",
+    return _svg(
+        chart_id,
+        f"Execution rate of operating expenditure per goal and action plan — {doc.label}",
+        "Horizontal bars: actual / budget × 100 (% besteding) of operating expenditure (exploitatie uitgaven) "
+        "per policy goal (bold) and its action plans; the dashed line marks 100%. Each bar links to its source.",
+        _execution_layers,
+        labels,
+        [lab for lab, r in zip(labels, rows) if r.level == "goal"],
+        values,
+        scale,
     )
+
+
+def _execution_layers(labels: list[str], goals: list[str], values: list[dict], scale: float) -> alt.LayerChart:
+    base = alt.Chart(alt.Data(values=values)).encode(y=_y(labels, goals), href="href:N", description="tip:N")
     tick = 25 if scale <= 150 else 50
     axis = alt.Axis(
         values=list(range(0, int(scale) + 1, tick)),
@@ -195,14 +218,7 @@ def execution_chart(chart_id: str, rows: list[ExecRow], linker: Linker, doc: Doc
         .mark_rule(strokeDash=[5, 3], strokeWidth=1.5, color="#c53030")
         .encode(x=_x(scale, axis))
     )
-    chart = alt.layer(bars.transform_filter("datum.bar"), text, ref).properties(width=BAR_W, height=alt.Step(20))
-    return _svg(
-        chart_id,
-        f"Execution rate of operating expenditure per goal and action plan — {doc.label}",
-        "Horizontal bars: actual / budget × 100 (% besteding) of operating expenditure (exploitatie uitgaven) "
-        "per policy goal (bold) and its action plans; the dashed line marks 100%. Each bar links to its source.",
-        chart,
-    )
+    return alt.layer(bars.transform_filter("datum.bar"), text, ref).properties(width=BAR_W, height=alt.Step(20))
 
 
 def top_chart(chart_id: str, rows: list[TopRow], linker: Linker, year: int) -> str:
@@ -230,15 +246,31 @@ def top_chart(chart_id: str, rows: list[TopRow], linker: Linker, year: int) -> s
             dict(link, x=float(max(r.actual or 0, r.budget or 0)), budget=None if r.budget is None else float(r.budget))
         )
         ends[-1]["text"] = eur(r.actual)
+    return _svg(
+        chart_id,
+        f"Top 10 actions by actual operating expenditure, {year}",
+        "Horizontal bars: actual operating expenditure (jaarrekening, exploitatie uitgaven) of the ten largest "
+        "conformed actions; a Stad/OCMW pair counts once, its bar split by entity; the black tick is the budget.",
+        _top_layers,
+        labels,
+        names,
+        [ENTITY_COLOURS.get(e, "#718096") for e in entities],
+        segments,
+        ends,
+        scale,
+    )
+
+
+def _top_layers(
+    labels: list[str], names: list[str], colours: list[str], segments: list[dict], ends: list[dict], scale: float
+) -> alt.LayerChart:
     enc = dict(y=_y(labels), href="href:N", description="tip:N")
     bars = (
         alt.Chart(alt.Data(values=segments))
         .mark_bar(height=16)
         .encode(
             x=alt.X("x:Q", stack="zero", title=None, scale=alt.Scale(domain=[0, scale], nice=False), axis=None),
-            color=_colour(
-                "key", [*names, "budget"], [*(ENTITY_COLOURS.get(e, "#718096") for e in entities), "#1a202c"]
-            ),
+            color=_colour("key", [*names, "budget"], [*colours, "#1a202c"]),
             order="order:Q",
             **enc,
         )
@@ -250,14 +282,7 @@ def top_chart(chart_id: str, rows: list[TopRow], linker: Linker, year: int) -> s
         .encode(x=alt.X("budget:Q", scale=alt.Scale(domain=[0, scale], nice=False), axis=None), **enc)
     )
     text = end.mark_text(align="left", dx=6, color="#1a202c").encode(x=_x(scale), text="text:N", **enc)
-    chart = alt.layer(bars, budget, text).properties(width=BAR_W, height=alt.Step(24))
-    return _svg(
-        chart_id,
-        f"Top 10 actions by actual operating expenditure, {year}",
-        "Horizontal bars: actual operating expenditure (jaarrekening, exploitatie uitgaven) of the ten largest "
-        "conformed actions; a Stad/OCMW pair counts once, its bar split by entity; the black tick is the budget.",
-        chart,
-    )
+    return alt.layer(bars, budget, text).properties(width=BAR_W, height=alt.Step(24))
 
 
 def paired_chart(
@@ -280,6 +305,18 @@ def paired_chart(
             for key, v in zip(legend, (r["a"], r["b"])):
                 bars.append(dict(link, key=key, x=float(v or 0)))
         notes.append(dict(link, x=float(max(r["a"] or 0, r["b"] or 0)), text=r["note"]))
+    return _svg(chart_id, title, desc, _paired_layers, labels, bars, notes, legend, colours, scale, bar_w)
+
+
+def _paired_layers(
+    labels: list[str],
+    bars: list[dict],
+    notes: list[dict],
+    legend: tuple[str, str],
+    colours: Sequence[str],
+    scale: float,
+    bar_w: float,
+) -> alt.LayerChart:
     enc = dict(y=_y(labels), href="href:N", description="tip:N")
     pairs = (
         alt.Chart(alt.Data(values=bars))
@@ -293,8 +330,7 @@ def paired_chart(
         .mark_text(align="left", dx=6, color="#1a202c")
         .encode(x=_x(scale), text="text:N", **enc)
     )
-    chart = alt.layer(pairs, text).properties(width=bar_w, height=alt.Step(28, **{"for": "position"}))
-    return _svg(chart_id, title, desc, chart)
+    return alt.layer(pairs, text).properties(width=bar_w, height=alt.Step(28, **{"for": "position"}))
 
 
 def stacked_chart(
@@ -329,13 +365,20 @@ def stacked_chart(
         total = sum(r["segments"].values())
         tip = f"{r['label']}: " + ", ".join(f"{labels.get(k, k)} {r['segments'][k]}" for k in shown)
         totals.append(dict(link, x=total, text=number(total), tip=f"{tip} (total {number(total)})"))
+    keys = [labels.get(k, k) for k in order]
+    return _svg(
+        chart_id, title, desc, _stacked_layers, names, segments, totals, keys, [colours[k] for k in order], scale
+    )
+
+
+def _stacked_layers(
+    names: list[str], segments: list[dict], totals: list[dict], keys: list[str], colours: list[str], scale: float
+) -> alt.LayerChart:
     enc = dict(y=_y(names), href="href:N", description="tip:N")
     x = alt.X("x:Q", stack="zero", title=None, scale=alt.Scale(domain=[0, scale], nice=False), axis=None)
     seg = alt.Chart(alt.Data(values=segments)).encode(x=x, order="order:Q", **enc)
     # (with no segments at all, an empty colour scale would leave Vega without a size: no legend then)
-    colour = (
-        _colour("key", [labels.get(k, k) for k in order], [colours[k] for k in order]) if order else alt.value("#fff")
-    )
+    colour = _colour("key", keys, colours) if keys else alt.value("#fff")
     bars = seg.mark_bar(height=20).encode(color=colour)
     counts = seg.mark_text(align="right", dx=-3, baseline="middle").encode(
         text="text:N", color=alt.condition("datum.dark", alt.value("#1a202c"), alt.value("#fff"))
@@ -345,5 +388,4 @@ def stacked_chart(
         .mark_text(align="left", dx=6, color="#1a202c")
         .encode(x=_x(scale), text="text:N", **enc)
     )
-    chart = alt.layer(bars, counts, text).properties(width=BAR_W, height=alt.Step(30))
-    return _svg(chart_id, title, desc, chart)
+    return alt.layer(bars, counts, text).properties(width=BAR_W, height=alt.Step(30))
