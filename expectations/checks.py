@@ -662,7 +662,7 @@ from {cat.raw(raw_table)} r full outer join {mart} m on {on}
 """
 
 
-def _same_names(*columns: str) -> tuple[tuple[str, tuple[str]], ...]:
+def _same_names(*columns: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """`_compare` pairs for raw columns the mart carries under the same name."""
     return tuple((c, (c,)) for c in columns)
 
