@@ -662,54 +662,34 @@ from {cat.raw(raw_table)} r full outer join {mart} m on {on}
 """
 
 
+def _same_names(*columns: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`_compare` pairs for raw columns the mart carries under the same name."""
+    return tuple((c, (c,)) for c in columns)
+
+
 def _printed_unchanged(cat: Catalog) -> str:
     cat.require("marts", "fct_spending_reported")
-    parts = []
+    check, budget_key = "printed_values_unchanged", ("document_id", "node_id", "category", "direction")
     budget_pairs = (
-        ("budget_raw", ("budget_raw",)),
-        ("actual_raw", ("actual_raw",)),
-        ("execution_pct_raw", ("execution_pct_raw",)),
-        ("actual_prev_raw", ("actual_prev_raw",)),
-        ("change_pct_raw", ("change_pct_raw",)),
+        *_same_names("budget_raw", "actual_raw", "execution_pct_raw", "actual_prev_raw", "change_pct_raw"),
         ("budget", ("budget_eur", "budget")),
         ("actual", ("actual_eur", "actual")),
         ("execution_pct", ("execution_pct_printed", "execution_pct")),
         ("actual_prev", ("actual_prev_eur", "actual_prev")),
         ("change_pct", ("change_pct_printed", "change_pct")),
     )
-    parts.append(
-        _compare(
-            cat,
-            "printed_values_unchanged",
-            "budget_lines",
-            "fct_spending_reported",
-            ("document_id", "node_id", "category", "direction"),
-            budget_pairs,
-        )
-    )
+    parts = [_compare(cat, check, "budget_lines", "fct_spending_reported", budget_key, budget_pairs)]
     if cat.has("marts", "fct_staffing_reported"):
         staffing_pairs = (
-            ("plan_raw", ("plan_raw",)),
-            ("paid_raw", ("paid_raw",)),
-            ("paid_pct_raw", ("paid_pct_raw",)),
-            ("paid_prev_raw", ("paid_prev_raw",)),
-            ("change_pct_raw", ("change_pct_raw",)),
-            ("plan_fte", ("plan_fte",)),
-            ("paid_fte", ("paid_fte",)),
+            *_same_names(
+                "plan_raw", "paid_raw", "paid_pct_raw", "paid_prev_raw", "change_pct_raw", "plan_fte", "paid_fte"
+            ),
             ("paid_pct", ("paid_pct_printed", "paid_pct")),
-            ("paid_prev_fte", ("paid_prev_fte",)),
+            *_same_names("paid_prev_fte"),
             ("change_pct", ("change_pct_printed", "change_pct")),
         )
-        parts.append(
-            _compare(
-                cat,
-                "printed_values_unchanged",
-                "staffing_lines",
-                "fct_staffing_reported",
-                ("document_id", "node_id", "table_no"),
-                staffing_pairs,
-            )
-        )
+        staffing_key = ("document_id", "node_id", "table_no")
+        parts.append(_compare(cat, check, "staffing_lines", "fct_staffing_reported", staffing_key, staffing_pairs))
     if cat.has("marts", "fct_spending"):
         leaf_pairs = (
             ("budget", ("budget_eur", "budget")),
@@ -717,14 +697,7 @@ def _printed_unchanged(cat: Catalog) -> str:
             ("actual_prev", ("actual_prev_eur", "actual_prev")),
         )
         # leaves only: the raw side is restricted to leaf rows through the join keys present in the mart
-        sql = _compare(
-            cat,
-            "printed_values_unchanged",
-            "budget_lines",
-            "fct_spending",
-            ("document_id", "node_id", "category", "direction"),
-            leaf_pairs,
-        )
+        sql = _compare(cat, check, "budget_lines", "fct_spending", budget_key, leaf_pairs)
         sql = sql.replace(
             f"from {cat.raw('budget_lines')} r full outer join",
             f"from (select b.* from {cat.raw('budget_lines')} b where exists (select 1 from {cat.raw('nodes')} n "

@@ -11,6 +11,8 @@ error: the previous release stands); 3 not started, another build holds the ware
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -64,6 +66,29 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Not started: {exc}.", file=sys.stderr)
         return EXIT_BUSY
     return exit_code(outcome)
+
+
+def fresh_env(**extra: str) -> dict[str, str]:
+    """This process's environment without the build's settings (every GENT_ variable and
+    DAGSTER_HOME), plus `extra`: a build started with it runs with the defaults."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GENT_") and k != "DAGSTER_HOME"}
+    return {**env, **extra}
+
+
+def run_fresh(
+    inbox: Path, warehouse: Path, *options: str, timeout: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """`make run` on that inbox and warehouse in a process of its own, from the repository root,
+    to its end, its output captured as text (`env` by default: `fresh_env()`). For the tests and
+    tools that need a real build."""
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse), *options],
+        cwd=Path(__file__).resolve().parents[1],
+        env=fresh_env() if env is None else env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _quiet_shutdown() -> None:

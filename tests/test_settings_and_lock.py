@@ -17,24 +17,9 @@ from pathlib import Path
 import pytest
 
 from ingest.config import ConfigurationError, Settings
+from orchestration.build import fresh_env, run_fresh
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GENT_") and k != "DAGSTER_HOME"}
-    return {**env, **extra}
-
-
-def run_build(warehouse: Path, inbox: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.mark.parametrize(
@@ -96,7 +81,7 @@ def test_make_run_refuses_bad_configuration_at_start(tmp_path):
     """One line naming the variable, exit code 2 (a bad file is 1), no traceback, nothing written."""
     inbox, warehouse = tmp_path / "inbox", tmp_path / "warehouse"
     inbox.mkdir()
-    done = run_build(warehouse, inbox, clean_env(GENT_PDF_ENGINE="foo"))
+    done = run_fresh(inbox, warehouse, env=fresh_env(GENT_PDF_ENGINE="foo"), timeout=120)
     assert done.returncode == 2, done.stdout + done.stderr
     lines = (done.stdout + done.stderr).strip().splitlines()
     assert lines == [
@@ -179,7 +164,7 @@ def test_a_second_build_exits_at_once_naming_the_build_that_runs(tmp_path, lock_
     inbox.mkdir()
     assert is_held(lock_held_elsewhere.build_lock)
     started = time.monotonic()
-    done = run_build(lock_held_elsewhere.warehouse_dir, inbox, clean_env())
+    done = run_fresh(inbox, lock_held_elsewhere.warehouse_dir, timeout=120)
     assert done.returncode == 3, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     assert f"Not started: another build is running on {lock_held_elsewhere.warehouse_dir} (pid " in done.stderr

@@ -13,11 +13,11 @@ Prints one line per inbox and the first differences; exits 1 when any inbox diff
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from orchestration.build import run_fresh
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
@@ -36,15 +36,7 @@ QUERIES = {
 
 
 def build(inbox: Path, warehouse: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GENT_") and k != "DAGSTER_HOME"}
-    done = subprocess.run(
-        [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+    done = run_fresh(inbox, warehouse, timeout=1800)
     if done.returncode != 0:
         raise SystemExit(f"{inbox}: the main job failed\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
 
