@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # run as a script: the repository's packages
+from orchestration.build import fresh_env  # noqa: E402
 
 
 def load_average() -> str:
@@ -36,7 +38,7 @@ def extraction_stage(inbox: Path, workers: int, reports: int) -> tuple[float, fl
     seconds as their lines print them), on a fresh warehouse. Their ratio is how many report
     steps were under way on average: the parallelism itself, whatever the other processes' load."""
     with tempfile.TemporaryDirectory(prefix="gent-bench-warehouse-") as warehouse:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GENT_") and k != "DAGSTER_HOME"}
+        env = fresh_env()
         started = time.perf_counter()
         build = subprocess.Popen(
             [

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.build import fresh_env
+
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -343,7 +345,7 @@ def run_build(
     workers: int | None = None,
 ) -> BuildRun:
     """`python -m orchestration.build` as `make run` runs it, in a clean environment."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GENT_") and k != "DAGSTER_HOME"}
+    env = fresh_env()
     if engine_name != "pdfplumber":
         env["GENT_PDF_ENGINE"] = engine_name
     command = [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse)]

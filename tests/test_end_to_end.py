@@ -9,15 +9,15 @@ repository's own warehouse.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+
+from orchestration.build import run_fresh
 
 pytestmark = pytest.mark.slow  # four whole builds (`pytest -m "not slow"` leaves them out; CI runs them)
 
@@ -35,15 +35,7 @@ MARTS = (
 
 
 def build(warehouse: Path, *options: str, inbox: Path = SAMPLES) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GENT_") and k != "DAGSTER_HOME"}
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse), *options],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    return run_fresh(inbox, warehouse, *options, timeout=900)
 
 
 def snapshot(db: Path) -> dict:

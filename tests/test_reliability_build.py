@@ -39,6 +39,7 @@ from conftest import REPO
 from test_reliability_files import BAD, NEW_TITLE, SAMPLE, make_huge_page, make_new_edition, png_bytes
 
 from extract.records import SCHEMAS
+from orchestration.build import fresh_env
 
 pytestmark = pytest.mark.slow  # whole builds in subprocesses (`pytest -m "not slow"` leaves them out; CI runs them)
 
@@ -48,11 +49,6 @@ DUPLICATE = "copy_of_" + NAME
 
 
 # ------------------------------------------------------------------ running builds
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GENT_") and k != "DAGSTER_HOME"}
-    return {**env, **extra}
 
 
 def build_command(inbox: Path, warehouse: Path, *options: str) -> list[str]:
@@ -71,7 +67,7 @@ class Build:
             self.proc = subprocess.Popen(
                 build_command(inbox, warehouse, *options),
                 cwd=REPO,
-                env=env or clean_env(),
+                env=env or fresh_env(),
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
@@ -327,7 +323,7 @@ def run_scenario(root: Path) -> dict:
 
     # B1: bad input, in W1, while W2 is being killed.
     seen["bad_expected"] = fill_bad_inbox(inbox1, root / "outside")
-    bad = Build(inbox1, w1, "bad", env=clean_env(GENT_DOC_MEMORY_MB="450"))
+    bad = Build(inbox1, w1, "bad", env=fresh_env(GENT_DOC_MEMORY_MB="450"))
 
     # B2: kill during extraction: the guarded extraction child is at work (past its imports,
     # ~0,4 CPU s; the whole extraction of this 27-page report takes ~1,4 CPU s).
@@ -350,7 +346,7 @@ def run_scenario(root: Path) -> dict:
         inbox2,
         w2,
         "kill_load",
-        env=clean_env(
+        env=fresh_env(
             PYTHONPATH=os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])),
             GENT_TEST_PAUSE_BEFORE_COMMIT=str(marker),
         ),
@@ -624,7 +620,7 @@ def run_build(
     return subprocess.run(
         [*as_user, *build_command(inbox, warehouse, *options)],
         cwd=REPO,
-        env=env or clean_env(),
+        env=env or fresh_env(),
         capture_output=True,
         timeout=BUILD_TIMEOUT,
     )
@@ -678,7 +674,7 @@ def test_an_empty_or_missing_inbox_never_empties_the_warehouse(published_copy, c
 
 def test_a_relative_dagster_home_is_a_clear_error(published_copy):
     warehouse, inbox = published_copy
-    done = run_build(inbox, warehouse, env=clean_env(DAGSTER_HOME="relative/home"))
+    done = run_build(inbox, warehouse, env=fresh_env(DAGSTER_HOME="relative/home"))
     out = done.stdout.decode()
     assert done.returncode == 2
     assert "Build error: DAGSTER_HOME must be an absolute path, not 'relative/home'" in out
@@ -742,7 +738,7 @@ def nobody_copy(scenario) -> tuple[Path, Path, Path]:
 
 
 def run_as_nobody(inbox: Path, warehouse: Path) -> subprocess.CompletedProcess:
-    env = clean_env(HOME=str(warehouse.parent), PYTHONDONTWRITEBYTECODE="1")  # nobody's home is not there
+    env = fresh_env(HOME=str(warehouse.parent), PYTHONDONTWRITEBYTECODE="1")  # nobody's home is not there
     return run_build(inbox, warehouse, env=env, as_user=AS_NOBODY)
 
 
