@@ -26,6 +26,7 @@ from extract.atomic_files import fsync_folder
 
 # File header version 64, the lowest DuckDB 2.0 writes: read by every DuckDB since 1.0 (1.4 and 1.5 CLIs tested).
 STORAGE_VERSION = "v1.0.0"
+COPY_MEMORY_LIMIT = "256MB"  # DuckDB's share while the readers' copy is written (it spills beyond it)
 
 
 def _sql_string(path: Path) -> str:
@@ -89,7 +90,11 @@ def copy_database(build_db: Path, target: Path, include_personal_data: bool = Fa
     # through the build database's own connection: a process that holds it open (dbt's adapter)
     # shares its instance, a second instance on the same file would be refused
     conn = duckdb.connect(str(build_db))
+    limit = conn.execute("select current_setting('memory_limit')").fetchone()[0]
     try:
+        # COPY FROM DATABASE buffers the copy up to DuckDB's limit (80 % of RAM by default): the
+        # publish step took the build's main process past 1 GB at 100 reports. Bounded, it spills.
+        conn.execute(f"SET memory_limit = '{COPY_MEMORY_LIMIT}'")
         conn.execute("CHECKPOINT")  # everything in the main file, nothing left in the WAL
         build = conn.execute("select current_database()").fetchone()[0]
         conn.execute(f"ATTACH {_sql_string(target)} AS gent_publishing (STORAGE_VERSION '{STORAGE_VERSION}')")
@@ -105,6 +110,7 @@ def copy_database(build_db: Path, target: Path, include_personal_data: bool = Fa
         _remove(target)
         raise
     finally:
+        conn.execute(f"SET memory_limit = '{limit}'")  # (a shared instance keeps its own setting)
         conn.close()
     return target
 
