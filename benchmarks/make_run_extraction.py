@@ -26,7 +26,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a script: the repository's packages
-from orchestration.build import fresh_env  # noqa: E402
+from orchestration.build import build_command, fresh_env  # noqa: E402
 
 
 def load_average() -> str:
@@ -41,17 +41,7 @@ def extraction_stage(inbox: Path, workers: int, reports: int) -> tuple[float, fl
         env = fresh_env()
         started = time.perf_counter()
         build = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "orchestration.build",
-                "--inbox",
-                str(inbox),
-                "--warehouse",
-                warehouse,
-                "--workers",
-                str(workers),
-            ],
+            build_command(inbox, Path(warehouse), "--workers", str(workers)),
             cwd=REPO,
             env=env,
             stdout=subprocess.PIPE,

@@ -8,13 +8,12 @@ import json
 import os
 import resource
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.build import fresh_env
+from orchestration.build import build_command, fresh_env
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
@@ -348,9 +347,9 @@ def run_build(
     env = fresh_env()
     if engine_name != "pdfplumber":
         env["GENT_PDF_ENGINE"] = engine_name
-    command = [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse)]
-    command += ["--force"] if force else []
-    command += ["--workers", str(workers)] if workers else []
+    command = build_command(
+        inbox, warehouse, *(["--force"] if force else []), *(["--workers", str(workers)] if workers else [])
+    )
     started_at = time.time()
     with open(log, "w") as out:
         wall = time.perf_counter()

@@ -75,6 +75,11 @@ def fresh_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+def build_command(inbox: Path, warehouse: Path, *options: str) -> list[str]:
+    """The command line of `make run` on that inbox and warehouse, for this Python."""
+    return [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse), *options]
+
+
 def run_fresh(
     inbox: Path, warehouse: Path, *options: str, timeout: float, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
@@ -82,7 +87,7 @@ def run_fresh(
     to its end, its output captured as text (`env` by default: `fresh_env()`). For the tests and
     tools that need a real build."""
     return subprocess.run(
-        [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse), *options],
+        build_command(inbox, warehouse, *options),
         cwd=Path(__file__).resolve().parents[1],
         env=fresh_env() if env is None else env,
         capture_output=True,

@@ -39,7 +39,7 @@ from conftest import REPO
 from test_reliability_files import BAD, NEW_TITLE, SAMPLE, make_huge_page, make_new_edition, png_bytes
 
 from extract.records import SCHEMAS
-from orchestration.build import fresh_env
+from orchestration.build import build_command, fresh_env
 
 pytestmark = pytest.mark.slow  # whole builds in subprocesses (`pytest -m "not slow"` leaves them out; CI runs them)
 
@@ -49,10 +49,6 @@ DUPLICATE = "copy_of_" + NAME
 
 
 # ------------------------------------------------------------------ running builds
-
-
-def build_command(inbox: Path, warehouse: Path, *options: str) -> list[str]:
-    return [sys.executable, "-m", "orchestration.build", "--inbox", str(inbox), "--warehouse", str(warehouse), *options]
 
 
 class Build:

@@ -20,6 +20,7 @@ from .manifest import load_manifest, model_docs
 from .marts import Mart, _check_code_keys, _mart_from, _personal_mart, _read, _relations
 from .metadata import (
     DATAPACKAGE,
+    DUCKDB_MEMORY_LIMIT,
     EXCEL_SUFFIX,
     MARTS_SCHEMA,
     PERSONAL_DATA_ENV,
@@ -28,7 +29,7 @@ from .metadata import (
     PersonalDataError,
 )
 from .personal import _names_in_file, _variants, personal_names
-from .verify import MEMORY_LIMIT, check_files
+from .verify import check_files
 
 
 def export_open_data(
@@ -61,7 +62,7 @@ def write_open_data(
         raise ExportError(f"no database at {database}")
     manifest_json = load_manifest(manifest)
     docs = model_docs(manifest_json, schema=MARTS_SCHEMA)
-    con = duckdb.connect(str(database), read_only=True, config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+    con = duckdb.connect(str(database), read_only=True, config={"memory_limit": DUCKDB_MEMORY_LIMIT, "threads": 2})
     try:
         marts: dict[str, Mart] = {}
         for table in _relations(con, MARTS_SCHEMA):

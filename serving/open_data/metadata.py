@@ -29,6 +29,10 @@ PARQUET_OPTIONS = dict(
     store_schema=True,
 )
 PARQUET_ROW_GROUP_SIZE = 1_000_000
+# DuckDB's share of the build's main process in each of the export's connections (reading the marts;
+# checking the files, where the biggest CSV is held as a table while its keys are checked: about
+# 200 MB at 100 reports without a limit). Beyond it DuckDB spills to disk.
+DUCKDB_MEMORY_LIMIT = "192MB"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 
 # The data licence. The source reports are public documents of Stad Gent, OCMW Gent and

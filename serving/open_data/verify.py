@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from .fields import _quote
-from .metadata import EXCEL_SUFFIX, ExportError
+from .metadata import DUCKDB_MEMORY_LIMIT, EXCEL_SUFFIX, ExportError
 
 # neutralise_formula (files.py) in SQL: RE2 as pyarrow's, `\p{Nd}` being Python's `\d`
 _NEUTRALISED = (
@@ -28,9 +28,6 @@ _NEUTRALISED = (
     "THEN '''' || {c} ELSE {c} END"
 )
 MAX_PROBLEMS = 10
-# DuckDB's share of the build's main process: the biggest CSV is held as a table while its keys are
-# checked (about 200 MB at 100 reports without a limit); beyond the limit it spills to disk.
-MEMORY_LIMIT = "192MB"
 
 
 def _literal(text: str) -> str:
@@ -158,7 +155,7 @@ def check_files(descriptor: dict, folder: Path, rows: dict[str, int]) -> None:
     tables = {r["name"]: r for r in descriptor["resources"] if r.get("type") == "table"}
     spill = Path(tempfile.mkdtemp(prefix=".verify-", dir=folder.parent))  # the export's disk, not /tmp
     config = {
-        "memory_limit": MEMORY_LIMIT,
+        "memory_limit": DUCKDB_MEMORY_LIMIT,
         "threads": 2,
         "preserve_insertion_order": False,
         "temp_directory": str(spill),
