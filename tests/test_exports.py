@@ -308,11 +308,11 @@ def test_an_export_that_frictionless_finds_invalid_is_refused_and_the_previous_k
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     write_csv = export_module._write_csv
 
-    def a_row_too_many(table, path):  # a CSV whose last row has a cell too many
-        write_csv(table, path)
+    def a_row_too_many(rows, path):  # a CSV whose last row has a cell too many
+        write_csv(rows, path)
         if path.name == "dim_entity.csv":
             with open(path, "a", encoding="utf-8") as handle:
-                handle.write("x," * len(table.column_names) + "x\n")
+                handle.write("x," * len(rows.schema_arrow.names) + "x\n")
 
     monkeypatch.setattr(export_module, "_write_csv", a_row_too_many)
     with pytest.raises(exports.ExportError, match=r"not valid.*dim_entity"):
@@ -367,8 +367,8 @@ def test_a_damaged_csv_row_fails_the_export_naming_the_file(built, export, tmp_p
     change, error = _mutations(_fact_schema(export[0]))[damage]
     write_csv = export_module._write_csv
 
-    def write_and_damage(table, path):
-        write_csv(table, path)
+    def write_and_damage(rows, path):
+        write_csv(rows, path)
         if path.name == "fct_spending.csv":
             header, rows = read_csv(path)
             assert len(rows) > 1

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from extract.atomic_files import fsync_tree, replace_folder
 
 from .datapackage import _datapackage
 from .fields import field_descriptor
-from .files import _write_csv, _write_excel_csv, _write_parquet
+from .files import BATCH_ROWS, _write_csv, _write_excel_csv, _write_parquet
 from .manifest import load_manifest, model_docs
-from .marts import Mart, _check_code_keys, _mart_from, _personal_mart, _read, _relations
+from .marts import Mart, _check_code_keys, _mart_from, _personal_mart, _reader, _relations
 from .metadata import (
     DATAPACKAGE,
     DUCKDB_MEMORY_LIMIT,
@@ -85,26 +86,25 @@ def write_open_data(
         variants = [] if include_personal_data else _variants(personal_names(con))
         hits = set()
         for mart in marts.values():
-            # One mart's rows in memory at a time (all of them at once passed 1 GB at 100 reports):
-            # written, scanned for names while held, then only their count is kept.
-            table = _read(con, mart)
+            # A mart is never whole in memory (one at a time passed 1 GB at 100 reports): DuckDB's
+            # rows stream into the Parquet file, which the CSV files and the name scan then read back.
             files = [
                 staged / f"{mart.name}.parquet",
                 staged / f"{mart.name}.csv",
                 staged / f"{mart.name}{EXCEL_SUFFIX}",
             ]
-            _write_parquet(table, files[0], mart.sort)
-            _write_csv(table, files[1])
-            _write_excel_csv(table, files[2])
-            hits |= {hit for path in files for hit in _names_in_file(path, table, variants)}
-            mart.rows = table.num_rows
-            del table
+            _write_parquet(_reader(con, mart, BATCH_ROWS), files[0], mart.sort)
+            with pq.ParquetFile(files[0]) as rows:
+                _write_csv(rows, files[1])
+                _write_excel_csv(rows, files[2])
+                mart.rows = rows.metadata.num_rows
+            hits |= {hit for path in files for hit in _names_in_file(path, variants)}
             pa.default_memory_pool().release_unused()  # (mimalloc keeps freed pages otherwise)
         package = _datapackage(con, marts, staged, include_personal_data)
         check_files(package, staged, {name: mart.rows for name, mart in marts.items()})
         text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
         (staged / DATAPACKAGE).write_text(text, encoding="utf-8")
-        hits |= _names_in_file(staged / DATAPACKAGE, None, variants)
+        hits |= _names_in_file(staged / DATAPACKAGE, variants)
         if hits:
             raise PersonalDataError(
                 "personal names found in an export without the personal-data switch: "

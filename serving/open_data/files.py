@@ -15,10 +15,34 @@ from .fields import csv_value
 from .metadata import PARQUET_OPTIONS, PARQUET_ROW_GROUP_SIZE
 
 
-def _write_parquet(table: pa.Table, path: Path, sort: list[str]) -> None:
-    names = table.column_names
+def _write_parquet(rows: pa.RecordBatchReader, path: Path, sort: list[str]) -> None:
+    """The rows as Parquet, read a batch at a time; row groups of PARQUET_ROW_GROUP_SIZE rows
+    whatever the batches' sizes (DuckDB's vary), so that the same rows give the same bytes."""
+    names = rows.schema.names
     sorting = [pq.SortingColumn(names.index(c), descending=False, nulls_first=False) for c in sort]
-    pq.write_table(table, path, row_group_size=PARQUET_ROW_GROUP_SIZE, sorting_columns=sorting, **PARQUET_OPTIONS)
+    with pq.ParquetWriter(path, rows.schema, sorting_columns=sorting, **PARQUET_OPTIONS) as writer:
+        held: list[pa.RecordBatch] = []
+        count, written = 0, False
+        for batch in rows:
+            held.append(batch)
+            count += batch.num_rows
+            while count >= PARQUET_ROW_GROUP_SIZE:
+                group = pa.Table.from_batches(held, rows.schema)
+                writer.write_table(group.slice(0, PARQUET_ROW_GROUP_SIZE), row_group_size=PARQUET_ROW_GROUP_SIZE)
+                held, count, written = group.slice(PARQUET_ROW_GROUP_SIZE).to_batches(), count - PARQUET_ROW_GROUP_SIZE, True
+        if count or not written:  # (a mart without rows: one empty row group, as pq.write_table writes)
+            writer.write_table(pa.Table.from_batches(held, rows.schema), row_group_size=PARQUET_ROW_GROUP_SIZE)
+
+
+def batches(rows: pa.Table | pq.ParquetFile, columns: list[str] | None = None):
+    """The rows BATCH_ROWS at a time: of a table in memory, or read from a Parquet file."""
+    if isinstance(rows, pq.ParquetFile):
+        return rows.iter_batches(batch_size=BATCH_ROWS, columns=columns, use_threads=False)
+    return (rows.select(columns) if columns is not None else rows).to_batches(max_chunksize=BATCH_ROWS)
+
+
+def column_names(rows: pa.Table | pq.ParquetFile) -> list[str]:
+    return rows.schema_arrow.names if isinstance(rows, pq.ParquetFile) else rows.column_names
 
 
 # A cell a spreadsheet would run as a formula starts with one of these (OWASP "CSV injection").
@@ -86,15 +110,15 @@ def _needs_quotes(delimiter: str, lineterminator: str) -> str:
     return found
 
 
-def _write_rows(table: pa.Table, path: Path, delimiter: str, lineterminator: str, decimal_char: str, bom: bool):
+def _write_rows(rows: pa.Table | pq.ParquetFile, path: Path, delimiter: str, lineterminator: str, decimal_char: str, bom: bool):
     """The CSV bytes csv.writer(QUOTE_MINIMAL, doublequote) writes for these cells, built a batch of
     rows at a time with pyarrow (csv.writer over Python values took minutes on a large warehouse)."""
     quote = _re2_class(_needs_quotes(delimiter, lineterminator))
     header = io.StringIO()
-    csv.writer(header, delimiter=delimiter, lineterminator=lineterminator).writerow(table.column_names)
+    csv.writer(header, delimiter=delimiter, lineterminator=lineterminator).writerow(column_names(rows))
     with open(path, "wb") as handle:
         handle.write(("\ufeff" if bom else "").encode("utf-8") + header.getvalue().encode("utf-8"))
-        for batch in table.to_batches(max_chunksize=BATCH_ROWS):
+        for batch in batches(rows):
             if not batch.num_rows:
                 continue
             cells = []
@@ -115,12 +139,12 @@ def _write_rows(table: pa.Table, path: Path, delimiter: str, lineterminator: str
             handle.write(data[bounds[0].as_py() : bounds[-1].as_py()])
 
 
-def _write_csv(table: pa.Table, path: Path) -> None:
-    _write_rows(table, path, delimiter=",", lineterminator="\n", decimal_char=".", bom=False)
+def _write_csv(rows: pa.Table | pq.ParquetFile, path: Path) -> None:
+    _write_rows(rows, path, delimiter=",", lineterminator="\n", decimal_char=".", bom=False)
 
 
-def _write_excel_csv(table: pa.Table, path: Path) -> None:
+def _write_excel_csv(rows: pa.Table | pq.ParquetFile, path: Path) -> None:
     """The same rows as a Belgian (nl-BE/fr-BE) Excel opens them with a double click: `;` between
     cells, `,` as decimal separator, UTF-8 with a BOM (without it Excel reads Windows-1252 and shows
     "CoÃ¶rdineren"), CRLF line ends."""
-    _write_rows(table, path, delimiter=";", lineterminator="\r\n", decimal_char=",", bom=True)
+    _write_rows(rows, path, delimiter=";", lineterminator="\r\n", decimal_char=",", bom=True)

@@ -62,16 +62,15 @@ def _keys(name: str, columns: list[Column], doc: ModelDoc) -> tuple[list[str], l
     return pk, sort
 
 
-def _read(con, mart: Mart) -> pa.Table:
+def _reader(con, mart: Mart, rows_per_batch: int) -> pa.RecordBatchReader:
+    """The mart's rows in its sort order, a batch at a time (never the whole mart in memory), in
+    the export's schema: the Arrow types of its columns, each with its description."""
     select = ", ".join(
         _quote(c.name) if c.arrow is not None else f"CAST({_quote(c.name)} AS VARCHAR) AS {_quote(c.name)}"
         for c in mart.columns
     )
     order = ", ".join(f"{_quote(c)} ASC NULLS LAST" for c in mart.sort)
-    rel = con.sql(f"SELECT {select} FROM {mart.relation} ORDER BY {order}")
-    table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
-    if isinstance(table, pa.RecordBatchReader):
-        table = table.read_all()
+    rows = con.sql(f"SELECT {select} FROM {mart.relation} ORDER BY {order}").to_arrow_reader(rows_per_batch)
     schema = pa.schema(
         [
             pa.field(
@@ -83,8 +82,11 @@ def _read(con, mart: Mart) -> pa.Table:
             for c in mart.columns
         ]
     )
-    arrays = [table.column(i).cast(schema.field(i).type) for i in range(len(schema))]
-    return pa.Table.from_arrays(arrays, schema=schema)
+
+    def cast(batch: pa.RecordBatch) -> pa.RecordBatch:
+        return pa.RecordBatch.from_arrays([batch.column(i).cast(f.type) for i, f in enumerate(schema)], schema=schema)
+
+    return pa.RecordBatchReader.from_batches(schema, (cast(batch) for batch in rows))
 
 
 def _mart_from(

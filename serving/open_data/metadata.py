@@ -28,7 +28,8 @@ PARQUET_OPTIONS = dict(
     use_byte_stream_split=False,
     store_schema=True,
 )
-PARQUET_ROW_GROUP_SIZE = 1_000_000
+# Rows per Parquet row group: what the export holds of a mart while writing it (DuckDB's own is 122.880).
+PARQUET_ROW_GROUP_SIZE = 131_072
 # DuckDB's share of the build's main process in each of the export's connections (reading the marts;
 # checking the files, where the biggest CSV is held as a table while its keys are checked: about
 # 200 MB at 100 reports without a limit). Beyond it DuckDB spills to disk.

@@ -10,6 +10,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .files import batches
+
 
 def name_variants(name: str) -> list[str]:
     """A name as printed ("Heyse Tine") and its word rotations ("Tine Heyse", "Mathias De Clercq")."""
@@ -32,23 +34,41 @@ def _variants(names: Sequence[str]) -> list[tuple[str, str]]:
     return [(n, v) for n in names for v in name_variants(n)]
 
 
-def _names_in_file(path: Path, table: pa.Table | None, variants: list[tuple[str, str]]) -> set[tuple[str, str]]:
+CHUNK_BYTES = 8 * 1024 * 1024  # a file's bytes are searched this much at a time
+
+
+def _names_in_file(path: Path, variants: list[tuple[str, str]]) -> set[tuple[str, str]]:
     """(file, name) for every name found in the file's bytes or, for Parquet, in its decoded text values.
 
-    Searched as bytes (the files are UTF-8) and, in Parquet, column by column with pyarrow: turning
-    every value into a Python string took the most time of an export. `table` is the Parquet file's
-    table when the caller still holds it (else the file is read)."""
+    Searched as bytes (the files are UTF-8) a chunk at a time, and in Parquet column by column with
+    pyarrow, a batch of rows at a time: turning every value into a Python string took the most time
+    of an export, and a whole file or table in memory grows with the warehouse."""
     if not variants:
         return set()
-    data = path.read_bytes()
-    texts = []
+    found = _names_in_bytes(path, variants)
     if path.suffix == ".parquet":
-        if table is None:
-            table = pq.read_table(path)
+        rows = pq.ParquetFile(path)
         # (a name is text: number, boolean and date columns cannot hold one)
-        texts = [c for c in table.columns if pa.types.is_string(c.type) or pa.types.is_large_string(c.type)]
-    return {
-        (path.name, name)
-        for name, variant in variants
-        if variant.encode("utf-8") in data or any(pc.any(pc.match_substring(c, variant)).as_py() for c in texts)
-    }
+        texts = [f.name for f in rows.schema_arrow if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        for batch in batches(rows, texts) if texts else ():
+            found |= {
+                (name, variant)
+                for name, variant in variants
+                if any(pc.any(pc.match_substring(column, variant)).as_py() for column in batch.columns)
+            }
+    return {(path.name, name) for name, _ in found}
+
+
+def _names_in_bytes(path: Path, variants: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The variants in the file's bytes, read CHUNK_BYTES at a time; each chunk is searched with the
+    end of the one before it, so that a name across two chunks is found too."""
+    wanted = [(name, variant, variant.encode("utf-8")) for name, variant in variants]
+    overlap = max(len(encoded) for _, _, encoded in wanted) - 1
+    found: set[tuple[str, str]] = set()
+    tail = b""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            window = tail + chunk
+            found |= {(name, variant) for name, variant, encoded in wanted if encoded in window}
+            tail = window[-overlap:] if overlap else b""
+    return found
