@@ -103,12 +103,14 @@ def loaded_identities(conn, incoming: ReportIdentity) -> list[ReportIdentity]:
     """The identities of the documents loaded from other files that report a leaf of `incoming`
     for the same year (found in SQL, so a load reads the rows of those few documents only)."""
     keys = [f"{entity}:{code}" for entity, code in incoming.leaves]
-    documents = conn.execute(
+    documents = _other_files_same_year(
+        conn,
         "SELECT DISTINCT d.document_id, d.file_name, d.report_year FROM raw.documents d JOIN raw.nodes n USING (document_id) "
         "WHERE d.file_name <> ? AND d.report_year IS NOT DISTINCT FROM ? AND n.level IN ('action', 'project') "
         "AND list_contains(?, coalesce(n.entity, '') || ':' || n.code) ORDER BY d.file_name",
-        [incoming.file_name, incoming.report_year, keys],
-    ).fetchall()
+        incoming,
+        keys,
+    )
     out = []
     for document_id, file_name, year in documents:
         rows = {
@@ -121,6 +123,12 @@ def loaded_identities(conn, incoming: ReportIdentity) -> list[ReportIdentity]:
     return out
 
 
+def _other_files_same_year(conn, sql: str, incoming: ReportIdentity, keys: list[str]) -> list[tuple]:
+    """Rows of `sql`, whose three parameters are: a file name other than `incoming`'s, the same
+    report year, and the entity:code keys of the leaves to look for."""
+    return conn.execute(sql, [incoming.file_name, incoming.report_year, keys]).fetchall()
+
+
 def _dicts(conn, sql: str, params: list) -> list[dict]:
     cursor = conn.execute(sql, params)
     names = [c[0] for c in cursor.description]
@@ -131,12 +139,14 @@ def refused_identities(conn, incoming: ReportIdentity, loaded: list[ReportIdenti
     """Identities of files refused for an overlap (still refused with the same bytes) that share a
     leaf of the same year with `incoming` or with the loaded documents it overlaps."""
     keys = sorted({f"{e}:{c}" for d in [incoming, *loaded] for e, c in d.leaves})
-    rows = conn.execute(
+    rows = _other_files_same_year(
+        conn,
         "SELECT i.file_name, i.document_id, i.report_year, i.leaves, i.content FROM raw.refused_identities i "
         "JOIN raw.quarantine q USING (file_name, document_id) WHERE i.file_name <> ? "
         "AND i.report_year IS NOT DISTINCT FROM ? AND list_has_any(i.leaves, ?) ORDER BY i.file_name",
-        [incoming.file_name, incoming.report_year, keys],
-    ).fetchall()
+        incoming,
+        keys,
+    )
     return [
         ReportIdentity(name, doc, year, frozenset(tuple(leaf.split(":", 1)) for leaf in leaves), content)
         for name, doc, year, leaves, content in rows

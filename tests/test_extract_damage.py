@@ -24,26 +24,17 @@ STAFF_HEAD = "\t\tPlan 2024\tBetaald 2024\t% Besteding plan 2024\tBetaald 2023\t
 ZERO = "0\t0\t0,0%\t0\t0,0%"
 
 
-def budget(
-    expl_out=ZERO,
-    expl_in=ZERO,
-    inv_out=ZERO,
-    inv_in=ZERO,
-    fin_out=ZERO,
-    fin_in=ZERO,
-    label="Budgettaire onderbouwing",
-    investering="Investering",
-) -> list[str]:
-    return [
-        label + BUDGET_HEAD,
-        f"Exploitatie\tUitgaven\t{expl_out}",
-        f"\tOntvangsten\t{expl_in}",
-        f"{investering}\tUitgaven\t{inv_out}",
-        f"\tOntvangsten\t{inv_in}",
-        f"Financiering\tUitgaven\t{fin_out}",
-        f"\tOntvangsten\t{fin_in}",
-        "",
-    ]
+def budget(label="Budgettaire onderbouwing", investering="Investering", **cells: str) -> list[str]:
+    """A budget table; `cells` the printed cells of a row by its name (expl_out, expl_in, inv_out,
+    inv_in, fin_out, fin_in), ZERO for the rows not named."""
+    rows = []
+    for category, name in (("Exploitatie", "expl"), (investering, "inv"), ("Financiering", "fin")):
+        rows += [
+            f"{category}\tUitgaven\t{cells.pop(name + '_out', ZERO)}",
+            f"\tOntvangsten\t{cells.pop(name + '_in', ZERO)}",
+        ]
+    assert not cells, f"no such budget row: {cells}"
+    return [label + BUDGET_HEAD, *rows, ""]
 
 
 def staffing(cells="0,00\t0,00\t0,0%\t0,00\t0,0%", label="Onderbouwing personeel", vte="VTE\t") -> list[str]:

@@ -35,6 +35,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 REPO = Path(__file__).resolve().parents[1]
@@ -94,99 +95,38 @@ class Look:
     span_marker: bool = True  # the table marker spans both label columns (else it wraps in the first)
 
 
-LOOKS = {
-    "a": Look(
-        pagesize=A5,
-        margins=(13 * mm, 11 * mm, 16 * mm, 16 * mm),
-        body_font="Helvetica",
-        heading_font="Helvetica-Bold",
-        body_size=10.5,
-        leading=12.6,
-        para_space=0,
-        marker_size=13,
-        code_size=11.5,
-        alignment=TA_LEFT,
-        table_font="Helvetica",
-        table_header_font="Helvetica-Bold",
-        table_size=6.4,
-        wrap_table_header=True,
-        span_category=False,
-        repeat_header=True,
-        header_valign="BOTTOM",
-        code_rows_as_tables=False,
-        running_header="Jaarrekening {year} – {short}",
-        footer="Pagina {page} van {pages}",
+# The four looks side by side, a field a row, in the columns of STYLES.
+STYLES = ("a", "b", "d", "c")
+_LOOK_TABLE: dict[str, tuple[Any, Any, Any, Any]] = {
+    "pagesize": (A5, letter, landscape(A4), A4),
+    "margins": (
+        (13 * mm, 11 * mm, 16 * mm, 16 * mm),
+        (30 * mm, 28 * mm, 22 * mm, 20 * mm),
+        (15 * mm, 15 * mm, 18 * mm, 14 * mm),
+        (25 * mm, 25 * mm, 25 * mm, 22 * mm),
     ),
-    "b": Look(
-        pagesize=letter,
-        margins=(30 * mm, 28 * mm, 22 * mm, 20 * mm),
-        body_font="Times-Roman",
-        heading_font="Times-Roman",
-        body_size=11,
-        leading=13.5,
-        para_space=4,
-        marker_size=15,
-        code_size=12.5,
-        alignment=TA_LEFT,
-        table_font="Times-Roman",
-        table_header_font="Times-Roman",
-        table_size=7.5,
-        wrap_table_header=True,
-        span_category=True,
-        repeat_header=False,
-        header_valign="MIDDLE",
-        code_rows_as_tables=True,
-        running_header="{title}",
-        footer="- {page} -",
-        header_in_body=True,
-    ),
-    "d": Look(
-        pagesize=landscape(A4),
-        margins=(15 * mm, 15 * mm, 18 * mm, 14 * mm),
-        body_font="Helvetica-Bold",
-        heading_font="Helvetica-Bold",
-        body_size=9,
-        leading=10.8,
-        para_space=0,
-        marker_size=11,
-        code_size=10,
-        alignment=TA_LEFT,
-        table_font="Helvetica-Bold",
-        table_header_font="Helvetica-Bold",
-        table_size=7,
-        wrap_table_header=True,
-        span_category=False,
-        repeat_header=True,
-        header_valign="MIDDLE",
-        code_rows_as_tables=False,
-        running_header="- {page} -",
-        footer="{title}",
-        header_in_body=True,
-        span_marker=False,
-    ),
-    "c": Look(
-        pagesize=A4,
-        margins=(25 * mm, 25 * mm, 25 * mm, 22 * mm),
-        body_font="DejaVuSerif",
-        heading_font="DejaVuSerif",
-        body_size=9.5,
-        leading=12,
-        para_space=3,
-        marker_size=12,
-        code_size=10.5,
-        alignment=TA_JUSTIFY,
-        table_font="DejaVuSerif",
-        table_header_font="DejaVuSerif",
-        table_size=6.5,
-        wrap_table_header=True,
-        span_category=False,
-        repeat_header=True,
-        header_valign="TOP",
-        code_rows_as_tables=True,
-        running_header="{title}\tp. {page}",
-        footer=None,
-    ),
+    "body_font": ("Helvetica", "Times-Roman", "Helvetica-Bold", "DejaVuSerif"),
+    "heading_font": ("Helvetica-Bold", "Times-Roman", "Helvetica-Bold", "DejaVuSerif"),
+    "body_size": (10.5, 11, 9, 9.5),
+    "leading": (12.6, 13.5, 10.8, 12),
+    "para_space": (0, 4, 0, 3),
+    "marker_size": (13, 15, 11, 12),
+    "code_size": (11.5, 12.5, 10, 10.5),
+    "alignment": (TA_LEFT, TA_LEFT, TA_LEFT, TA_JUSTIFY),
+    "table_font": ("Helvetica", "Times-Roman", "Helvetica-Bold", "DejaVuSerif"),
+    "table_header_font": ("Helvetica-Bold", "Times-Roman", "Helvetica-Bold", "DejaVuSerif"),
+    "table_size": (6.4, 7.5, 7, 6.5),
+    "wrap_table_header": (True, True, True, True),
+    "span_category": (False, True, False, False),
+    "repeat_header": (True, False, True, True),
+    "header_valign": ("BOTTOM", "MIDDLE", "MIDDLE", "TOP"),
+    "code_rows_as_tables": (False, True, False, True),
+    "running_header": ("Jaarrekening {year} – {short}", "{title}", "- {page} -", "{title}\tp. {page}"),
+    "footer": ("Pagina {page} van {pages}", "- {page} -", "{title}", None),
+    "header_in_body": (False, True, True, False),
+    "span_marker": (True, True, False, True),
 }
+LOOKS = {style: Look(**{field: row[i] for field, row in _LOOK_TABLE.items()}) for i, style in enumerate(STYLES)}
 
 
 def register_fonts() -> None:
@@ -229,6 +169,22 @@ def text_xml(text: str, font: str, size: float, avail: float) -> str:
     return " ".join(runs)
 
 
+def _heading_style(
+    name: str, base: ParagraphStyle, font: str, size: float, before: float, after: float
+) -> ParagraphStyle:
+    """Lines in the heading `font` at `size` points, left-aligned, `before` and `after` apart."""
+    return ParagraphStyle(
+        name,
+        parent=base,
+        fontName=font,
+        fontSize=size,
+        leading=size * 1.2,
+        alignment=TA_LEFT,
+        spaceBefore=before,
+        spaceAfter=after,
+    )
+
+
 class Renderer:
     def __init__(self, look: Look):
         self.look = look
@@ -244,25 +200,9 @@ class Renderer:
         self.styles = {
             "body": base,
             "strong": ParagraphStyle("vstrong", parent=base, fontName=look.heading_font, alignment=TA_LEFT),
-            "code": ParagraphStyle(
-                "vcode",
-                parent=base,
-                fontName=look.heading_font,
-                fontSize=look.code_size,
-                leading=look.code_size * 1.2,
-                alignment=TA_LEFT,
-                spaceBefore=look.para_space,
-                spaceAfter=look.para_space,
-            ),
-            "marker": ParagraphStyle(
-                "vmarker",
-                parent=base,
-                fontName=look.heading_font,
-                fontSize=look.marker_size,
-                leading=look.marker_size * 1.2,
-                alignment=TA_LEFT,
-                spaceBefore=look.para_space + 6,
-                spaceAfter=look.para_space + 2,
+            "code": _heading_style("vcode", base, look.heading_font, look.code_size, look.para_space, look.para_space),
+            "marker": _heading_style(
+                "vmarker", base, look.heading_font, look.marker_size, look.para_space + 6, look.para_space + 2
             ),
         }
         size = look.table_size

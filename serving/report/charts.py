@@ -150,6 +150,22 @@ def _x(domain_max: float, axis: alt.Axis | None = None) -> alt.X:
     return alt.X("x:Q", title=None, scale=alt.Scale(domain=[0, domain_max], nice=False), axis=axis)
 
 
+def _linked(labels: Sequence[str]) -> dict:
+    """The encoding the bars and texts of a bar chart share: a row per label, linked to its
+    source (`href`), its tooltip (`tip`) as the mark's accessible name."""
+    return dict(y=_y(labels), href="href:N", description="tip:N")
+
+
+def _bars(values: list[dict], height: float, enc: dict, **encoding) -> alt.Chart:
+    """Horizontal bars `height` pixels thick, one a value, encoded by `encoding` and `enc`."""
+    return alt.Chart(alt.Data(values=values)).mark_bar(height=height).encode(**encoding, **enc)
+
+
+def _notes(chart: alt.Chart, scale: float, enc: dict) -> alt.Chart:
+    """The `text` of each row written just right of its bar."""
+    return chart.mark_text(align="left", dx=6, color="#1a202c").encode(x=_x(scale), text="text:N", **enc)
+
+
 def _scale_max(values, floor: float, step: float) -> float:
     top = max([float(v) for v in values if v is not None] + [floor])
     return step * -(-top // step)
@@ -264,16 +280,14 @@ def top_chart(chart_id: str, rows: list[TopRow], linker: Linker, year: int) -> s
 def _top_layers(
     labels: list[str], names: list[str], colours: list[str], segments: list[dict], ends: list[dict], scale: float
 ) -> alt.LayerChart:
-    enc = dict(y=_y(labels), href="href:N", description="tip:N")
-    bars = (
-        alt.Chart(alt.Data(values=segments))
-        .mark_bar(height=16)
-        .encode(
-            x=alt.X("x:Q", stack="zero", title=None, scale=alt.Scale(domain=[0, scale], nice=False), axis=None),
-            color=_colour("key", [*names, "budget"], [*colours, "#1a202c"]),
-            order="order:Q",
-            **enc,
-        )
+    enc = _linked(labels)
+    bars = _bars(
+        segments,
+        16,
+        enc,
+        x=alt.X("x:Q", stack="zero", title=None, scale=alt.Scale(domain=[0, scale], nice=False), axis=None),
+        color=_colour("key", [*names, "budget"], [*colours, "#1a202c"]),
+        order="order:Q",
     )
     end = alt.Chart(alt.Data(values=ends))
     budget = (
@@ -281,8 +295,7 @@ def _top_layers(
         .mark_tick(thickness=2, size=22, color="#1a202c")
         .encode(x=alt.X("budget:Q", scale=alt.Scale(domain=[0, scale], nice=False), axis=None), **enc)
     )
-    text = end.mark_text(align="left", dx=6, color="#1a202c").encode(x=_x(scale), text="text:N", **enc)
-    return alt.layer(bars, budget, text).properties(width=BAR_W, height=alt.Step(24))
+    return alt.layer(bars, budget, _notes(end, scale, enc)).properties(width=BAR_W, height=alt.Step(24))
 
 
 def paired_chart(
@@ -317,20 +330,18 @@ def _paired_layers(
     scale: float,
     bar_w: float,
 ) -> alt.LayerChart:
-    enc = dict(y=_y(labels), href="href:N", description="tip:N")
-    pairs = (
-        alt.Chart(alt.Data(values=bars))
-        .mark_bar(height=10)
-        .encode(
-            x=_x(scale), yOffset=alt.YOffset("key:N", sort=list(legend)), color=_colour("key", legend, colours), **enc
-        )
+    enc = _linked(labels)
+    pairs = _bars(
+        bars,
+        10,
+        enc,
+        x=_x(scale),
+        yOffset=alt.YOffset("key:N", sort=list(legend)),
+        color=_colour("key", legend, colours),
     )
-    text = (
-        alt.Chart(alt.Data(values=notes))
-        .mark_text(align="left", dx=6, color="#1a202c")
-        .encode(x=_x(scale), text="text:N", **enc)
+    return alt.layer(pairs, _notes(alt.Chart(alt.Data(values=notes)), scale, enc)).properties(
+        width=bar_w, height=alt.Step(28, **{"for": "position"})
     )
-    return alt.layer(pairs, text).properties(width=bar_w, height=alt.Step(28, **{"for": "position"}))
 
 
 def stacked_chart(
@@ -374,7 +385,7 @@ def stacked_chart(
 def _stacked_layers(
     names: list[str], segments: list[dict], totals: list[dict], keys: list[str], colours: list[str], scale: float
 ) -> alt.LayerChart:
-    enc = dict(y=_y(names), href="href:N", description="tip:N")
+    enc = _linked(names)
     x = alt.X("x:Q", stack="zero", title=None, scale=alt.Scale(domain=[0, scale], nice=False), axis=None)
     seg = alt.Chart(alt.Data(values=segments)).encode(x=x, order="order:Q", **enc)
     # (with no segments at all, an empty colour scale would leave Vega without a size: no legend then)
@@ -383,9 +394,6 @@ def _stacked_layers(
     counts = seg.mark_text(align="right", dx=-3, baseline="middle").encode(
         text="text:N", color=alt.condition("datum.dark", alt.value("#1a202c"), alt.value("#fff"))
     )
-    text = (
-        alt.Chart(alt.Data(values=totals))
-        .mark_text(align="left", dx=6, color="#1a202c")
-        .encode(x=_x(scale), text="text:N", **enc)
+    return alt.layer(bars, counts, _notes(alt.Chart(alt.Data(values=totals)), scale, enc)).properties(
+        width=BAR_W, height=alt.Step(30)
     )
-    return alt.layer(bars, counts, text).properties(width=BAR_W, height=alt.Step(30))

@@ -131,9 +131,18 @@ def reconciliation_verdict(data: Data) -> str:
     )
 
 
-def _per_report(data: Data, linker: Linker, counts: dict[str, dict[str, int]]) -> list[dict]:
-    """One stacked bar per report: its counts by key, linked to the report's entry."""
-    return [
+def _per_report_chart(
+    data: Data,
+    linker: Linker,
+    counts: dict[str, dict[str, int]],
+    titles: tuple[str, str, str],
+    keys: list[str],
+    colours: dict[str, str],
+    labels: dict[str, str],
+) -> Markup:
+    """A stacked chart (`titles`: its id, title and description) of one bar per report: its counts by
+    key, in the order of `keys`, linked to the report's entry."""
+    rows = [
         dict(
             label=f"{d.file_name} ({d.report_year})",
             href=linker.href(Source(d, None, None)),
@@ -141,21 +150,20 @@ def _per_report(data: Data, linker: Linker, counts: dict[str, dict[str, int]]) -
         )
         for d in data.docs
     ]
+    return Markup(stacked_chart(*titles, rows, keys, colours, labels))
 
 
 def reconciliation_figure(data: Data, linker: Linker) -> dict:
     present = [s for s in STATUS_ORDER if any(data.statuses.get(d.document_id, {}).get(s) for d in data.docs)]
-    rows = _per_report(data, linker, data.statuses)
-    chart = stacked_chart(
+    titles = (
         "reconciliation-status",
         "Reconciliation status counts per report",
         "Stacked horizontal bars: number of reconciliation checks per status, one bar per report.",
-        rows,
-        present,
-        STATUS_COLOURS,
-        STATUS_LABELS,
     )
-    return dict(chart=Markup(chart), verdict=reconciliation_verdict(data))
+    return dict(
+        chart=_per_report_chart(data, linker, data.statuses, titles, present, STATUS_COLOURS, STATUS_LABELS),
+        verdict=reconciliation_verdict(data),
+    )
 
 
 def tolerance(gap: GapRow) -> str:
@@ -191,19 +199,14 @@ def quality_figures(data: Data, linker: Linker) -> dict:
     kinds = sorted({k for a in data.anomalies.values() for k in a})
     colours = {k: KIND_PALETTE[i % len(KIND_PALETTE)] for i, k in enumerate(kinds)}
     labels = {k: k.replace("_", " ") for k in kinds}
-    rows = _per_report(data, linker, data.anomalies)
-    anomalies_chart = stacked_chart(
+    anomalies_titles = (
         "quality-anomalies",
         "Anomalies by kind, per report",
         "Stacked horizontal bars: number of anomalies the extractor recorded, by kind, one bar per report.",
-        rows,
-        kinds,
-        colours,
-        labels,
     )
     return dict(
         tables_chart=Markup(tables_chart),
-        anomalies_chart=Markup(anomalies_chart),
+        anomalies_chart=_per_report_chart(data, linker, data.anomalies, anomalies_titles, kinds, colours, labels),
         kinds=kinds,
         labels=labels,
         kind_totals={k: sum(a.get(k, 0) for a in data.anomalies.values()) for k in kinds},

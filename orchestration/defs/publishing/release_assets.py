@@ -12,10 +12,13 @@ from orchestration.defs.publishing.assets import PUBLISHED_WAREHOUSE, as_dagster
 from orchestration.resources import BuildLock, WarehouseSettings
 
 
-@dg.asset(
-    deps=[PUBLISHED_WAREHOUSE],
-    group_name="publish",
-    description="Open-data exports per mart (Parquet, CSV, Frictionless datapackage.json), staged for `warehouse/export/`.",
+def _publish_asset(description: str, *after: dg.AssetsDefinition):
+    """An asset of the publish group, run after the published warehouse (and `after`)."""
+    return dg.asset(deps=[PUBLISHED_WAREHOUSE, *after], group_name="publish", description=description)
+
+
+@_publish_asset(
+    "Open-data exports per mart (Parquet, CSV, Frictionless datapackage.json), staged for `warehouse/export/`."
 )
 def open_data_export(settings: WarehouseSettings, build_lock: BuildLock) -> dg.MaterializeResult:
     from pathlib import Path
@@ -36,10 +39,8 @@ def open_data_export(settings: WarehouseSettings, build_lock: BuildLock) -> dg.M
     )
 
 
-@dg.asset(
-    deps=[PUBLISHED_WAREHOUSE],
-    group_name="publish",
-    description="Static overview page with charts, staged for `warehouse/report/index.html`, every figure linked to its source page.",
+@_publish_asset(
+    "Static overview page with charts, staged for `warehouse/report/index.html`, every figure linked to its source page."
 )
 def overview_report(settings: WarehouseSettings, build_lock: BuildLock) -> dg.MaterializeResult:
     from serving.release import stage_report
@@ -55,11 +56,11 @@ def overview_report(settings: WarehouseSettings, build_lock: BuildLock) -> dg.Ma
     )
 
 
-@dg.asset(
-    deps=[PUBLISHED_WAREHOUSE, open_data_export, overview_report],
-    group_name="publish",
-    description="The release: the staged database, exports and report replace `warehouse/gent.duckdb`, "
+@_publish_asset(
+    "The release: the staged database, exports and report replace `warehouse/gent.duckdb`, "
     "`warehouse/export/` and `warehouse/report/` together, or nothing changes.",
+    open_data_export,
+    overview_report,
 )
 def published_release(settings: WarehouseSettings, build_lock: BuildLock) -> dg.MaterializeResult:
     from serving.release import switch
