@@ -107,6 +107,7 @@ LONGEST_FIRST = (
     "test_reliability_build",
     "test_end_to_end",
     "test_end_to_end_concatenation",  # starts from test_end_to_end's first build (done by then)
+    "test_reliability_published",  # starts from test_reliability_build's first build (done by then)
     "test_automation",
     "test_extract_corpus",  # 27 PDFs extracted, a unit each
     "test_benchmarks_smoke",
@@ -243,6 +244,42 @@ def samples_build(tmp_path_factory) -> SamplesBuild:
     folder = run_folder(tmp_path_factory) / "samples_build"
     first = computed_once(tmp_path_factory, "samples-build", lambda: _build_samples(folder))
     return SamplesBuild(folder / "inbox", folder / "warehouse", folder / "pristine", first)
+
+
+@dataclass
+class ReliabilityFirst:
+    """`make run` of the inbox {000} into a fresh warehouse, once per run: test_reliability_build's
+    previous good warehouse (its scenario goes on in it, in place); test_reliability_published
+    copies `pristine`."""
+
+    inbox: Path
+    warehouse: Path
+    pristine: Path  # a copy of the warehouse as the build left it: copy it, never write in it
+    first: dict  # test_reliability_build.state() of the published file, of the build database
+    first_build: dict
+    first_exports: dict[str, str]  # the exports' sha256
+
+
+def _build_reliability_first(folder: Path) -> tuple[dict, dict, dict]:
+    import shutil
+
+    from test_reliability_build import NAME, SAMPLE, Build, exports, state
+
+    shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+    inbox, warehouse = folder / "inbox1", folder / "w1"
+    inbox.mkdir(parents=True)
+    shutil.copyfile(SAMPLE, inbox / NAME)
+    first = Build(inbox, warehouse, "first")
+    assert first.wait() == 0, first.tail()
+    shutil.copytree(warehouse, folder / "pristine", symlinks=True)
+    return state(warehouse / "gent.duckdb"), state(warehouse / "build" / "gent.duckdb"), exports(warehouse)
+
+
+@pytest.fixture(scope="session")
+def reliability_first(tmp_path_factory) -> ReliabilityFirst:
+    folder = run_folder(tmp_path_factory) / "reliability_first"
+    found = computed_once(tmp_path_factory, "reliability-first", lambda: _build_reliability_first(folder))
+    return ReliabilityFirst(folder / "inbox1", folder / "w1", folder / "pristine", *found)
 
 
 # ------------------------------------------------------------------ headless Chromium
