@@ -7,6 +7,7 @@ import fcntl
 import hashlib
 import os
 import pickle
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +106,8 @@ def pytest_xdist_make_scheduler(config, log):
 LONGEST_FIRST = (
     "test_reliability_build",
     "test_end_to_end",
+    "test_end_to_end_concatenation",  # starts from test_end_to_end's first build (done by then)
+    "test_reliability_published",  # starts from test_reliability_build's first build (done by then)
     "test_automation",
     "test_extract_corpus",  # 27 PDFs extracted, a unit each
     "test_benchmarks_smoke",
@@ -202,6 +205,81 @@ def dumps_warehouse(tmp_path_factory) -> DumpsWarehouse:
         copy.parent.mkdir(exist_ok=True)
         shutil.copyfile(path, copy)
     return DumpsWarehouse(own / "gent.duckdb", own / "published" / "gent.duckdb", shared / "target", **invocations)
+
+
+# ------------------------------------------------------------------ the samples, built once per run
+
+
+@dataclass
+class SamplesBuild:
+    """`make run` of the three sample PDFs into a fresh warehouse, once per run (a whole build, ~1.5 min)."""
+
+    inbox: Path  # the inbox it read: test_end_to_end goes on in it (its later builds)
+    warehouse: Path  # the warehouse it built: test_end_to_end's later builds write in it, in place
+    pristine: Path  # a copy of the warehouse as the build left it: copy it, never write in it
+    first: subprocess.CompletedProcess  # the build's exit code and output
+
+
+def _build_samples(folder: Path) -> subprocess.CompletedProcess:
+    import shutil
+
+    from orchestration.build import run_fresh
+
+    shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+    inbox, warehouse = folder / "inbox", folder / "warehouse"
+    inbox.mkdir(parents=True)
+    for pdf in SAMPLES.glob("*.pdf"):
+        shutil.copyfile(pdf, inbox / pdf.name)
+    first = run_fresh(inbox, warehouse, timeout=900)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    shutil.copytree(warehouse, folder / "pristine", symlinks=True)
+    return first
+
+
+@pytest.fixture(scope="session")
+def samples_build(tmp_path_factory) -> SamplesBuild:
+    """The first build of test_end_to_end's session, which test_end_to_end_concatenation starts
+    from too: built by the first worker to ask (the other waits). Only test_end_to_end writes in
+    `warehouse` (its later builds, in the same folder as a user's); the others copy `pristine`."""
+    folder = run_folder(tmp_path_factory) / "samples_build"
+    first = computed_once(tmp_path_factory, "samples-build", lambda: _build_samples(folder))
+    return SamplesBuild(folder / "inbox", folder / "warehouse", folder / "pristine", first)
+
+
+@dataclass
+class ReliabilityFirst:
+    """`make run` of the inbox {000} into a fresh warehouse, once per run: test_reliability_build's
+    previous good warehouse (its scenario goes on in it, in place); test_reliability_published
+    copies `pristine`."""
+
+    inbox: Path
+    warehouse: Path
+    pristine: Path  # a copy of the warehouse as the build left it: copy it, never write in it
+    first: dict  # test_reliability_build.state() of the published file, of the build database
+    first_build: dict
+    first_exports: dict[str, str]  # the exports' sha256
+
+
+def _build_reliability_first(folder: Path) -> tuple[dict, dict, dict]:
+    import shutil
+
+    from test_reliability_build import NAME, SAMPLE, Build, exports, state
+
+    shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+    inbox, warehouse = folder / "inbox1", folder / "w1"
+    inbox.mkdir(parents=True)
+    shutil.copyfile(SAMPLE, inbox / NAME)
+    first = Build(inbox, warehouse, "first")
+    assert first.wait() == 0, first.tail()
+    shutil.copytree(warehouse, folder / "pristine", symlinks=True)
+    return state(warehouse / "gent.duckdb"), state(warehouse / "build" / "gent.duckdb"), exports(warehouse)
+
+
+@pytest.fixture(scope="session")
+def reliability_first(tmp_path_factory) -> ReliabilityFirst:
+    folder = run_folder(tmp_path_factory) / "reliability_first"
+    found = computed_once(tmp_path_factory, "reliability-first", lambda: _build_reliability_first(folder))
+    return ReliabilityFirst(folder / "inbox1", folder / "w1", folder / "pristine", *found)
 
 
 # ------------------------------------------------------------------ headless Chromium

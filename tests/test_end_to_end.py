@@ -3,14 +3,13 @@
 Build the samples; move one report out of the inbox and build; put it back (same bytes) and
 build; build again with nothing changed. Runs `python -m orchestration.build` in a subprocess
 so that its paths come from the environment like on a user's machine and nothing touches the
-repository's own warehouse.
+repository's own warehouse. The first build is conftest's `samples_build` (once per run: the
+fresh build of test_end_to_end_concatenation starts from a copy of it); this module goes on
+in its inbox and warehouse.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -50,12 +49,11 @@ def snapshot(db: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def two_builds(tmp_path_factory):
-    warehouse, inbox, aside = (tmp_path_factory.mktemp(n) for n in ("warehouse", "inbox", "aside"))
-    for pdf in SAMPLES.glob("*.pdf"):
-        shutil.copyfile(pdf, inbox / pdf.name)
-    first = build(warehouse, inbox=inbox)
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+def two_builds(samples_build, tmp_path_factory):
+    # the first build: conftest's, once per run (test_end_to_end_concatenation starts from a copy
+    # of it); this module alone goes on in its inbox and warehouse, as a user does
+    warehouse, inbox, first = samples_build.warehouse, samples_build.inbox, samples_build.first
+    aside = tmp_path_factory.mktemp("aside")
     published = warehouse / "gent.duckdb"
     before = snapshot(published)
     moved = sorted(inbox.glob("000_*.pdf"))[0]
@@ -162,51 +160,3 @@ def test_runs_carry_the_job_names_of_the_ui(two_builds):
     samples = sorted(p.name for p in SAMPLES.glob("*.pdf"))
     assert extracted == sorted([*samples, two_builds[6][2]])  # 3, then the restored one
     assert materialized == samples
-
-
-# ------------------------------------------------------------------ one fresh build, whatever the order (issue 19 gap a)
-
-
-def release(warehouse: Path) -> dict[str, str]:
-    """The published exports and report, file by file (sha256). The report links each source to
-    its PDF by a relative path to the inbox (another folder in each test): that folder is left out."""
-    digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((warehouse / "export").iterdir())}
-    report = (warehouse / "report" / "index.html").read_text(encoding="utf-8")
-    report = re.sub(r'href="(?:\.\./)+(?:[^/"#]+/)*(?=[^/"#]+\.pdf)', 'href="INBOX/', report)
-    return {**digests, "index.html": hashlib.sha256(report.encode()).hexdigest()}
-
-
-@pytest.fixture(scope="module")
-def concatenation_build(two_builds, tmp_path_factory):
-    """The published warehouse of the samples, its build database lost (rebuilt from the inbox in one
-    fresh build), and next to the samples one PDF holding 001 and 002 back to back, rendered afresh
-    so that its page numbers run on (it passes the acceptance rule). Its name sorts first, and one
-    worker extracts in name order: before, it was loaded first and 001 and 002 were refused."""
-    from test_reliability_files import render_dump
-
-    published = two_builds[5]
-    root = tmp_path_factory.mktemp("concatenation")
-    warehouse, inbox = root / "warehouse", root / "inbox"
-    shutil.copytree(published.parent, warehouse, symlinks=True)
-    before = release(warehouse)
-    (warehouse / "build" / "gent.duckdb").unlink()
-    inbox.mkdir()
-    for pdf in SAMPLES.glob("*.pdf"):
-        shutil.copyfile(pdf, inbox / pdf.name)
-    dumps = sorted((REPO / "data" / "dumps").glob("00[12]_*.txt"))
-    render_dump("\n".join(d.read_text(encoding="utf-8") for d in dumps), inbox / "0_001_and_002.pdf")
-    done = build(warehouse, "--workers", "1", inbox=inbox)
-    with duckdb.connect(str(warehouse / "gent.duckdb"), read_only=True) as conn:
-        refused = dict(conn.execute("select file_name, reason from raw.quarantine").fetchall())
-    return done, before, release(warehouse), snapshot(warehouse / "gent.duckdb"), two_builds[4], refused, dumps
-
-
-def test_a_concatenation_is_refused_and_its_parts_published_whatever_the_order(concatenation_build):
-    done, before, after, published, samples, refused, dumps = concatenation_build
-    assert done.returncode == 1, done.stdout[-3000:]  # partial success: one inbox file refused
-    line = next(l for l in done.stdout.splitlines() if l.startswith("  FAILED 0_001_and_002.pdf: overlaps"))
-    assert [f"'{d.stem}.pdf'" in line for d in dumps] == [True, True]  # naming both parts
-    assert list(refused) == ["0_001_and_002.pdf"]
-    assert published == samples  # the published samples: marts' counts and totals, raw rows, documents
-    assert after == before  # exports and report byte for byte
-    assert "Traceback" not in done.stdout + done.stderr
