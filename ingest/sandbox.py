@@ -132,8 +132,8 @@ def _last_line(err: bytes) -> str:
 # ---------------------------------------------------------------- the child
 
 
-def _watch_parent(parent: int) -> None:
-    """Exit when the parent is gone (killed): an orphaned extraction is of no use to anyone."""
+def exit_with_parent(parent: int) -> None:
+    """Exit when the parent is gone (killed): an orphaned extraction or build step is of no use to anyone."""
     import threading
 
     def watch():
@@ -157,7 +157,7 @@ def _child(argv: list[str]) -> int:
     result = os.fdopen(os.dup(1), "wb")  # the pickle goes here; stray prints of libraries go to stderr
     os.dup2(2, 1)
     if args.parent:
-        _watch_parent(args.parent)
+        exit_with_parent(args.parent)
     # The code is imported before the cap: its footprint is the same for every file (about
     # 300 MB of address space, most of it reserved by shared libraries); the cap is on the total.
     import pdfplumber  # noqa: F401

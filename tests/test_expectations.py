@@ -381,7 +381,7 @@ def test_a_suite_that_cannot_run_is_no_finding_and_blocks_only_when_blocking(raw
     "ERROR — 1 finding (not published)" for the non-blocking suite of a warehouse that was published."""
     import dagster as dg
 
-    from expectations import runner
+    from expectations import run_suites, runner
     from expectations.__main__ import summary
     from orchestration.defs.quality.checks import check_result, quality_suites
 
@@ -397,11 +397,13 @@ def test_a_suite_that_cannot_run_is_no_finding_and_blocks_only_when_blocking(raw
         assert (ui.passed, ui.severity, ui.description) == (False, dg.AssetCheckSeverity.ERROR, result.verdict)
     assert f"  {rec.title:32} {rec.verdict}\n" in summary(list(results.values()))  # and no counts of nothing
 
-    # run_suites itself raising: the Dagster check reports every suite as not run, with the reason
-    def raising(*args, **kwargs):
+    # run_suites itself raising (in its child process): the Dagster check reports every suite as not
+    # run, with the reason
+    def raising(function, *args, **kwargs):
+        assert function is run_suites
         raise MemoryError("no memory left")
 
-    monkeypatch.setattr("expectations.run_suites", raising)
+    monkeypatch.setattr("orchestration.defs.quality.checks.in_child_process", raising)
     settings = SimpleNamespace(get=lambda: SimpleNamespace(build_db=tmp_path / "none.duckdb", data_docs_dir=None))
     context = SimpleNamespace(run=SimpleNamespace(run_id="r"), log=SimpleNamespace(exception=lambda message: None))
     checks = list(quality_suites.op.compute_fn.decorated_fn(context, settings))

@@ -29,7 +29,11 @@ def _write_parquet(rows: pa.RecordBatchReader, path: Path, sort: list[str]) -> N
             while count >= PARQUET_ROW_GROUP_SIZE:
                 group = pa.Table.from_batches(held, rows.schema)
                 writer.write_table(group.slice(0, PARQUET_ROW_GROUP_SIZE), row_group_size=PARQUET_ROW_GROUP_SIZE)
-                held, count, written = group.slice(PARQUET_ROW_GROUP_SIZE).to_batches(), count - PARQUET_ROW_GROUP_SIZE, True
+                held, count, written = (
+                    group.slice(PARQUET_ROW_GROUP_SIZE).to_batches(),
+                    count - PARQUET_ROW_GROUP_SIZE,
+                    True,
+                )
         if count or not written:  # (a mart without rows: one empty row group, as pq.write_table writes)
             writer.write_table(pa.Table.from_batches(held, rows.schema), row_group_size=PARQUET_ROW_GROUP_SIZE)
 
@@ -110,7 +114,9 @@ def _needs_quotes(delimiter: str, lineterminator: str) -> str:
     return found
 
 
-def _write_rows(rows: pa.Table | pq.ParquetFile, path: Path, delimiter: str, lineterminator: str, decimal_char: str, bom: bool):
+def _write_rows(
+    rows: pa.Table | pq.ParquetFile, path: Path, delimiter: str, lineterminator: str, decimal_char: str, bom: bool
+):
     """The CSV bytes csv.writer(QUOTE_MINIMAL, doublequote) writes for these cells, built a batch of
     rows at a time with pyarrow (csv.writer over Python values took minutes on a large warehouse)."""
     quote = _re2_class(_needs_quotes(delimiter, lineterminator))

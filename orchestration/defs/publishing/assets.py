@@ -9,6 +9,7 @@ import dagster as dg
 from ingest.fingerprint import code_hash
 from ingest.raw_load import record_publication
 from ingest.state import read_state
+from orchestration.child_process import in_child_process
 from orchestration.defs.dbt.assets import warehouse_dbt_models
 from orchestration.defs.quality.checks import CHECKED_ROWS
 from orchestration.resources import BuildLock, WarehouseDuckDB, WarehouseSettings
@@ -92,8 +93,8 @@ def published_warehouse_asset(keys: list[dg.AssetCheckKey]) -> dg.AssetsDefiniti
                 )
             record_publication(conn, code_hash())
         with as_dagster_failure():
-            path = stage_database(
-                config.build_db, config.warehouse_dir, include_personal_data=config.export_personal_data
+            path = in_child_process(  # (the main process keeps no DuckDB buffers of the copy)
+                stage_database, config.build_db, config.warehouse_dir, include_personal_data=config.export_personal_data
             )
         return dg.MaterializeResult(
             metadata={

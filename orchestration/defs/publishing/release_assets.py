@@ -2,12 +2,14 @@
 release that puts them in place together with the database (serving.release).
 
 Both read the staged snapshot (read-only), so they never see a half-built warehouse, and
-describe exactly the database they are published with. Each holds the build lock (run by hand
-in the UI, they wait for no build either).
+describe exactly the database they are published with. Each runs in a child process
+(orchestration.child_process: the build's main process does not keep their memory) and holds
+the build lock (run by hand in the UI, they wait for no build either).
 """
 
 import dagster as dg
 
+from orchestration.child_process import in_child_process
 from orchestration.defs.publishing.assets import PUBLISHED_WAREHOUSE, as_dagster_failure
 from orchestration.resources import BuildLock, WarehouseSettings
 
@@ -29,7 +31,9 @@ def open_data_export(settings: WarehouseSettings, build_lock: BuildLock) -> dg.M
     config = settings.get()
     include = config.export_personal_data
     with as_dagster_failure():
-        summary = stage_exports(config.warehouse_dir, include, manifest=Path(dbt_project().manifest_path))
+        summary = in_child_process(
+            stage_exports, config.warehouse_dir, include, manifest=Path(dbt_project().manifest_path)
+        )
     return dg.MaterializeResult(
         metadata={
             "path": str(config.warehouse_dir / "export"),
@@ -47,7 +51,7 @@ def overview_report(settings: WarehouseSettings, build_lock: BuildLock) -> dg.Ma
 
     config = settings.get()
     with as_dagster_failure():
-        path = stage_report(config.warehouse_dir, sources=config.inbox)
+        path = in_child_process(stage_report, config.warehouse_dir, sources=config.inbox)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(config.warehouse_dir / "report" / path.name)),

@@ -11,6 +11,7 @@ the suite is blocking. GX is imported inside the check only: the code location l
 import dagster as dg
 
 from expectations import SUITES
+from orchestration.child_process import in_child_process
 from orchestration.resources import WarehouseSettings
 
 # Which mart each suite guards, and whether a failure blocks publication.
@@ -67,8 +68,10 @@ def quality_suites(context: dg.AssetCheckExecutionContext, settings: WarehouseSe
 
     config = settings.get()
     checked_rows = read_database(config.build_db).digest()
-    try:
-        results = run_suites(config.build_db, run_id=context.run.run_id, data_docs_dir=config.data_docs_dir)
+    try:  # in a child process: the suites' DuckDB and Great Expectations leave the main process as it was
+        results = in_child_process(
+            run_suites, config.build_db, run_id=context.run.run_id, data_docs_dir=config.data_docs_dir
+        )
     except Exception as exc:  # each suite then says why it did not run; a blocking one blocks publication
         context.log.exception("the quality suites could not run")
         results = [could_not_run(suite, f"{type(exc).__name__}: {exc}") for suite in SUITES]
