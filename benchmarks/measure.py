@@ -307,6 +307,7 @@ def process_label(cmdline: str) -> str:
     for marker, label in (
         ("orchestration.build", "the build's main process"),
         ("ingest.sandbox", "a guarded extraction child"),
+        ("orchestration.child_process", "a step's child process (suites, readers' copy, exports or report)"),
         ("dbt build", "dbt build"),
         ("multiprocessing", "an extraction worker"),
     ):
