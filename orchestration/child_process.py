@@ -78,4 +78,9 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    status = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # No interpreter shutdown: its work is done, and at shutdown DuckDB's bindings (nanobind) print
+    # "leaked instances" to stderr, which is the build's terminal.
+    os._exit(status)

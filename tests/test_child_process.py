@@ -70,3 +70,19 @@ def test_a_child_that_dies_is_named_with_how_it_died(how, reason):
 def test_what_the_child_prints_does_not_spoil_its_result(capfd):
     assert in_child_process(print_and_return, 42) == 42
     assert "a library's chatter" in capfd.readouterr().err
+
+
+def query_through_duckdb_engine():
+    import great_expectations  # noqa: F401
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine("duckdb:///:memory:")  # as the suites' Great Expectations does
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("select 42").scalar()
+
+
+def test_the_child_prints_nothing_at_its_end(capfd):
+    """With Great Expectations and duckdb-engine loaded, DuckDB's bindings print "nanobind: leaked …" at interpreter
+    shutdown: on the build's terminal, had the child shut its interpreter down."""
+    assert in_child_process(query_through_duckdb_engine) == 42
+    assert "nanobind" not in capfd.readouterr().err
