@@ -63,7 +63,12 @@ def write_open_data(
         raise ExportError(f"no database at {database}")
     manifest_json = load_manifest(manifest)
     docs = model_docs(manifest_json, schema=MARTS_SCHEMA)
-    con = duckdb.connect(str(database), read_only=True, config={"memory_limit": DUCKDB_MEMORY_LIMIT, "threads": 2})
+    # A mart is sorted before it is streamed: beyond the limit DuckDB spills to a folder beside the
+    # export (a read-only database has no spill folder of its own: at 300 reports the sort of the
+    # largest mart ran out of the limit).
+    spill = Path(tempfile.mkdtemp(prefix=".export-spill-", dir=staged.parent))
+    config = {"memory_limit": DUCKDB_MEMORY_LIMIT, "threads": 2, "temp_directory": str(spill)}
+    con = duckdb.connect(str(database), read_only=True, config=config)
     try:
         marts: dict[str, Mart] = {}
         for table in _relations(con, MARTS_SCHEMA):
@@ -101,6 +106,7 @@ def write_open_data(
             hits |= {hit for path in files for hit in _names_in_file(path, variants)}
             pa.default_memory_pool().release_unused()  # (mimalloc keeps freed pages otherwise)
         package = _datapackage(con, marts, staged, include_personal_data)
+        con.close()  # its buffers (up to its limit) are not kept while the files are checked
         check_files(package, staged, {name: mart.rows for name, mart in marts.items()})
         text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
         (staged / DATAPACKAGE).write_text(text, encoding="utf-8")
@@ -115,6 +121,7 @@ def write_open_data(
         return {name: marts[name].rows for name in sorted(marts)}
     finally:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def personal_data_from_env(environ=os.environ) -> bool:

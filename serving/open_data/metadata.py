@@ -33,7 +33,7 @@ PARQUET_ROW_GROUP_SIZE = 131_072
 # DuckDB's share of the build's main process in each of the export's connections (reading the marts;
 # checking the files, where the biggest CSV is held as a table while its keys are checked: about
 # 200 MB at 100 reports without a limit). Beyond it DuckDB spills to disk.
-DUCKDB_MEMORY_LIMIT = "192MB"
+DUCKDB_MEMORY_LIMIT = "384MB"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 
 # The data licence. The source reports are public documents of Stad Gent, OCMW Gent and
