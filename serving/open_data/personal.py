@@ -47,15 +47,17 @@ def _names_in_file(path: Path, variants: list[tuple[str, str]]) -> set[tuple[str
         return set()
     found = _names_in_bytes(path, variants)
     if path.suffix == ".parquet":
-        rows = pq.ParquetFile(path)
-        # (a name is text: number, boolean and date columns cannot hold one)
-        texts = [f.name for f in rows.schema_arrow if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-        for batch in batches(rows, texts) if texts else ():
-            found |= {
-                (name, variant)
-                for name, variant in variants
-                if any(pc.any(pc.match_substring(column, variant)).as_py() for column in batch.columns)
-            }
+        with pq.ParquetFile(path) as rows:
+            # (a name is text: number, boolean and date columns cannot hold one)
+            texts = [
+                f.name for f in rows.schema_arrow if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+            ]
+            for batch in batches(rows, texts) if texts else ():
+                found |= {
+                    (name, variant)
+                    for name, variant in variants
+                    if any(pc.any(pc.match_substring(column, variant)).as_py() for column in batch.columns)
+                }
     return {(path.name, name) for name, _ in found}
 
 
